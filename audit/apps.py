@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    verbose_name = "Audit trail"
+
+    def ready(self) -> None:
+        from django.apps import apps
+
+        from audit import receivers  # noqa: F401  (connects the history and login receivers)
+        from audit.models import AuditedModel
+
+        # simple-history adds `save_without_historical_record` to each model once the class
+        # is ready; take it away again from audited models.
+        for model in apps.get_models():
+            if issubclass(model, AuditedModel):
+                model.save_without_historical_record = AuditedModel.save_without_historical_record

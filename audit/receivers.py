@@ -1,0 +1,72 @@
+"""Signal receivers that keep the ledger complete: every historical row is stamped and
+chained before it is inserted, and authentication events reach the access log."""
+
+from django.contrib.auth import (
+    get_user_model,
+    user_logged_in,
+    user_logged_out,
+    user_login_failed,
+)
+from django.contrib.auth.models import update_last_login
+from django.db import router
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+from simple_history.signals import pre_create_historical_record
+
+from audit import chain, triggers
+from audit.models import AccessAction, HistoryBase
+from audit.services import access_log_record
+
+
+@receiver(pre_create_historical_record)
+def seal_history_row(sender, instance, history_instance, using=None, **kwargs):
+    if not isinstance(history_instance, HistoryBase):
+        return
+    if (
+        history_instance.history_user_id is None
+        and history_instance.history_type == "+"
+        and isinstance(instance, get_user_model())
+    ):
+        # An account with no creator (createsuperuser, the first account) registers itself.
+        history_instance.history_user = instance
+    history_instance.stamp()
+    chain.seal([history_instance], using=using or router.db_for_write(sender))
+
+
+@receiver(connection_created)
+def register_sqlite_functions(sender, connection, **kwargs):
+    triggers.register_sqlite_functions(connection)
+
+
+@receiver(post_migrate)
+def install_append_only_triggers(sender, using="default", **kwargs):
+    # Runs after every migrate: SQLite drops a table's triggers when a migration rebuilds it.
+    if sender.name == "audit":
+        triggers.install_all(using)
+
+
+# The login time is kept out of the user's history (see audit.models); the access log
+# records each login instead.
+user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+
+
+@receiver(user_logged_in)
+def record_login(sender, request, user, **kwargs):
+    access_log_record(user=user, action=AccessAction.LOGIN, request=request)
+
+
+@receiver(user_logged_out)
+def record_logout(sender, request, user, **kwargs):
+    if user is not None:
+        access_log_record(user=user, action=AccessAction.LOGOUT, request=request)
+
+
+@receiver(user_login_failed)
+def record_failed_login(sender, credentials, request=None, **kwargs):
+    access_log_record(
+        user=None,
+        username=str(credentials.get("username", ""))[:150],
+        action=AccessAction.LOGIN_FAILED,
+        request=request,
+    )

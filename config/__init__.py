@@ -1,0 +1,1 @@
+"""Project wiring: settings, URL routes, WSGI and Celery entry points."""

@@ -1,0 +1,183 @@
+"""Adverse events through their lifecycle: draft -> submitted -> signed off, any -> voided.
+
+Edits to a submitted or signed-off event are amendments and need a reason; an amendment
+after sign-off returns the event to submitted and supersedes the signature.
+"""
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.chain import canonical_row
+from audit.services import audited_save
+from events.access import DIRECTORS, WRITERS, require_role
+from events.choices import EventStatus
+from events.models import AdverseEvent, ElectronicSignature, InfusionSession
+from events.rules import review_due_at
+from events.services.common import assign, lock_current, require_reason, validate
+
+EDITABLE_FIELDS = (
+    "term",
+    "other_term_text",
+    "onset_at",
+    "resolved_at",
+    "grade",
+    *AdverseEvent.CRITERIA,
+    "is_expected",
+    "outcome",
+    "action_taken",
+    "rescue_medication",
+    "dechallenge",
+    "rechallenge",
+    "detected_by",
+    "source_vital",
+    "narrative",
+)
+
+
+def _save(event: AdverseEvent, *, actor, reason: str) -> AdverseEvent:
+    event.derive()
+    validate(event)
+    if event.source_vital_id and event.source_vital.session_id != event.session_id:
+        raise ValidationError({"source_vital": "The reading belongs to another session."})
+    if event.status == EventStatus.SUBMITTED:
+        event.review_due_at = _due(event)
+    return audited_save(event, actor=actor, reason=reason)
+
+
+def _due(event: AdverseEvent):
+    return review_due_at(
+        event.submitted_at or timezone.now(),
+        is_serious=event.is_serious,
+        is_expected=event.is_expected,
+        is_fatal_or_lt=event.is_death or event.is_life_threatening,
+    )
+
+
+def adverse_event_create(
+    *, actor, session: InfusionSession, data: dict, submit: bool = False
+) -> AdverseEvent:
+    """File an event as a draft (or submit it at once with `submit=True`)."""
+    require_role(actor, session.site_id, *WRITERS)
+    if session.is_voided:
+        raise ValidationError({"session": "This session was voided."})
+    event = AdverseEvent(session=session, site_id=session.site_id, reported_by=actor)
+    assign(event, data, EDITABLE_FIELDS)
+    if "is_expected" not in data and event.term_id:
+        event.is_expected = event.term.is_expected
+    if submit:
+        event.status = EventStatus.SUBMITTED
+        event.submitted_at = timezone.now()
+    with transaction.atomic():
+        return _save(event, actor=actor, reason="Event submitted" if submit else "Event drafted")
+
+
+def adverse_event_update(
+    *, event: AdverseEvent, actor, data: dict, expected_version: int | None, reason: str = ""
+) -> AdverseEvent:
+    """Edit a draft, or amend a submitted or signed-off event (a reason is then required)."""
+    require_role(actor, event.site_id, *WRITERS)
+    with transaction.atomic():
+        event = lock_current(event, expected_version)
+        if event.status == EventStatus.VOIDED:
+            raise ValidationError({"status": "A voided event cannot be changed."})
+        is_amendment = event.status != EventStatus.DRAFT
+        if is_amendment:
+            reason = require_reason(reason, "amend a submitted event")
+        if not assign(event, data, EDITABLE_FIELDS):
+            return event
+        if event.status == EventStatus.SIGNED_OFF:
+            _supersede_signatures(event, actor, reason)
+            event.status = EventStatus.SUBMITTED
+        event.version += 1
+        return _save(event, actor=actor, reason=reason or "Draft edited")
+
+
+def adverse_event_submit(
+    *, event: AdverseEvent, actor, expected_version: int | None
+) -> AdverseEvent:
+    require_role(actor, event.site_id, *WRITERS)
+    with transaction.atomic():
+        event = lock_current(event, expected_version)
+        if event.status != EventStatus.DRAFT:
+            raise ValidationError({"status": "Only a draft can be submitted."})
+        event.status = EventStatus.SUBMITTED
+        event.submitted_at = timezone.now()
+        event.version += 1
+        return _save(event, actor=actor, reason="Event submitted")
+
+
+def adverse_event_assess(
+    *, event: AdverseEvent, actor, causality: str, expected_version: int | None, reason: str = ""
+) -> AdverseEvent:
+    """A director records the WHO-UMC causality of a submitted event."""
+    require_role(actor, event.site_id, *DIRECTORS)
+    with transaction.atomic():
+        event = lock_current(event, expected_version)
+        if event.status != EventStatus.SUBMITTED:
+            raise ValidationError({"status": "Causality is assessed on a submitted event."})
+        event.causality = causality
+        event.version += 1
+        return _save(event, actor=actor, reason=reason or "Causality assessed")
+
+
+def signed_content_hash(values: dict) -> str:
+    """Hash of the clinical content of one event version (a dict of attribute values)."""
+    content = {name: values.get(name) for name in AdverseEvent.SIGNED_FIELDS}
+    return hashlib.sha256(canonical_row(AdverseEvent, content)).hexdigest()
+
+
+def adverse_event_sign_off(
+    *, event: AdverseEvent, actor, password: str, expected_version: int | None
+) -> ElectronicSignature:
+    """Electronic signature: password re-entered, bound to the hash of this exact version."""
+    require_role(actor, event.site_id, *DIRECTORS)
+    if not actor.check_password(password or ""):
+        raise ValidationError({"password": "The password is not correct."})
+    with transaction.atomic():
+        event = lock_current(event, expected_version)
+        if event.status != EventStatus.SUBMITTED:
+            raise ValidationError({"status": "Only a submitted event can be signed off."})
+        if event.reported_by_id == actor.pk:
+            raise PermissionDenied("A director cannot sign off an event they reported.")
+        if not event.causality:
+            raise ValidationError({"causality": "Assess causality before signing off."})
+        values = {name: getattr(event, name) for name in AdverseEvent.SIGNED_FIELDS}
+        signature = ElectronicSignature(
+            event=event,
+            signed_by=actor,
+            signer_name=actor.get_full_name() or actor.get_username(),
+            signed_at=timezone.now(),
+            event_version=event.version,
+            content_hash=signed_content_hash(values),
+        )
+        audited_save(signature, actor=actor, reason=ElectronicSignature.MEANING)
+        event.status = EventStatus.SIGNED_OFF
+        event.version += 1
+        audited_save(event, actor=actor, reason=ElectronicSignature.MEANING)
+    return signature
+
+
+def _supersede_signatures(event: AdverseEvent, actor, reason: str) -> None:
+    for signature in event.signatures.filter(superseded_at__isnull=True):
+        signature.superseded_at = timezone.now()
+        audited_save(signature, actor=actor, reason=f"Superseded by amendment: {reason}")
+
+
+def adverse_event_void(
+    *, event: AdverseEvent, actor, reason: str, expected_version: int | None
+) -> AdverseEvent:
+    """A director marks an event entered in error; it is kept but no longer counted."""
+    require_role(actor, event.site_id, *DIRECTORS)
+    reason = require_reason(reason, "void an event")
+    with transaction.atomic():
+        event = lock_current(event, expected_version)
+        if event.status == EventStatus.VOIDED:
+            raise ValidationError({"status": "This event is already voided."})
+        _supersede_signatures(event, actor, reason)
+        event.status = EventStatus.VOIDED
+        event.void_reason = reason
+        event.version += 1
+        return audited_save(event, actor=actor, reason=reason)

@@ -1,0 +1,73 @@
+"""Building blocks shared by the services: optimistic locking and field assignment."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class StaleVersionError(Exception):
+    """The record changed since the caller read it; nothing was written."""
+
+    def __init__(self, instance: models.Model, expected_version: int | None):
+        self.instance = instance
+        self.expected_version = expected_version
+        self.current_version = instance.version
+        last = instance.history.order_by("-history_id").first()
+        self.changed_by = last.history_user_name if last else ""
+        self.changed_at = last.history_date if last else None
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        when = f" at {self.changed_at:%Y-%m-%d %H:%M} UTC" if self.changed_at else ""
+        who = f" by {self.changed_by}" if self.changed_by else ""
+        return (
+            f"This record was changed{who}{when} (now version {self.current_version}, "
+            f"you edited version {self.expected_version}). Your changes were not saved; "
+            "review the current record and apply them again."
+        )
+
+
+def lock_current(instance: models.Model, expected_version: int | None) -> models.Model:
+    """Re-read the row under a lock and refuse if its version moved on."""
+    current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+    if expected_version is None or int(expected_version) != current.version:
+        raise StaleVersionError(current, expected_version)
+    return current
+
+
+def assign(instance: models.Model, data: dict, allowed: tuple[str, ...] | list[str]) -> list[str]:
+    """Copy the allowed keys of `data` onto the instance; return the names that changed.
+
+    Keys that are not allowed are refused with a message naming them, so a client never
+    believes it changed a field that is read-only (status, site, version, reporter...).
+    """
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    changed = []
+    for name, value in data.items():
+        field = instance._meta.get_field(name)
+        if field.is_relation:
+            current, new = getattr(instance, field.attname), getattr(value, "pk", value)
+        else:
+            current, new = getattr(instance, name), value
+        if current != new or instance.pk is None:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed
+
+
+def validate(instance: models.Model, exclude: list[str] | None = None) -> None:
+    """Field and cross-field validation with messages keyed by field.
+
+    Database constraints stay on as the last line of defence; `clean()` states the same rules
+    with field-specific messages, so constraint checks are not repeated here.
+    """
+    instance.full_clean(exclude=exclude, validate_constraints=False)
+
+
+def require_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": f"A reason is required to {what}."})
+    return reason

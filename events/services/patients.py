@@ -1,0 +1,54 @@
+"""Patients: created and corrected by the staff of their site."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from audit.services import audited_save
+from events.access import WRITERS, require_role
+from events.models import Patient, Site
+from events.services.common import assign, lock_current, validate
+
+EDITABLE_FIELDS = ("chart_number", "birth_year", "sex", "indication")
+_DUPLICATE = "A patient with this chart number already exists at this site."
+
+
+def _check_chart_number_free(patient: Patient) -> None:
+    taken = Patient.objects.filter(site_id=patient.site_id, chart_number=patient.chart_number)
+    if patient.pk:
+        taken = taken.exclude(pk=patient.pk)
+    if taken.exists():
+        raise ValidationError({"chart_number": _DUPLICATE})
+
+
+def _save(patient: Patient, *, actor, reason: str) -> Patient:
+    validate(patient)
+    _check_chart_number_free(patient)
+    try:
+        with transaction.atomic():
+            audited_save(patient, actor=actor, reason=reason)
+    except IntegrityError:
+        # A colleague registered the same chart number a moment ago.
+        raise ValidationError({"chart_number": _DUPLICATE}) from None
+    return patient
+
+
+def patient_create(*, actor, site: Site, data: dict) -> Patient:
+    require_role(actor, site, *WRITERS)
+    patient = Patient(site=site)
+    assign(patient, data, EDITABLE_FIELDS)
+    if isinstance(patient.chart_number, str):
+        patient.chart_number = patient.chart_number.strip()
+    with transaction.atomic():
+        return _save(patient, actor=actor, reason="Patient registered")
+
+
+def patient_update(
+    *, patient: Patient, actor, data: dict, expected_version: int | None, reason: str = ""
+) -> Patient:
+    require_role(actor, patient.site_id, *WRITERS)
+    with transaction.atomic():
+        patient = lock_current(patient, expected_version)
+        if not assign(patient, data, EDITABLE_FIELDS):
+            return patient
+        patient.version += 1
+        return _save(patient, actor=actor, reason=reason or "Patient details corrected")
