@@ -1,7 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/audit/", include("audit.api.urls")),
+    path("api/v1/reporting/", include("reporting.api.urls")),
+    path("api/v1/exports/", include("exports.api.urls")),
+    path("api/v1/", include("events.api.urls")),
+    path("audit/", include("audit.urls")),
+    path("reports/", include("reporting.urls")),
+    path("exports/", include("exports.urls")),
     path("", include("events.urls")),
 ]

@@ -1,2 +1,7 @@
+from django.urls import path
 
-urlpatterns: list = []
+from events import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
