@@ -9,6 +9,7 @@ class AuditConfig(AppConfig):
         from django.apps import apps
 
         from audit import receivers  # noqa: F401  (connects the history and login receivers)
+        from audit.context import label_celery_tasks, label_management_commands
         from audit.models import AuditedModel
 
         # simple-history adds `save_without_historical_record` to each model once the class
@@ -16,3 +17,5 @@ class AuditConfig(AppConfig):
         for model in apps.get_models():
             if issubclass(model, AuditedModel):
                 model.save_without_historical_record = AuditedModel.save_without_historical_record
+        label_management_commands()
+        label_celery_tasks()

@@ -9,10 +9,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date
-from decimal import Decimal
+from datetime import UTC
+from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
+from django.utils import timezone
 
 GENESIS_HASH = "0" * 64
 # One transaction-scoped advisory lock for every chain: a transaction that writes to several
@@ -36,26 +38,44 @@ def chained_fields(model: type[models.Model]) -> list[models.Field]:
 
 
 def _canonical_value(field: models.Field, value):
+    """One value as the database will hand it back, whatever Python type it was set with.
+
+    Rows are sealed before insert, from attribute values that may still be strings, floats,
+    naive datetimes or unnormalised IPv6 addresses; the verifier later reads the stored value.
+    Both must serialise to the same thing, so values are first prepared the way the field
+    prepares them for the database.
+    """
     if value is None:
         return None
     if isinstance(field, models.DateTimeField):
-        if isinstance(value, str):
-            value = field.to_python(value)
+        # get_prep_value parses strings and makes naive values aware in the default time zone,
+        # exactly as the save does; the chain then always speaks UTC.
+        value = field.get_prep_value(value)
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, UTC)
         return value.astimezone(UTC).isoformat(timespec="microseconds")
     if isinstance(field, models.DateField):
-        return (value if isinstance(value, date) else field.to_python(value)).isoformat()
+        return field.to_python(value).isoformat()
     if isinstance(field, models.DecimalField):
         quantum = Decimal(1).scaleb(-field.decimal_places)
-        return format(Decimal(str(value)).quantize(quantum), "f")
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        return format(number.quantize(quantum, rounding=ROUND_HALF_EVEN), "f")
     if isinstance(field, models.FloatField):
         return repr(float(value))
     if isinstance(field, models.BooleanField):
         return bool(value)
-    if isinstance(field, models.IntegerField | models.ForeignKey | models.AutoField):
+    if isinstance(field, models.IntegerField | models.AutoField):
         return int(value)
+    if isinstance(field, models.ForeignKey):
+        return _canonical_value(field.target_field, value)
     if isinstance(field, models.JSONField):
-        return value
-    return str(value)
+        return _canonical_json(value)
+    return str(field.get_prep_value(value))
+
+
+def _canonical_json(value):
+    """JSON content as it reads back after a round trip through the database."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
 def canonical_row(model: type[models.Model], values: dict) -> bytes:
@@ -114,16 +134,36 @@ def seal(rows: Sequence[models.Model], using: str) -> None:
 
 
 @dataclass(frozen=True)
+class ChainHead:
+    """The last link of a chain: what an operator records outside the database."""
+
+    table: str
+    last_pk: int | None
+    hash: str
+
+
+@dataclass(frozen=True)
 class ChainReport:
+    """The result of recomputing one chain.
+
+    `first_break` names the first row whose stored hash does not follow from the rows before
+    it: that row was changed, or a row before it was removed, inserted or moved.
+    """
+
     table: str
     rows: int
     head: str
+    head_pk: int | None = None
     first_break: int | None = None
     problem: str = ""
 
     @property
     def is_intact(self) -> bool:
-        return self.first_break is None
+        return self.first_break is None and not self.problem
+
+    @property
+    def status(self) -> str:
+        return "intact" if self.is_intact else "broken"
 
 
 def _stored_rows(model: type[models.Model], using: str, chunk_size: int) -> Iterator[dict]:
@@ -133,27 +173,74 @@ def _stored_rows(model: type[models.Model], using: str, chunk_size: int) -> Iter
 
 
 def verify_chain(
-    model: type[models.Model], using: str = "default", chunk_size: int = 5000
+    model: type[models.Model],
+    using: str = "default",
+    chunk_size: int = 5000,
+    expected_head: ChainHead | None = None,
 ) -> ChainReport:
-    """Recompute a table's chain; report the first row whose stored hash does not follow."""
-    previous = GENESIS_HASH
-    count = 0
+    """Recompute a table's chain; report the first row whose stored hash does not follow.
+
+    With `expected_head` (a head recorded earlier), the chain must still contain that row with
+    that hash: a chain cut short at its tail, or rewritten from some row on, is reported even
+    though every remaining link is consistent.
+    """
+    table = model._meta.db_table
+    previous, previous_pk, count = GENESIS_HASH, None, 0
     pk_name = model._meta.pk.attname
+    expected_seen = expected_head is None or expected_head.last_pk is None
     for values in _stored_rows(model, using, chunk_size):
         count += 1
-        expected = link(previous, model, values)
-        if values["hash"] != expected:
+        pk = values[pk_name]
+        if values["hash"] != link(previous, model, values):
+            after = f"row {previous_pk}" if previous_pk is not None else "the start of the chain"
             return ChainReport(
-                table=model._meta.db_table,
+                table=table,
                 rows=count,
                 head=previous,
-                first_break=values[pk_name],
+                head_pk=previous_pk,
+                first_break=pk,
                 problem=(
-                    "row content or position changed, or a row before it was removed or inserted"
+                    f"row {pk} does not follow from {after}: it was changed, or a row before "
+                    "it was removed, inserted or moved"
                 ),
             )
-        previous = values["hash"]
-    return ChainReport(table=model._meta.db_table, rows=count, head=previous)
+        if expected_head is not None and pk == expected_head.last_pk:
+            expected_seen = True
+            if values["hash"] != expected_head.hash:
+                return ChainReport(
+                    table=table,
+                    rows=count,
+                    head=previous,
+                    head_pk=previous_pk,
+                    first_break=pk,
+                    problem=(
+                        f"row {pk} no longer has the recorded head hash: the chain was "
+                        "rewritten up to or past it"
+                    ),
+                )
+        previous, previous_pk = values["hash"], pk
+    if not expected_seen:
+        return ChainReport(
+            table=table,
+            rows=count,
+            head=previous,
+            head_pk=previous_pk,
+            problem=(
+                f"the recorded head row {expected_head.last_pk} is missing: rows were removed "
+                "from the end of the chain"
+            ),
+        )
+    return ChainReport(table=table, rows=count, head=previous, head_pk=previous_pk)
+
+
+def chain_heads(using: str = "default") -> list[ChainHead]:
+    """The latest link of every chain, read without recomputing anything."""
+    heads = []
+    for model in chained_models():
+        last = model._default_manager.using(using).order_by("-pk").values_list("pk", "hash").first()
+        last_pk, last_hash = last if last else (None, GENESIS_HASH)
+        heads.append(ChainHead(table=model._meta.db_table, last_pk=last_pk, hash=last_hash))
+    return heads
 
 
 def chained_models() -> Iterable[type[models.Model]]:
@@ -162,4 +249,7 @@ def chained_models() -> Iterable[type[models.Model]]:
 
     from audit.models import ChainedRow
 
-    return [m for m in apps.get_models() if issubclass(m, ChainedRow)]
+    return sorted(
+        (m for m in apps.get_models() if issubclass(m, ChainedRow)),
+        key=lambda m: m._meta.db_table,
+    )

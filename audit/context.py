@@ -33,3 +33,50 @@ def audit_context(source: str, request_id: str | None = None) -> Iterator[AuditC
         yield context
     finally:
         _current.reset(token)
+
+
+def command_source(command) -> str:
+    """`command:NAME` for a management command instance."""
+    return f"command:{type(command).__module__.rsplit('.', 1)[-1]}"
+
+
+def label_management_commands() -> None:
+    """Run every management command inside its own `command:NAME` context.
+
+    Patched once on Django's base class so that every command, including Django's own
+    (createsuperuser, changepassword) and those of other apps, labels the rows it writes
+    without each author having to remember to.
+    """
+    from django.core.management.base import BaseCommand
+
+    if getattr(BaseCommand.execute, "_labels_audit_source", False):
+        return
+    original = BaseCommand.execute
+
+    def execute(self, *args, **options):
+        with audit_context(command_source(self)):
+            return original(self, *args, **options)
+
+    execute._labels_audit_source = True
+    BaseCommand.execute = execute
+
+
+def label_celery_tasks() -> None:
+    """Run every Celery task (worker or eager) inside a `task:NAME` context."""
+    try:
+        from celery.signals import task_postrun, task_prerun
+    except ImportError:  # pragma: no cover - celery is a dependency of the project
+        return
+    tokens: dict[str, object] = {}
+
+    def enter(task_id=None, task=None, **kwargs):
+        context = AuditContext(source=f"task:{getattr(task, 'name', 'unknown')}")
+        tokens[task_id] = _current.set(context)
+
+    def leave(task_id=None, **kwargs):
+        token = tokens.pop(task_id, None)
+        if token is not None:
+            _current.reset(token)
+
+    task_prerun.connect(enter, weak=False, dispatch_uid="audit_task_context_enter")
+    task_postrun.connect(leave, weak=False, dispatch_uid="audit_task_context_leave")

@@ -113,7 +113,26 @@ class AccessAction(models.TextChoices):
     ROLE_CHANGE = "role_change", "Role or membership changed"
 
 
-class AccessLog(ChainedRow):
+class AppendOnlyEntry(ChainedRow):
+    """A ledger entry written once, never changed: sealed into its table's chain on insert."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditBypassError(f"{type(self).__name__} is append-only.")
+        using = kwargs.get("using") or "default"
+        with transaction.atomic(using=using):
+            self.stamp()
+            chain.seal([self], using=using)
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditBypassError(f"{type(self).__name__} is append-only.")
+
+
+class AccessLog(AppendOnlyEntry):
     """Append-only record of reads, exports and authentication events.
 
     Holds ids and filters, never patient data itself.
@@ -146,16 +165,39 @@ class AccessLog(ChainedRow):
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.username} {self.action}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AuditBypassError("The access log is append-only.")
-        with transaction.atomic(using=kwargs.get("using") or "default"):
-            self.stamp()
-            chain.seal([self], using=kwargs.get("using") or "default")
-            super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise AuditBypassError("The access log is append-only.")
+class VerificationRun(AppendOnlyEntry):
+    """One recomputation of every chain (`verify_audit` or the chain-status page).
+
+    `tables` holds one summary per chain (table, rows, head pk and hash, status, first broken
+    row); each run is itself a link of its own chain, so the record of past verifications
+    cannot be edited without showing.
+    """
+
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    username = models.CharField(max_length=150, blank=True)
+    is_intact = models.BooleanField()
+    tables = models.JSONField(default=list)
+    checked_recorded_heads = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        result = "intact" if self.is_intact else "BROKEN"
+        return f"Verification {self.started_at:%Y-%m-%d %H:%M} UTC: {result}"
+
+    @property
+    def broken_tables(self) -> list[dict]:
+        return [table for table in self.tables if table.get("status") != "intact"]
 
 
 # Accounts are audited like any record. The password hash and last login stay out of the

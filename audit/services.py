@@ -1,8 +1,11 @@
-"""The two ways anything is written to the ledger: an audited save, and an access-log entry."""
+"""The ways anything is written to the ledger: an audited save, an access-log entry, and a
+verification run."""
 
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
-from audit.models import AccessAction, AccessLog, MissingActorError
+from audit import chain
+from audit.models import AccessAction, AccessLog, MissingActorError, VerificationRun
 
 
 def audited_save(
@@ -42,6 +45,7 @@ def access_log_record(
     site_id: int | None = None,
     row_count: int | None = None,
     detail: dict | None = None,
+    ip_address: str | None = None,
 ) -> AccessLog:
     """Append one access-log entry (ids and filters only, never patient data)."""
     if username is None:
@@ -55,7 +59,103 @@ def access_log_record(
         site_id=site_id,
         row_count=row_count,
         detail=detail or {},
-        ip_address=_client_ip(request),
+        ip_address=ip_address or _client_ip(request),
     )
     entry.save()
     return entry
+
+
+def access_log_lockout(*, username: str, request=None, ip_address: str | None = None):
+    """Record that an account was locked out after repeated failed logins (django-axes'
+    `user_locked_out` signal calls this). The user is linked when the name matches one."""
+    from django.contrib.auth import get_user_model
+
+    username = str(username or "")[:150]
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    return access_log_record(
+        user=user,
+        username=username,
+        action=AccessAction.LOCKOUT,
+        request=request,
+        ip_address=ip_address,
+    )
+
+
+def access_log_export(
+    *,
+    user,
+    kind: str,
+    filters: dict | None = None,
+    row_count: int | None = None,
+    request=None,
+    object_type: str = "",
+    object_id: str | int = "",
+    site_id: int | None = None,
+) -> AccessLog:
+    """Record an export: what kind, with which filters, how many rows."""
+    return access_log_record(
+        user=user,
+        action=AccessAction.EXPORT,
+        request=request,
+        object_type=object_type,
+        object_id=object_id,
+        site_id=site_id,
+        row_count=row_count,
+        detail={"kind": kind, "filters": filters or {}},
+    )
+
+
+def verification_run_perform(
+    *, user=None, recorded_heads: dict[str, chain.ChainHead] | None = None, using="default"
+) -> VerificationRun:
+    """Recompute every chain and append the result to the ledger's own record of runs.
+
+    Each chain is also checked against a head recorded earlier: the operator's file when
+    given (`recorded_heads`), otherwise the heads of the last run that found the chain
+    intact, so rows cut from the end of a chain since then do not go unnoticed.
+    """
+    started_at = timezone.now()
+    checked_file = recorded_heads is not None
+    if recorded_heads is None:
+        recorded_heads = _heads_of_last_intact_runs(using)
+    reports = [
+        chain.verify_chain(
+            model, using=using, expected_head=recorded_heads.get(model._meta.db_table)
+        )
+        for model in chain.chained_models()
+    ]
+    run = VerificationRun(
+        started_at=started_at,
+        finished_at=timezone.now(),
+        user=user if user is not None and user.pk else None,
+        username=user.get_username() if user is not None else "",
+        is_intact=all(report.is_intact for report in reports),
+        tables=[_report_summary(report) for report in reports],
+        checked_recorded_heads=checked_file,
+    )
+    with transaction.atomic(using=using):
+        run.save(using=using)
+    return run
+
+
+def _report_summary(report: chain.ChainReport) -> dict:
+    return {
+        "table": report.table,
+        "rows": report.rows,
+        "head_pk": report.head_pk,
+        "head": report.head,
+        "status": report.status,
+        "first_break": report.first_break,
+        "problem": report.problem,
+    }
+
+
+def _heads_of_last_intact_runs(using: str) -> dict[str, chain.ChainHead]:
+    last = VerificationRun.objects.using(using).order_by("-pk").first()
+    if last is None:
+        return {}
+    return {
+        table["table"]: chain.ChainHead(table["table"], table["head_pk"], table["head"])
+        for table in last.tables
+        if table.get("status") == "intact"
+    }

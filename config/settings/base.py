@@ -112,6 +112,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Exports written by jobs live here, outside any served directory.
 EXPORTS_DIR = VAR_DIR / "exports"
 
+# The ledger asks the record app who may read it (audit imports no app above it).
+AUDIT_LEDGER_POLICY = "events.ledger_policy.ClinicLedgerPolicy"
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_EDIT = False

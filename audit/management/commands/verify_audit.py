@@ -1,0 +1,90 @@
+"""`manage.py verify_audit`: prove from the database itself that no audited row was changed.
+
+Recomputes every hash chain and prints one line per table. On any change, deletion, insertion
+or reordering it names the first broken row (table and primary key) and exits with status 1.
+
+    manage.py verify_audit                      # verify, record the run, exit 1 on a break
+    manage.py verify_audit --heads > heads.txt  # print the chain heads to keep elsewhere
+    manage.py verify_audit --expect-heads heads.txt   # also prove nothing was cut off the end
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from audit.chain import ChainHead, chain_heads
+from audit.services import verification_run_perform
+
+
+def parse_heads(text: str) -> dict[str, ChainHead]:
+    """Read heads printed by `--heads`: `table last_pk hash` per line, `#` starts a comment."""
+    heads = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        if len(parts) != 3 or len(parts[2]) != 64:
+            raise CommandError(f"Line {number} is not 'table last_pk hash': {line!r}")
+        table, last_pk, digest = parts
+        heads[table] = ChainHead(table, None if last_pk == "-" else int(last_pk), digest)
+    return heads
+
+
+class Command(BaseCommand):
+    help = "Verify every audit hash chain; name the first broken row and exit 1 on any break."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--heads",
+            action="store_true",
+            help="Print the latest head of every chain (table, last pk, hash) and exit.",
+        )
+        parser.add_argument(
+            "--expect-heads",
+            metavar="FILE",
+            help="Heads recorded earlier with --heads; each must still be in its chain.",
+        )
+        parser.add_argument("--database", default="default")
+
+    def handle(self, *args, heads=False, expect_heads=None, database="default", **options):
+        if heads:
+            self._print_heads(database)
+            return
+        recorded = None
+        if expect_heads:
+            try:
+                recorded = parse_heads(Path(expect_heads).read_text())
+            except OSError as error:
+                raise CommandError(f"Cannot read {expect_heads}: {error}") from error
+        run = verification_run_perform(recorded_heads=recorded, using=database)
+        width = max((len(t["table"]) for t in run.tables), default=10)
+        self.stdout.write(f"{'table':<{width}}  {'rows':>9}  status  head")
+        for table in run.tables:
+            self.stdout.write(
+                f"{table['table']:<{width}}  {table['rows']:>9}  "
+                f"{table['status']:<6}  {table['head'][:16]}"
+            )
+        if run.is_intact:
+            self.stdout.write(self.style.SUCCESS(f"All {len(run.tables)} chains intact."))
+            return
+        for table in run.broken_tables:
+            where = f"row {table['first_break']}" if table["first_break"] is not None else "tail"
+            self.stderr.write(f"BROKEN {table['table']} at {where}: {table['problem']}")
+        first = run.broken_tables[0]
+        where = (
+            f"at row {first['first_break']}"
+            if first["first_break"] is not None
+            else "(rows missing at the end)"
+        )
+        raise CommandError(
+            f"Audit chain broken: first break in {first['table']} {where}.", returncode=1
+        )
+
+    def _print_heads(self, database: str) -> None:
+        self.stdout.write(f"# Safety Ledger chain heads at {timezone.now().isoformat()}")
+        self.stdout.write("# table last_pk hash")
+        for head in chain_heads(using=database):
+            last_pk = "-" if head.last_pk is None else head.last_pk
+            self.stdout.write(f"{head.table} {last_pk} {head.hash}")

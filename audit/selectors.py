@@ -1,0 +1,417 @@
+"""Every read of the ledger: record trails, the global audit log and the access log.
+
+All of them are scoped by the ledger policy (`audit.policy`): a record at a site the reader
+cannot see is a 404, and rows of such records never appear in a log. The logs page by keyset
+(a cursor naming the last row shown), never by OFFSET or COUNT, so a page costs the same on
+the millionth row as on the first.
+"""
+
+import base64
+import heapq
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import F, Q
+from django.http import Http404
+
+from audit.models import AccessLog, HistoryBase, VerificationRun
+from audit.policy import ledger_policy
+
+ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+PAGE_SIZE = 50
+
+
+class InvalidCursor(ValueError):
+    """A cursor that this server did not hand out."""
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def require_ledger_reader(user) -> None:
+    if not ledger_policy().can_read(user):
+        raise PermissionDenied("The audit trail is open to auditors and medical directors.")
+
+
+def audited_models() -> dict[str, type[models.Model]]:
+    """Record models with chained history, by lower-case label ("events.adverseevent")."""
+    found = {}
+    for model in apps.get_models():
+        manager = getattr(model, "history", None)
+        history_model = getattr(manager, "model", None)
+        if history_model is not None and issubclass(history_model, HistoryBase):
+            found[model._meta.label_lower] = model
+    return dict(sorted(found.items()))
+
+
+def audited_model(label: str) -> type[models.Model]:
+    model = audited_models().get(label.lower())
+    if model is None:
+        raise Http404("No such record type.")
+    return model
+
+
+def _site_of(model: type[models.Model], pk) -> tuple[bool, int | None]:
+    """Whether the record exists (live or in history), and its site id."""
+    path = ledger_policy().site_path(model)
+    pk_name = model._meta.pk.attname
+    for manager in (model._default_manager, model.history):
+        queryset = manager.filter(**{pk_name: pk})
+        if path is None:
+            if queryset.exists():
+                return True, None
+            continue
+        found = queryset.values_list(path, flat=True)[:1]
+        if found:
+            return True, found[0]
+    return False, None
+
+
+def require_record_visible(user, model: type[models.Model], pk) -> int | None:
+    """The record's site id; 404 when it does not exist or the reader may not see it."""
+    require_ledger_reader(user)
+    try:
+        model._meta.pk.to_python(pk)
+        exists, site_id = _site_of(model, pk)
+    except (ValueError, TypeError, models.ObjectDoesNotExist):
+        raise Http404("No such record.") from None
+    visible = ledger_policy().visible_site_ids(user)
+    if not exists or (visible is not None and site_id not in visible):
+        raise Http404("No such record.")
+    return site_id
+
+
+# --- record trail ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class TrailVersion:
+    """One history row of a record, with what changed since the version before it."""
+
+    number: int
+    history_id: int
+    action: str
+    action_label: str
+    user_id: int | None
+    user_name: str
+    at: datetime
+    at_local: datetime | None
+    reason: str
+    request_id: str
+    source: str
+    hash: str
+    changes: list[FieldChange] = field(default_factory=list)
+    values: list[tuple[str, str]] = field(default_factory=list)
+
+
+def display_value(model_field: models.Field, value) -> str:
+    """A stored value as an auditor reads it (choice labels, UTC times, related ids)."""
+    if value is None or value == "":
+        return ""
+    if model_field.is_relation:
+        return f"{model_field.related_model._meta.verbose_name} #{value}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
+
+
+def tracked_fields(model: type[models.Model]) -> list[models.Field]:
+    return list(model.history.model.tracked_fields)
+
+
+def record_trail(model: type[models.Model], pk, *, zone: ZoneInfo | None = None):
+    """Every version of one record, oldest first, each with its field-by-field changes.
+
+    One query fetches every version in order; consecutive versions are compared in Python,
+    so a record with a thousand versions costs one round trip, not a thousand.
+    """
+    fields = tracked_fields(model)
+    rows = model.history.filter(**{model._meta.pk.attname: pk}).order_by("history_id")
+    versions: list[TrailVersion] = []
+    previous = None
+    for number, row in enumerate(rows, start=1):
+        current = {f.attname: getattr(row, f.attname) for f in fields}
+        version = TrailVersion(
+            number=number,
+            history_id=row.history_id,
+            action=row.history_type,
+            action_label=ACTIONS.get(row.history_type, row.history_type),
+            user_id=row.history_user_id,
+            user_name=row.history_user_name,
+            at=row.history_date,
+            at_local=row.history_date.astimezone(zone) if zone else None,
+            reason=row.history_change_reason or "",
+            request_id=row.request_id,
+            source=row.source,
+            hash=row.hash,
+        )
+        for f in fields:
+            old = previous.get(f.attname) if previous is not None else None
+            new = current[f.attname]
+            if previous is None and new in (None, ""):
+                continue
+            if previous is not None and old == new:
+                continue
+            version.changes.append(
+                FieldChange(
+                    name=f.name,
+                    label=str(f.verbose_name),
+                    old=display_value(f, old) if previous is not None else "",
+                    new=display_value(f, new),
+                )
+            )
+        version.values = [
+            (str(f.verbose_name), display_value(f, current[f.attname])) for f in fields
+        ]
+        versions.append(version)
+        previous = current
+    return versions
+
+
+def version_as_of(versions: list[TrailVersion], moment: datetime) -> TrailVersion | None:
+    """The version in force at `moment` (the same answer as `history.as_of`), or None if the
+    record did not exist yet."""
+    in_force = None
+    for version in versions:
+        if version.at <= moment:
+            in_force = version
+        else:
+            break
+    if in_force is not None and in_force.action == "-":
+        return None
+    return in_force
+
+
+def site_zone(site_id: int | None) -> ZoneInfo | None:
+    if site_id is None:
+        return None
+    name = ledger_policy().site_timezones().get(site_id)
+    return ZoneInfo(name) if name else None
+
+
+# --- global audit log --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    """Filters shared by the audit log and the access log (all optional)."""
+
+    username: str = ""
+    site_id: int | None = None
+    model: str = ""
+    action: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            key: value.isoformat() if isinstance(value, date) else value
+            for key, value in self.__dict__.items()
+            if value not in (None, "")
+        }
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def encode_cursor(*parts) -> str:
+    raw = json.dumps(parts, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, length: int) -> list:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        parts = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as error:
+        raise InvalidCursor("This page link is not valid; start from the first page.") from error
+    if not isinstance(parts, list) or len(parts) != length:
+        raise InvalidCursor("This page link is not valid; start from the first page.")
+    return parts
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One row of the global audit log: a version of some record."""
+
+    at: datetime
+    label: str
+    model_name: str
+    object_id: str
+    history_id: int
+    action: str
+    action_label: str
+    user_name: str
+    reason: str
+    source: str
+    request_id: str
+    site_id: int | None
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.at, self.label, self.history_id)
+
+
+def _user_ids(username: str):
+    return get_user_model().objects.filter(username=username).values("pk")
+
+
+def _history_page_for(model, label, filters, visible, after, limit) -> list[LogEntry]:
+    path = ledger_policy().site_path(model)
+    if path is None and (visible is not None or filters.site_id):
+        return []
+    history = model.history.model
+    rows = history._default_manager.all()
+    if visible is not None:
+        rows = rows.filter(**{f"{path}__in": visible})
+    if filters.site_id:
+        rows = rows.filter(**{path: filters.site_id})
+    if filters.username:
+        rows = rows.filter(history_user_id__in=_user_ids(filters.username))
+    if filters.action:
+        rows = rows.filter(history_type=filters.action)
+    if filters.since:
+        rows = rows.filter(history_date__gte=_day_start(filters.since))
+    if filters.until:
+        rows = rows.filter(history_date__lt=_day_start(filters.until + timedelta(days=1)))
+    if after is not None:
+        at, after_label, after_id = after
+        if label < after_label:
+            rows = rows.filter(history_date__lte=at)
+        elif label == after_label:
+            rows = rows.filter(Q(history_date__lt=at) | Q(history_date=at, history_id__lt=after_id))
+        else:
+            rows = rows.filter(history_date__lt=at)
+    pk_name = model._meta.pk.attname
+    values = rows.order_by("-history_date", "-history_id").values(
+        "history_id",
+        "history_date",
+        "history_type",
+        "history_user_name",
+        "history_change_reason",
+        "source",
+        "request_id",
+        object_id=F(pk_name),
+        **({"row_site_id": F(path)} if path else {}),
+    )[:limit]
+    name = str(model._meta.verbose_name)
+    return [
+        LogEntry(
+            at=row["history_date"],
+            label=label,
+            model_name=name,
+            object_id=str(row["object_id"]),
+            history_id=row["history_id"],
+            action=row["history_type"],
+            action_label=ACTIONS.get(row["history_type"], row["history_type"]),
+            user_name=row["history_user_name"],
+            reason=row["history_change_reason"] or "",
+            source=row["source"],
+            request_id=row["request_id"],
+            site_id=row.get("row_site_id"),
+        )
+        for row in values
+    ]
+
+
+def audit_log_page(
+    user, filters: LogFilters, *, cursor: str = "", page_size: int = PAGE_SIZE
+) -> tuple[list[LogEntry], str]:
+    """One page of every history table, newest first, and the cursor of the next page.
+
+    Each table is read by its (history_date, history_id) order with a LIMIT, and the
+    per-table pages are merged: one query per audited model, whatever the table sizes.
+    """
+    require_ledger_reader(user)
+    after = None
+    if cursor:
+        at, label, history_id = decode_cursor(cursor, 3)
+        try:
+            after = (datetime.fromisoformat(at), str(label), int(history_id))
+        except (TypeError, ValueError) as error:
+            raise InvalidCursor("This page link is not valid.") from error
+    visible = ledger_policy().visible_site_ids(user)
+    models_by_label = audited_models()
+    if filters.model:
+        models_by_label = {k: v for k, v in models_by_label.items() if k == filters.model}
+    pages = [
+        _history_page_for(model, label, filters, visible, after, page_size + 1)
+        for label, model in models_by_label.items()
+    ]
+    merged = heapq.merge(*pages, key=lambda entry: entry.sort_key, reverse=True)
+    entries = [entry for _, entry in zip(range(page_size + 1), merged, strict=False)]
+    next_cursor = ""
+    if len(entries) > page_size:
+        entries = entries[:page_size]
+        last = entries[-1]
+        next_cursor = encode_cursor(last.at.isoformat(), last.label, last.history_id)
+    return entries, next_cursor
+
+
+# --- access log ---------------------------------------------------------------------------
+
+
+def access_log_page(
+    user, filters: LogFilters, *, cursor: str = "", page_size: int = PAGE_SIZE
+) -> tuple[list[AccessLog], str]:
+    """One page of the access log, newest first (by id: the chain's own order)."""
+    require_ledger_reader(user)
+    entries = AccessLog.objects.all()
+    visible = ledger_policy().visible_site_ids(user)
+    if visible is not None:
+        entries = entries.filter(site_id__in=visible)
+    if filters.site_id:
+        entries = entries.filter(site_id=filters.site_id)
+    if filters.username:
+        entries = entries.filter(username=filters.username)
+    if filters.action:
+        entries = entries.filter(action=filters.action)
+    if filters.model:
+        entries = entries.filter(object_type=filters.model)
+    if filters.since:
+        entries = entries.filter(occurred_at__gte=_day_start(filters.since))
+    if filters.until:
+        entries = entries.filter(occurred_at__lt=_day_start(filters.until + timedelta(days=1)))
+    if cursor:
+        (last_id,) = decode_cursor(cursor, 1)
+        if not isinstance(last_id, int):
+            raise InvalidCursor("This page link is not valid.")
+        entries = entries.filter(id__lt=last_id)
+    page = list(entries.order_by("-id")[: page_size + 1])
+    next_cursor = ""
+    if len(page) > page_size:
+        page = page[:page_size]
+        next_cursor = encode_cursor(page[-1].pk)
+    return page, next_cursor
+
+
+# --- verification -------------------------------------------------------------------------
+
+
+def last_verification_run() -> VerificationRun | None:
+    return VerificationRun.objects.order_by("-pk").first()
+
+
+def verification_run_list(limit: int = 20) -> list[VerificationRun]:
+    return list(VerificationRun.objects.order_by("-pk")[:limit])

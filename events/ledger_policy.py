@@ -1,0 +1,80 @@
+"""The clinic's answers to the ledger's questions (`audit.policy.LedgerPolicy`).
+
+Auditors and medical directors read the ledger; staff do not (their record pages show what
+they need). Readers see the records of their sites; records that belong to no site (accounts,
+the vocabulary, all-sites memberships) only readers with an all-sites membership see.
+"""
+
+from django.db import models
+
+from audit.policy import LedgerPolicy, TrailSection
+from events.access import ALL_SITES, has_role, visible_site_ids
+from events.choices import Role
+from events.models import AdverseEvent, Site
+
+LEDGER_READERS = (Role.AUDITOR, Role.MEDICAL_DIRECTOR)
+
+
+class ClinicLedgerPolicy(LedgerPolicy):
+    def can_read(self, user) -> bool:
+        return has_role(user, *LEDGER_READERS)
+
+    def can_verify(self, user) -> bool:
+        return has_role(user, *LEDGER_READERS)
+
+    def visible_site_ids(self, user) -> set[int] | None:
+        visible = visible_site_ids(user)
+        return ALL_SITES if visible is ALL_SITES else set(visible)
+
+    def site_path(self, model: type[models.Model]) -> str | None:
+        if model is Site:
+            return "id"
+        names = {f.name: f for f in model._meta.concrete_fields}
+        if "site" in names and names["site"].is_relation:
+            return "site_id"
+        # One hop is enough for this schema: readings and suggestions belong to a session,
+        # signatures to an event, and those carry the site.
+        for f in model._meta.concrete_fields:
+            if f.is_relation and f.related_model is not Site:
+                related = {r.name for r in f.related_model._meta.concrete_fields}
+                if "site" in related and f.related_model.__module__ == model.__module__:
+                    return f"{f.name}__site_id"
+        return None
+
+    def site_choices(self, user) -> list[tuple[int, str]]:
+        sites = Site.objects.order_by("code")
+        visible = visible_site_ids(user)
+        if visible is not ALL_SITES:
+            sites = sites.filter(id__in=visible)
+        return [(site.pk, str(site)) for site in sites]
+
+    def site_timezones(self) -> dict[int, str]:
+        return dict(Site.objects.values_list("id", "timezone"))
+
+    def trail_sections(self, model, pk, user) -> list[TrailSection]:
+        if model is not AdverseEvent:
+            return []
+        from events.selectors import signature_is_valid
+
+        event = AdverseEvent.objects.filter(pk=pk).first()
+        if event is None:
+            return []
+        signatures = [
+            {
+                "signer_name": signature.signer_name,
+                "meaning": signature.meaning,
+                "signed_at": signature.signed_at,
+                "event_version": signature.event_version,
+                "is_valid": signature_is_valid(signature),
+                "is_current": signature.is_current,
+                "superseded_at": signature.superseded_at,
+            }
+            for signature in event.signatures.select_related("event").order_by("signed_at")
+        ]
+        return [
+            TrailSection(
+                title="Signatures",
+                template="audit/partials/signatures.html",
+                context={"signatures": signatures},
+            )
+        ]
