@@ -1,0 +1,325 @@
+"""Web forms of the clinical record.
+
+Forms only parse what was typed; every rule lives in the services, whose `ValidationError`s
+are shown next to these fields (`events.views.support.apply_service_errors`). Edit forms carry
+the version they were based on; creation forms carry a one-time token.
+"""
+
+from django import forms
+from django.utils import timezone
+
+from events.choices import (
+    SERIOUSNESS_CRITERIA,
+    ActionTaken,
+    Causality,
+    DetectedBy,
+    Drug,
+    Grade,
+    Indication,
+    Outcome,
+    Route,
+    Sex,
+    YesNoNA,
+)
+from events.models import AdverseEvent, EventTerm, Site
+from events.services.adverse_events import EDITABLE_FIELDS as EVENT_FIELDS
+
+LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """A `datetime-local` picker; values are read and shown in the active (site's) zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=LOCAL_MINUTE)
+
+
+def _local_datetime(label: str, required: bool = True, help_text: str = "") -> forms.Field:
+    return forms.DateTimeField(
+        label=label, required=required, widget=LocalDateTimeInput, help_text=help_text
+    )
+
+
+class VersionedForm(forms.Form):
+    """An edit of an existing record: the version the user saw travels with the form."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def refresh_version(self, current: int) -> None:
+        """After a stale-version refusal: keep what was typed, base the next try on `current`
+        (the user has now been told who changed the record)."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = str(current)
+
+
+class OneTimeForm(forms.Form):
+    """A creation form: its token makes a double submit create one record."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class ReasonMixin(forms.Form):
+    reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class PatientSearchForm(forms.Form):
+    chart_number = forms.CharField(
+        label="Chart number",
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+
+class PatientFields(forms.Form):
+    chart_number = forms.CharField(label="Chart number", max_length=40)
+    birth_year = forms.IntegerField(label="Year of birth")
+    sex = forms.ChoiceField(label="Sex", choices=Sex.choices)
+    indication = forms.ChoiceField(label="Indication", choices=Indication.choices)
+
+    SERVICE_FIELDS = ("chart_number", "birth_year", "sex", "indication")
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}
+
+
+class PatientCreateForm(OneTimeForm, PatientFields):
+    site = forms.ModelChoiceField(label="Site", queryset=Site.objects.none(), empty_label=None)
+    field_order = ["site", "chart_number", "birth_year", "sex", "indication"]
+
+    def __init__(self, *args, sites=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = Site.objects.filter(pk__in=[s.pk for s in sites or []])
+
+
+class PatientEditForm(VersionedForm, PatientFields, ReasonMixin):
+    pass
+
+
+class SessionStartForm(OneTimeForm):
+    drug = forms.ChoiceField(label="Drug", choices=Drug.choices)
+    route = forms.ChoiceField(label="Route", choices=Route.choices)
+    dose_mg_per_kg = forms.DecimalField(
+        label="Dose (mg/kg)",
+        max_digits=5,
+        decimal_places=3,
+        widget=forms.NumberInput({"step": "0.01"}),
+    )
+    weight_kg = forms.DecimalField(
+        label="Weight (kg)",
+        max_digits=5,
+        decimal_places=1,
+        widget=forms.NumberInput({"step": "0.1"}),
+    )
+    total_dose_mg = forms.DecimalField(
+        label="Total dose (mg)",
+        max_digits=7,
+        decimal_places=2,
+        required=False,
+        help_text="Leave empty to use dose x weight.",
+    )
+    planned_duration_min = forms.IntegerField(label="Planned duration (min)", initial=40)
+    lot_number = forms.CharField(label="Lot number", max_length=40, required=False)
+    baseline_bp_acceptable = forms.BooleanField(
+        label="Baseline blood pressure acceptable", required=False, initial=True
+    )
+    is_fasting = forms.BooleanField(label="Fasting", required=False, initial=True)
+    takes_benzodiazepines = forms.BooleanField(label="Takes benzodiazepines", required=False)
+    takes_psychostimulants = forms.BooleanField(label="Takes psychostimulants", required=False)
+    takes_maois = forms.BooleanField(label="Takes MAOIs", required=False)
+    takes_other_sedatives = forms.BooleanField(label="Takes other sedating drugs", required=False)
+    notes = forms.CharField(
+        label="Notes", required=False, max_length=5000, widget=forms.Textarea({"rows": 2})
+    )
+
+    SCREEN_FIELDS = (
+        "baseline_bp_acceptable",
+        "is_fasting",
+        "takes_benzodiazepines",
+        "takes_psychostimulants",
+        "takes_maois",
+        "takes_other_sedatives",
+    )
+
+    def service_data(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "form_token"}
+        if data["total_dose_mg"] is None:
+            del data["total_dose_mg"]
+        return data
+
+
+class SessionFinishForm(VersionedForm):
+    outcome = forms.ChoiceField(
+        choices=[("completed", "Complete session"), ("stopped_early", "Stop early")],
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(label="Reason for stopping early", required=False, max_length=2000)
+
+
+class VitalSignForm(OneTimeForm):
+    minutes_from_start = forms.IntegerField(
+        label="Taken at (min from start)",
+        required=False,
+        help_text="Leave empty for now.",
+    )
+    systolic = forms.IntegerField(label="Systolic (mmHg)", required=False)
+    diastolic = forms.IntegerField(label="Diastolic (mmHg)", required=False)
+    heart_rate = forms.IntegerField(label="Heart rate (/min)", required=False)
+    spo2 = forms.IntegerField(label="SpO2 (%)", required=False)
+    respiratory_rate = forms.IntegerField(label="Resp. rate (/min)", required=False)
+    moaas = forms.IntegerField(label="MOAA/S (0-5)", required=False)
+    cadss6 = forms.IntegerField(label="CADSS-6 (0-24)", required=False)
+
+    MEASUREMENTS = (
+        "systolic",
+        "diastolic",
+        "heart_rate",
+        "spo2",
+        "respiratory_rate",
+        "moaas",
+        "cadss6",
+    )
+
+    def service_data(self, started_at) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.MEASUREMENTS}
+        minutes = self.cleaned_data["minutes_from_start"]
+        if minutes is not None and started_at is not None:
+            data["taken_at"] = started_at + timezone.timedelta(minutes=minutes)
+        return data
+
+
+class SuggestionDismissForm(VersionedForm):
+    reason = forms.CharField(label="Reason for dismissing", max_length=2000, required=False)
+
+
+class AdverseEventForm(forms.Form):
+    """The event itself: what a nurse files and what an amendment changes."""
+
+    term = forms.ModelChoiceField(
+        label="Term", queryset=EventTerm.objects.none(), empty_label="Choose a term"
+    )
+    other_term_text = forms.CharField(
+        label="Describe the event (term 'Other')", max_length=200, required=False
+    )
+    onset_at = _local_datetime("Onset")
+    resolved_at = _local_datetime("Resolved", required=False)
+    grade = forms.TypedChoiceField(
+        label="CTCAE grade", choices=Grade.choices, coerce=int, widget=forms.RadioSelect
+    )
+    is_expected = forms.TypedChoiceField(
+        label="Expectedness",
+        choices=[
+            ("", "The term's usual expectedness"),
+            ("True", "Expected with ketamine"),
+            ("False", "Unexpected"),
+        ],
+        coerce=lambda value: value == "True",
+        required=False,
+        empty_value=None,
+        help_text="Leave as the term's default unless the labelling says otherwise.",
+    )
+    outcome = forms.ChoiceField(label="Outcome", choices=Outcome.choices, initial=Outcome.UNKNOWN)
+    action_taken = forms.ChoiceField(
+        label="Action taken with the infusion",
+        choices=ActionTaken.choices,
+        initial=ActionTaken.DOSE_NOT_CHANGED,
+    )
+    rescue_medication = forms.CharField(label="Rescue medication", max_length=300, required=False)
+    detected_by = forms.ChoiceField(
+        label="Detected by", choices=DetectedBy.choices, initial=DetectedBy.STAFF_OBSERVATION
+    )
+    dechallenge = forms.ChoiceField(
+        label="Dechallenge (better when stopped?)",
+        choices=YesNoNA.choices,
+        initial=YesNoNA.DOES_NOT_APPLY,
+    )
+    rechallenge = forms.ChoiceField(
+        label="Rechallenge (back when restarted?)",
+        choices=YesNoNA.choices,
+        initial=YesNoNA.DOES_NOT_APPLY,
+    )
+    narrative = forms.CharField(
+        label="Narrative",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea({"rows": 4}),
+        help_text="Required for a serious event.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["term"].queryset = EventTerm.objects.filter(is_active=True).order_by(
+            "category", "name"
+        )
+        for name, label in SERIOUSNESS_CRITERIA.items():
+            self.fields[name] = forms.BooleanField(label=label, required=False)
+
+    @property
+    def criteria_fields(self):
+        return [self[name] for name in SERIOUSNESS_CRITERIA]
+
+    def service_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in EVENT_FIELDS if name in self.fields}
+        if data.get("is_expected") is None:
+            data.pop("is_expected", None)
+        return data
+
+    @staticmethod
+    def initial_from(event: AdverseEvent) -> dict:
+        initial = {name: getattr(event, name) for name in EVENT_FIELDS if name != "source_vital"}
+        initial["is_expected"] = str(event.is_expected)
+        initial["version"] = event.version
+        return initial
+
+
+class AdverseEventCreateForm(OneTimeForm, AdverseEventForm):
+    pass
+
+
+class AdverseEventEditForm(VersionedForm, AdverseEventForm, ReasonMixin):
+    pass
+
+
+class AssessmentForm(VersionedForm):
+    causality = forms.ChoiceField(
+        label="Causality (WHO-UMC)", choices=[("", "Choose")] + Causality.choices
+    )
+
+
+class SignOffForm(VersionedForm):
+    password = forms.CharField(
+        label="Your password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+        required=False,
+    )
+
+
+class VoidForm(VersionedForm):
+    reason = forms.CharField(
+        label="Reason for voiding",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+
+class ThresholdsForm(VersionedForm, ReasonMixin):
+    systolic_high = forms.IntegerField(label="Systolic high (mmHg, alert at or above)")
+    diastolic_high = forms.IntegerField(label="Diastolic high (mmHg, alert at or above)")
+    systolic_low = forms.IntegerField(label="Systolic low (mmHg, alert at or below)")
+    heart_rate_high = forms.IntegerField(label="Heart rate high (/min, at or above)")
+    heart_rate_low = forms.IntegerField(label="Heart rate low (/min, at or below)")
+    spo2_low = forms.IntegerField(label="SpO2 low (%, at or below)")
+    respiratory_rate_low = forms.IntegerField(label="Respiratory rate low (/min, at or below)")
+    moaas_low = forms.IntegerField(label="MOAA/S low (at or below)")
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in Site.THRESHOLD_FIELDS}

@@ -1,0 +1,32 @@
+"""The page each role lands on after logging in."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from events.access import has_role
+from events.choices import Role
+from events.models import InfusionSession
+from events.selectors import review_queue, todays_sessions
+from events.views.support import log_list
+
+REVIEW_PREVIEW = 5
+
+
+@login_required
+def home(request):
+    """Staff: today's sessions at their sites. Directors: the review queue at a glance.
+    Auditors: the way into the audit views."""
+    context = {"now": timezone.now()}
+    if has_role(request.user, Role.STAFF, Role.MEDICAL_DIRECTOR):
+        sessions = list(todays_sessions(request.user))
+        log_list(request, InfusionSession, rows=len(sessions), view="todays_sessions")
+        context["sessions"] = sessions
+    if has_role(request.user, Role.MEDICAL_DIRECTOR):
+        queue = review_queue(request.user)
+        context["queue_counts"] = queue.aggregate(
+            total=Count("id"), overdue=Count("id", filter=Q(review_due_at__lt=context["now"]))
+        )
+        context["queue_preview"] = list(queue[:REVIEW_PREVIEW])
+    return render(request, "events/home.html", context)

@@ -1,0 +1,137 @@
+"""The event page (the director's review page), the review queue, causality and sign-off."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from events import selectors
+from events.access import DIRECTORS, WRITERS, require_role, roles_at
+from events.choices import EventStatus
+from events.forms import AssessmentForm, SignOffForm
+from events.models import AdverseEvent, ElectronicSignature, EventTerm
+from events.services.adverse_events import adverse_event_assess, adverse_event_sign_off
+from events.views.support import call_service, log_list, log_view, render_at_site
+from events.views.timeline import session_timeline
+
+# Bookkeeping columns that change on every save and say nothing to a reviewer.
+HISTORY_NOISE = ("updated_at", "created_at", "version", "request_id", "source", "hash")
+QUEUE_LIMIT = 200
+
+
+def event_history(event: AdverseEvent) -> list[dict]:
+    """Every version, oldest first: who, when, why, and the fields it changed."""
+    versions = list(event.history.order_by("history_id"))
+    term_names = dict(EventTerm.objects.values_list("pk", "name"))
+    entries, previous = [], None
+    for version in versions:
+        changes = []
+        if previous is not None:
+            delta = version.diff_against(previous, excluded_fields=HISTORY_NOISE)
+            for change in delta.changes:
+                old, new = change.old, change.new
+                if change.field == "term":
+                    old, new = term_names.get(old, old), term_names.get(new, new)
+                label = AdverseEvent._meta.get_field(change.field).verbose_name
+                changes.append({"field": label, "old": old, "new": new})
+        entries.append({"version": version, "changes": changes})
+        previous = version
+    return entries
+
+
+def event_context(
+    request, event: AdverseEvent, *, assess_form=None, sign_off_form=None, action_form=None
+) -> dict:
+    roles = roles_at(request.user, event.site_id)
+    is_director = bool(roles & set(DIRECTORS))
+    signatures = list(event.signatures.all())
+    for signature in signatures:
+        signature.is_valid = selectors.signature_is_valid(signature)
+    session = event.session
+    session.site = event.site  # already loaded with the event
+    return {
+        **session_timeline(session),
+        "event": event,
+        "session": session,
+        "site": event.site,
+        "grade_text": event.term.grade_text(event.grade),
+        "history": event_history(event),
+        "signatures": signatures,
+        "meaning": ElectronicSignature.MEANING,
+        "can_write": bool(roles & set(WRITERS)) and event.status != EventStatus.VOIDED,
+        "is_director": is_director,
+        "is_own_report": event.reported_by_id == request.user.pk,
+        "now": timezone.now(),
+        "assess_form": assess_form
+        or AssessmentForm(initial={"version": event.version, "causality": event.causality}),
+        "sign_off_form": sign_off_form or SignOffForm(initial={"version": event.version}),
+        "action_form": action_form,
+    }
+
+
+def render_event(request, event, **forms):
+    return render_at_site(
+        request, "events/event_detail.html", event_context(request, event, **forms), event.site
+    )
+
+
+@login_required
+def event_detail(request, pk):
+    event = selectors.adverse_event_get(request.user, pk)
+    log_view(request, event, site_id=event.site_id)
+    return render_event(request, event)
+
+
+@login_required
+def review_queue(request):
+    """Submitted events, serious and unexpected first, each with its due clock."""
+    events = list(selectors.review_queue(request.user)[:QUEUE_LIMIT])
+    now = timezone.now()
+    for event in events:
+        event.time_left = (event.review_due_at - now) if event.review_due_at else None
+        event.is_overdue = event.time_left is not None and event.time_left.total_seconds() < 0
+    log_list(request, AdverseEvent, rows=len(events), view="review_queue")
+    return render(request, "events/review_queue.html", {"events": events, "now": now})
+
+
+@login_required
+@require_POST
+def event_assess(request, pk):
+    event = selectors.adverse_event_get(request.user, pk)
+    require_role(request.user, event.site_id, *DIRECTORS)
+    form = AssessmentForm(request.POST)
+    if form.is_valid() and call_service(
+        form,
+        lambda: adverse_event_assess(
+            event=event,
+            actor=request.user,
+            causality=form.cleaned_data["causality"],
+            expected_version=form.cleaned_data["version"],
+        ),
+    ):
+        messages.success(request, "Causality recorded.")
+        return redirect("event-detail", pk=event.pk)
+    return render_event(request, event, assess_form=form)
+
+
+@login_required
+@require_POST
+def event_sign_off(request, pk):
+    """Electronic signature: the director re-enters their password; it is bound to the hash
+    of this exact version."""
+    event = selectors.adverse_event_get(request.user, pk)
+    require_role(request.user, event.site_id, *DIRECTORS)
+    form = SignOffForm(request.POST)
+    if form.is_valid() and call_service(
+        form,
+        lambda: adverse_event_sign_off(
+            event=event,
+            actor=request.user,
+            password=form.cleaned_data["password"],
+            expected_version=form.cleaned_data["version"],
+        ),
+    ):
+        messages.success(request, "Signed off: reviewed and approved.")
+        return redirect("event-detail", pk=event.pk)
+    return render_event(request, event, sign_off_form=form)
