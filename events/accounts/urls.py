@@ -1,0 +1,14 @@
+from django.urls import path
+
+from events.accounts import views
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("second-factor/", views.second_factor_verify, name="second-factor-verify"),
+    path("second-factor/setup/", views.second_factor_setup, name="second-factor-setup"),
+    path(
+        "second-factor/recovery-codes/",
+        views.recovery_codes_regenerate,
+        name="recovery-codes-regenerate",
+    ),
+]

@@ -1,0 +1,174 @@
+"""Login (password, then a second factor when required), enrolment of an authenticator app,
+and recovery codes."""
+
+from base64 import b32encode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import AccessAction
+from audit.services import access_log_record
+from events.accounts.forms import OneTimeCodeForm
+from events.accounts.policy import requires_second_factor
+from events.accounts.qr import qr_svg
+
+RECOVERY_CODE_COUNT = 10
+EXPIRY_NOTICES = {
+    "idle": "You were logged out after 15 minutes without activity.",
+    "absolute": "You were logged out: a login lasts at most 12 hours.",
+}
+
+
+class LoginView(auth_views.LoginView):
+    """Password step. Axes refuses a locked-out username and address before this runs."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["expiry_notice"] = EXPIRY_NOTICES.get(self.request.GET.get("expired", ""))
+        return context
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        if requires_second_factor(user):
+            step = "second-factor-verify" if user_has_device(user) else "second-factor-setup"
+            return _redirect_to(step, self.get_success_url())
+        return response
+
+
+def _redirect_to(url_name: str, next_url: str) -> HttpResponse:
+    return redirect(f"{reverse(url_name)}?{urlencode({'next': next_url})}")
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+@never_cache
+@sensitive_post_parameters("token")
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor_verify(request: HttpRequest) -> HttpResponse:
+    """Second step of a login: a code from the authenticator app or a recovery code."""
+    if not user_has_device(request.user):
+        return _redirect_to("second-factor-setup", _next_url(request))
+    form = OneTimeCodeForm(request.POST or None)
+    if form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            if isinstance(device, StaticDevice):
+                messages.warning(request, _recovery_codes_left_message(device))
+            return redirect(_next_url(request))
+        _record_failed_code(request, step="verify")
+        form.add_error("token", "That code is not valid (or was already used). Try again.")
+    return render(
+        request, "accounts/second_factor_verify.html", {"form": form, "next": _next_url(request)}
+    )
+
+
+@never_cache
+@sensitive_post_parameters("token")
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: scan the code, confirm with one code, get recovery codes.
+
+    A user who already has a device must verify with it first: a password alone must not be
+    enough to replace the second factor.
+    """
+    user = request.user
+    if user_has_device(user) and not user.is_verified():
+        return _redirect_to("second-factor-verify", _next_url(request))
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    form = OneTimeCodeForm(request.POST or None)
+    if form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            codes = _confirm_enrolment(user, device)
+            otp_login(request, device)
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "next": _next_url(request)},
+            )
+        _record_failed_code(request, step="setup")
+        form.add_error("token", "That code does not match. Check the clock of your device.")
+    context = {
+        "form": form,
+        "qr_svg": qr_svg(device.config_url),
+        "secret": _base32_secret(device),
+        "next": _next_url(request),
+    }
+    return render(request, "accounts/second_factor_setup.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
+    """Replace the recovery codes (the old ones stop working); needs a verified session."""
+    if not request.user.is_verified():
+        return _redirect_to("second-factor-verify", request.path)
+    with transaction.atomic():
+        codes = _new_recovery_codes(request.user)
+    return render(
+        request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_url(request)}
+    )
+
+
+def _confirm_enrolment(user, device: TOTPDevice) -> list[str]:
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        return _new_recovery_codes(user)
+
+
+def _new_recovery_codes(user) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    return codes
+
+
+def _recovery_codes_left_message(device: StaticDevice) -> str:
+    left = device.token_set.count()
+    return f"You used a recovery code; {left} left. Generate new ones from your account page."
+
+
+def _base32_secret(device: TOTPDevice) -> str:
+    return b32encode(device.bin_key).decode().rstrip("=")
+
+
+def _record_failed_code(request: HttpRequest, *, step: str) -> None:
+    access_log_record(
+        user=request.user,
+        action=AccessAction.LOGIN_FAILED,
+        request=request,
+        detail={"second_factor": step},
+    )
