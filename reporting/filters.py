@@ -1,0 +1,235 @@
+"""The filters of every safety report, parsed once from GET parameters.
+
+The dashboard, the JSON API, the CSV and the PDF all take a `ReportFilters`, so a link copied
+from one opens the same figures in another. Query parameters (repeat a key for several values,
+or separate them with commas):
+
+    date_from, date_to   YYYY-MM-DD, by session start, site-local day, inclusive
+    site                 site ids
+    route, drug, dose_band, indication          session attributes (code values)
+    term, category, grade, serious              event attributes
+    session_number       1-6, or 7 for "7 and later"
+    onset                time-to-onset bands (see ONSET_BANDS)
+
+Filters on session attributes narrow the denominator and the events; filters on event
+attributes narrow only the events (the rate of "grade 3 hypertension per 100 sessions").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
+
+from events.choices import Drug, Indication, Route, TermCategory
+from events.rules import DOSE_BANDS
+
+# Time from session start to onset, in minutes: [low, high) with None for "open".
+ONSET_BANDS: dict[str, tuple[int | None, int | None]] = {
+    "before_start": (None, 0),
+    "0-15": (0, 15),
+    "15-30": (15, 30),
+    "30-60": (30, 60),
+    "60-120": (60, 120),
+    ">120": (120, None),
+}
+ONSET_UNKNOWN = "unknown"
+SESSION_NUMBERS = (1, 2, 3, 4, 5, 6, 7)  # 7 stands for "7 and later"
+
+
+class InvalidFilters(ValueError):
+    """Raised for a GET parameter that cannot be read; `errors` maps parameter to message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What a report covers. Every field is optional; empty means "no restriction"."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    site_ids: tuple[int, ...] = ()
+    routes: tuple[str, ...] = ()
+    drugs: tuple[str, ...] = ()
+    dose_bands: tuple[str, ...] = ()
+    indications: tuple[str, ...] = ()
+    term_ids: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()
+    grades: tuple[int, ...] = ()
+    serious: bool | None = None
+    session_numbers: tuple[int, ...] = ()
+    onset_bands: tuple[str, ...] = ()
+
+    # field name -> query parameter name
+    PARAMETERS = {
+        "date_from": "date_from",
+        "date_to": "date_to",
+        "site_ids": "site",
+        "routes": "route",
+        "drugs": "drug",
+        "dose_bands": "dose_band",
+        "indications": "indication",
+        "term_ids": "term",
+        "categories": "category",
+        "grades": "grade",
+        "serious": "serious",
+        "session_numbers": "session_number",
+        "onset_bands": "onset",
+    }
+    SESSION_FIELDS = (
+        "date_from",
+        "date_to",
+        "site_ids",
+        "routes",
+        "drugs",
+        "dose_bands",
+        "indications",
+        "session_numbers",
+    )
+    EVENT_FIELDS = ("term_ids", "categories", "grades", "serious", "onset_bands")
+
+    @classmethod
+    def from_query(cls, query) -> ReportFilters:
+        """Parse a QueryDict (or a plain dict of str/list) into filters.
+
+        Raises `InvalidFilters` naming every parameter that is wrong and why.
+        """
+        errors: dict[str, str] = {}
+        values: dict[str, object] = {}
+
+        def parse(name: str, reader) -> None:
+            raw = _values(query, cls.PARAMETERS[name])
+            try:
+                values[name] = reader(raw)
+            except ValueError as error:
+                errors[cls.PARAMETERS[name]] = str(error)
+
+        parse("date_from", _one_date)
+        parse("date_to", _one_date)
+        parse("site_ids", _ints)
+        parse("routes", lambda raw: _codes(raw, Route.values))
+        parse("drugs", lambda raw: _codes(raw, Drug.values))
+        parse("dose_bands", lambda raw: _codes(raw, DOSE_BANDS))
+        parse("indications", lambda raw: _codes(raw, Indication.values))
+        parse("term_ids", _ints)
+        parse("categories", lambda raw: _codes(raw, TermCategory.values))
+        parse("grades", lambda raw: _ints(raw, allowed=range(1, 6)))
+        parse("serious", _one_bool)
+        parse("session_numbers", lambda raw: _ints(raw, allowed=SESSION_NUMBERS))
+        parse("onset_bands", lambda raw: _codes(raw, (*ONSET_BANDS, ONSET_UNKNOWN)))
+        date_from, date_to = values.get("date_from"), values.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            errors["date_to"] = "The end date is before the start date."
+        if errors:
+            raise InvalidFilters(errors)
+        return cls(**values)
+
+    def as_dict(self) -> dict:
+        """JSON-able form for the access log, the API and the PDF cover (empty ones left out)."""
+        result: dict = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if value in (None, ()):
+                continue
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            result[field.name] = value
+        return result
+
+    def as_query(self) -> str:
+        """The GET parameters that reproduce these filters (for links and drill-downs)."""
+        pairs: list[tuple[str, str]] = []
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            name = self.PARAMETERS[field.name]
+            if value is None or value == ():
+                continue
+            if isinstance(value, bool):
+                pairs.append((name, "true" if value else "false"))
+            elif isinstance(value, tuple):
+                pairs.extend((name, str(item)) for item in value)
+            else:
+                pairs.append((name, str(value)))
+        return urlencode(pairs)
+
+    def replace(self, **changes) -> ReportFilters:
+        """A copy with some fields changed (a drill-down narrows one dimension)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def has_event_filters(self) -> bool:
+        return any(getattr(self, name) not in (None, ()) for name in self.EVENT_FIELDS)
+
+
+def _values(query, name: str) -> list[str]:
+    if hasattr(query, "getlist"):
+        raw = query.getlist(name)
+    else:
+        raw = query.get(name, [])
+        raw = [raw] if isinstance(raw, str | int) else list(raw)
+    items: list[str] = []
+    for value in raw:
+        items.extend(part.strip() for part in str(value).split(","))
+    return [item for item in items if item]
+
+
+def _one(raw: list[str]) -> str | None:
+    if len(set(raw)) > 1:
+        raise ValueError("Give one value, not several.")
+    return raw[0] if raw else None
+
+
+def _one_date(raw: list[str]) -> date | None:
+    value = _one(raw)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD).") from None
+
+
+def _one_bool(raw: list[str]) -> bool | None:
+    value = _one(raw)
+    if value is None:
+        return None
+    lowered = value.lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise ValueError(f"{value!r} is not true or false.")
+
+
+def _ints(raw: list[str], allowed: Iterable[int] | None = None) -> tuple[int, ...]:
+    result: list[int] = []
+    allowed_set = set(allowed) if allowed is not None else None
+    for value in raw:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a whole number.") from None
+        if number < 1 or (allowed_set is not None and number not in allowed_set):
+            choices = ", ".join(str(a) for a in sorted(allowed_set or ())) or "a positive id"
+            raise ValueError(f"{value!r} is not allowed (choose from {choices}).")
+        if number not in result:
+            result.append(number)
+    return tuple(result)
+
+
+def _codes(raw: list[str], allowed: Iterable[str]) -> tuple[str, ...]:
+    allowed = tuple(allowed)
+    result: list[str] = []
+    for value in raw:
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not one of: {', '.join(allowed)}.")
+        if value not in result:
+            result.append(value)
+    return tuple(result)

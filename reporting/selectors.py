@@ -1,0 +1,376 @@
+"""Reads behind every safety report, scoped to the user's sites.
+
+- `safety_summary(user, filters)`: every figure, table, chart series and signal of a report.
+- `event_listing(user, filters)`: the events behind any number of the summary (drill-down).
+- `event_listing_sql(user, filters)`: the same listing as one SQL statement, for streaming.
+
+All reads go to `config.routers.reporting_database()`, the read replica when there is one.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+import pandas as pd
+from django.db import connections
+from django.db.models import F, QuerySet
+
+from config.routers import reporting_database
+from events.access import ALL_SITES, visible_site_ids
+from events.choices import Drug, Route, TermCategory
+from events.models import AdverseEvent, EventTerm, Site
+from events.rules import DOSE_BANDS
+from reporting import queries
+from reporting.filters import ONSET_BANDS, ONSET_UNKNOWN, SESSION_NUMBERS, ReportFilters
+from reporting.statistics import PChart, clopper_pearson, funnel, p_chart, poisson_rate
+from reporting.summary import Period, SafetySummary, Signal, term_p_chart, with_rates
+
+GRADES = (1, 2, 3, 4, 5)
+
+
+def report_sites(user, filters: ReportFilters, using: str | None = None) -> list[dict]:
+    """The sites a report covers: the user's visible sites, narrowed by the site filter."""
+    sites = Site.objects.using(using or reporting_database()).order_by("code")
+    visible = visible_site_ids(user)
+    if visible is not ALL_SITES:
+        sites = sites.filter(id__in=visible)
+    if filters.site_ids:
+        sites = sites.filter(id__in=filters.site_ids)
+    return list(sites.values("id", "code", "name", "timezone"))
+
+
+def safety_summary(user, filters: ReportFilters) -> SafetySummary:
+    """Every figure of a safety report for the sites `user` may see.
+
+    Runs a fixed number of queries whatever the data size: sites, terms, then seven GROUP BY
+    queries (sessions by dimension, distinct patients, events by session dimension, events by
+    term/month/worst grade, events by session worst grade, by category, by time to onset).
+    """
+    using = reporting_database()
+    sites = report_sites(user, filters, using)
+    zones = {site["id"]: site["timezone"] for site in sites}
+    sessions = queries.counted_sessions(filters, user, zones, using)
+    events = queries.counted_events(filters, user, zones, using)
+
+    cube = queries.sessions_cube(sessions)
+    patients = queries.distinct_patients(sessions)
+    event_cube = queries.events_cube(events, using)
+    term_rows = queries.term_month_worst(events, using)
+    worst_rows, patients_with_event = queries.session_worst(events, using)
+    category_rows = queries.category_counts(events)
+    onset_rows = queries.onset_counts(events)
+    terms = _report_terms(filters, using, term_ids_with_events=set(term_rows["term_id"]))
+
+    total_sessions = int(cube["sessions"].sum())
+    total_events = int(worst_rows["events"].sum())
+    sessions_with_event = int(worst_rows["sessions_with_event"].sum())
+    months = _period_months(filters, cube, event_cube)
+
+    by_month = _by_session_dimension(cube, event_cube, "month", months)
+    by_site = _by_session_dimension(cube, event_cube, "site_id", [s["id"] for s in sites])
+    by_site.insert(1, "site_code", [s["code"] for s in sites])
+    by_site.insert(2, "site_name", [s["name"] for s in sites])
+    overall_chart = p_chart(
+        by_month["sessions_with_event"].tolist(),
+        by_month["sessions"].tolist(),
+        by_month["month"].tolist(),
+    )
+    site_funnel = funnel(
+        list(
+            zip(
+                by_site["site_code"],
+                by_site["sessions_with_event"].astype(int),
+                by_site["sessions"].astype(int),
+                strict=True,
+            )
+        )
+    )
+    term_months = (
+        term_rows.groupby(["term_id", "month"], as_index=False)["sessions_with_event"].sum()
+        if len(term_rows)
+        else pd.DataFrame(columns=["term_id", "month", "sessions_with_event"])
+    )
+    by_term = _by_term(terms, term_rows, total_sessions)
+
+    summary = SafetySummary(
+        filters=filters,
+        period=Period(filters.date_from, filters.date_to, tuple(months)),
+        sessions=total_sessions,
+        patients=patients,
+        events=total_events,
+        events_per_100=poisson_rate(total_events, total_sessions),
+        sessions_with_event=sessions_with_event,
+        sessions_with_event_rate=clopper_pearson(sessions_with_event, total_sessions),
+        patients_with_event=patients_with_event,
+        patients_with_event_rate=clopper_pearson(min(patients_with_event, patients), patients),
+        serious_events=int(worst_rows["serious_events"].sum()),
+        by_term=by_term,
+        by_category=_by_category(filters, category_rows, total_sessions),
+        by_grade=_by_grade(filters, worst_rows, total_sessions),
+        by_month=by_month,
+        by_site=by_site,
+        by_route=_labelled(
+            _by_session_dimension(cube, event_cube, "route", Route.values), "route", Route
+        ),
+        by_drug=_labelled(
+            _by_session_dimension(cube, event_cube, "drug", Drug.values), "drug", Drug
+        ),
+        by_dose_band=_by_session_dimension(cube, event_cube, "dose_band", list(DOSE_BANDS)),
+        by_session_number=_by_session_number(cube, event_cube),
+        by_onset=_by_onset(onset_rows, total_sessions),
+        p_chart=overall_chart,
+        funnel=site_funnel,
+        signals=[],
+        term_months=term_months,
+    )
+    summary.signals = _signals(summary, by_term)
+    return summary
+
+
+def _report_terms(filters: ReportFilters, using: str, term_ids_with_events: set) -> pd.DataFrame:
+    terms = EventTerm.objects.using(using).order_by("name")
+    if filters.term_ids:
+        terms = terms.filter(id__in=filters.term_ids)
+    if filters.categories:
+        terms = terms.filter(category__in=filters.categories)
+    rows = [
+        row
+        for row in terms.values("id", "code", "name", "category", "is_active")
+        if row["is_active"] or row["id"] in term_ids_with_events
+    ]
+    frame = pd.DataFrame(rows, columns=["id", "code", "name", "category", "is_active"])
+    return frame.rename(columns={"id": "term_id", "code": "term_code", "name": "term"})
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    year, month = int(first[:4]), int(first[5:7])
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _period_months(filters: ReportFilters, cube: pd.DataFrame, event_cube: pd.DataFrame):
+    seen = sorted(set(cube["month"]) | set(event_cube["month"]))
+    first = filters.date_from.strftime("%Y-%m") if filters.date_from else None
+    last = filters.date_to.strftime("%Y-%m") if filters.date_to else None
+    first = first or (seen[0] if seen else last)
+    last = last or (seen[-1] if seen else first)
+    if not first or not last:
+        return []
+    return _month_range(first, last)
+
+
+def _by_session_dimension(
+    cube: pd.DataFrame, event_cube: pd.DataFrame, dimension: str, keys: list
+) -> pd.DataFrame:
+    """One row per value of a session attribute, denominators from that group's sessions."""
+    sessions = cube.groupby(dimension)["sessions"].sum()
+    counted = event_cube.groupby(dimension)[
+        ["events", "sessions_with_event", "serious_events"]
+    ].sum()
+    table = pd.DataFrame({dimension: list(keys)})
+    table["sessions"] = table[dimension].map(sessions).fillna(0).astype("int64")
+    for column in ("events", "sessions_with_event", "serious_events"):
+        table[column] = table[dimension].map(counted[column]).fillna(0).astype("int64")
+    return with_rates(table, "sessions")
+
+
+def _labelled(table: pd.DataFrame, column: str, choices) -> pd.DataFrame:
+    labels = dict(choices.choices)
+    table.insert(1, f"{column}_label", table[column].map(labels))
+    return table
+
+
+def _by_session_number(cube: pd.DataFrame, event_cube: pd.DataFrame) -> pd.DataFrame:
+    table = _by_session_dimension(cube, event_cube, "session_number", list(SESSION_NUMBERS))
+    table.insert(1, "session_number_label", [str(n) if n < 7 else "7+" for n in SESSION_NUMBERS])
+    return table
+
+
+def _by_term(terms: pd.DataFrame, term_rows: pd.DataFrame, total_sessions: int) -> pd.DataFrame:
+    """One row per term: incidence once per session at the worst grade, and every event."""
+    worst = (
+        term_rows.pivot_table(
+            index="term_id",
+            columns="worst_grade",
+            values="sessions_with_event",
+            aggfunc="sum",
+            fill_value=0,
+        )
+        if len(term_rows)
+        else pd.DataFrame()
+    )
+    totals = term_rows.groupby("term_id")[["events", "sessions_with_event", "serious_events"]].sum()
+    table = terms[["term_id", "term_code", "term", "category"]].copy()
+    for grade in GRADES:
+        source = worst[grade] if grade in worst.columns else pd.Series(dtype="int64")
+        table[f"worst_grade_{grade}"] = table["term_id"].map(source).fillna(0).astype("int64")
+    for column in ("events", "sessions_with_event", "serious_events"):
+        source = totals[column] if len(totals) else pd.Series(dtype="int64")
+        table[column] = table["term_id"].map(source).fillna(0).astype("int64")
+    table = with_rates(table, total_sessions)
+    return table.sort_values(
+        ["sessions_with_event", "events", "term"], ascending=[False, False, True]
+    ).reset_index(drop=True)
+
+
+def _by_category(filters: ReportFilters, rows: pd.DataFrame, total: int) -> pd.DataFrame:
+    keys = list(filters.categories) or list(TermCategory.values)
+    table = pd.DataFrame({"category": keys})
+    indexed = rows.set_index("category")
+    for column in ("events", "sessions_with_event", "serious_events"):
+        table[column] = table["category"].map(indexed[column]).fillna(0).astype("int64")
+    table.insert(1, "category_label", table["category"].map(dict(TermCategory.choices)))
+    return with_rates(table, total)
+
+
+def _by_grade(filters: ReportFilters, worst_rows: pd.DataFrame, total: int) -> pd.DataFrame:
+    """Events of each grade, and sessions whose worst counted event has that grade."""
+    table = pd.DataFrame({"grade": list(GRADES)})
+    indexed = worst_rows.set_index("worst_grade")
+    table["events"] = [int(worst_rows[f"grade_{g}_events"].sum()) for g in GRADES]
+    table["serious_events"] = [int(worst_rows[f"grade_{g}_serious_events"].sum()) for g in GRADES]
+    table["sessions_with_event"] = (
+        table["grade"].map(indexed["sessions_with_event"]).fillna(0).astype("int64")
+    )
+    return with_rates(table, total)
+
+
+def _by_onset(rows: pd.DataFrame, total: int) -> pd.DataFrame:
+    keys = [*ONSET_BANDS, ONSET_UNKNOWN]
+    table = pd.DataFrame({"onset_band": keys})
+    indexed = rows.set_index("onset_band")
+    for column in ("events", "sessions_with_event", "serious_events"):
+        table[column] = table["onset_band"].map(indexed[column]).fillna(0).astype("int64")
+    return with_rates(table, total)
+
+
+def month_filters(filters: ReportFilters, month: str) -> ReportFilters:
+    """The filters narrowed to one month, inside the report's own period."""
+    year, number = int(month[:4]), int(month[5:7])
+    start = date(year, number, 1)
+    end = date(year, number, calendar.monthrange(year, number)[1])
+    if filters.date_from and filters.date_from > start:
+        start = filters.date_from
+    if filters.date_to and filters.date_to < end:
+        end = filters.date_to
+    return filters.replace(date_from=start, date_to=end)
+
+
+def _chart_signals(chart: PChart, kind: str, prefix: str, filters: ReportFilters) -> list[Signal]:
+    signals = []
+    for point in chart.signals:
+        reasons = []
+        if point.above_ucl:
+            reasons.append(f"{point.proportion:.1%} is above the upper limit {point.ucl:.1%}")
+        if point.in_run:
+            reasons.append("part of a run of 8 or more months above the centre line")
+        signals.append(
+            Signal(
+                kind=kind,
+                label=f"{prefix}{point.label}",
+                detail=f"{point.count} of {point.n} sessions: " + "; ".join(reasons),
+                filters=month_filters(filters, point.label),
+            )
+        )
+    return signals
+
+
+def _signals(summary: SafetySummary, by_term: pd.DataFrame) -> list[Signal]:
+    """Flagged months (overall and per term) and sites outside the funnel's 99.8% limits."""
+    filters = summary.filters
+    signals = _chart_signals(summary.p_chart, "p_chart", "Any event, ", filters)
+    with_events = by_term[by_term["sessions_with_event"] > 0]
+    for term_id, term in zip(with_events["term_id"], with_events["term"], strict=True):
+        chart = term_p_chart(summary.term_months, summary.by_month, int(term_id))
+        term_filters = filters.replace(term_ids=(int(term_id),))
+        signals += _chart_signals(chart, "p_chart_term", f"{term}, ", term_filters)
+    site_ids = dict(zip(summary.by_site["site_code"], summary.by_site["site_id"], strict=True))
+    for unit in summary.funnel.units:
+        if not unit.outside_998:
+            continue
+        direction = "above" if unit.proportion > unit.hi998 else "below"
+        signals.append(
+            Signal(
+                kind="funnel",
+                label=f"Site {unit.label}",
+                detail=(
+                    f"{unit.events} of {unit.n} sessions ({unit.proportion:.1%}) is {direction} "
+                    f"the 99.8% limit around {summary.funnel.target:.1%}"
+                ),
+                filters=filters.replace(site_ids=(int(site_ids[unit.label]),)),
+            )
+        )
+    return signals
+
+
+# --- Line listing (drill-down and CSV) ---------------------------------------------------
+
+# Output column -> ORM path, in the order of the CSV line listing.
+LISTING_COLUMNS: dict[str, str] = {
+    "event_id": "id",
+    "site_code": "site__code",
+    "site_timezone": "site__timezone",
+    "patient_chart_number": "session__patient__chart_number",
+    "patient_indication": "session__patient__indication",
+    "session_id": "session_id",
+    "session_number": "session__sequence_number",
+    "session_month": "session__month",
+    "session_started_at": "session__started_at",
+    "drug": "session__drug",
+    "route": "session__route",
+    "dose_mg_per_kg": "session__dose_mg_per_kg",
+    "dose_band": "session__dose_band",
+    "total_dose_mg": "session__total_dose_mg",
+    "onset_at": "onset_at",
+    "onset_minutes": "onset_minutes",
+    "resolved_at": "resolved_at",
+    "term_code": "term__code",
+    "term_name": "term__name",
+    "other_term_text": "other_term_text",
+    "category": "term__category",
+    "grade": "grade",
+    "is_serious": "is_serious",
+    "is_expected": "is_expected",
+    "outcome": "outcome",
+    "action_taken": "action_taken",
+    "causality": "causality",
+    "status": "status",
+    "reported_by_username": "reported_by__username",
+}
+
+
+def event_listing(user, filters: ReportFilters) -> QuerySet[AdverseEvent]:
+    """The counted events behind a summary with these filters, oldest onset first."""
+    using = reporting_database()
+    zones = {site["id"]: site["timezone"] for site in report_sites(user, filters, using)}
+    return (
+        queries.counted_events(filters, user, zones, using)
+        .select_related("term", "site", "session__patient", "reported_by")
+        .order_by("onset_at", "id")
+    )
+
+
+def event_listing_values(user, filters: ReportFilters) -> QuerySet:
+    """The listing as rows of `LISTING_COLUMNS` (no model instances), in listing order."""
+    plain = [name for name, path in LISTING_COLUMNS.items() if name == path]
+    renamed = {name: F(path) for name, path in LISTING_COLUMNS.items() if name != path}
+    return event_listing(user, filters).select_related(None).values(*plain, **renamed)
+
+
+def event_listing_sql(user, filters: ReportFilters) -> tuple[str, tuple]:
+    """One SELECT for the listing, with its parameters, compiled for the reporting database,
+    so an export can stream it (server-side cursor or the database's own CSV writer)."""
+    using = reporting_database()
+    rows = event_listing_values(user, filters).order_by()
+    compiler = rows.query.get_compiler(using=using)
+    inner, params = compiler.as_sql()
+    quote = connections[using].ops.quote_name
+    columns = ", ".join(quote(name) for name in LISTING_COLUMNS)
+    # Re-select in LISTING_COLUMNS order (values() puts plain fields before renamed ones).
+    order = f"{quote('onset_at')}, {quote('event_id')}"
+    sql = f"SELECT {columns} FROM ({inner}) listing ORDER BY {order}"  # noqa: S608
+    return sql, tuple(params)

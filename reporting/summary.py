@@ -1,0 +1,206 @@
+"""The safety summary: the figures one report shows, whatever its format.
+
+`reporting.selectors.safety_summary` fills a `SafetySummary` from a handful of GROUP BY
+queries; this module turns those grouped counts into the tables (pandas DataFrames with stable
+column names), the rates with their intervals, the p-charts, the funnel and the signals. The
+dashboard, the JSON API, the CSV and the PDF all read this one object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from reporting.filters import ReportFilters
+from reporting.statistics import Funnel, Interval, PChart, clopper_pearson, p_chart, poisson_rate
+
+METHODOLOGY = """\
+Denominator: infusion sessions with status completed or stopped early, not voided, whose start \
+falls in the period (site-local date) and matches the session filters (site, route, drug, dose \
+band, indication, session number). Planned, in-progress and voided sessions never count.
+Events: adverse events that are not voided, in those sessions, matching the event filters \
+(term, category, grade, seriousness, time to onset). Event filters narrow the events, never the \
+denominator.
+Events per 100 sessions: every event counts. Interval: exact Poisson (Garwood) 95%.
+Sessions with an event (incidence): a session counts once per term, at the worst grade it \
+reached for that term; "any event" counts a session once. Patients with an event count distinct \
+patients. Interval: exact binomial (Clopper-Pearson) 95%.
+Zero counts: when nothing was observed the table shows the one-sided 95% upper bound \
+(1 - 0.05^(1/n) for proportions, -ln(0.05)/n per session for rates) instead of an interval.
+Breakdowns by month, site, route, drug, dose band and session number use that group's own \
+sessions as denominator; breakdowns by term, category, grade and time to onset use all sessions. \
+Months are calendar months in each site's time zone. Dose bands: < 0.5, 0.5-0.75, 0.75-1.0 \
+(inclusive) and > 1.0 mg/kg. Session number 7 means the seventh session or later. Time to onset \
+is minutes from the session start, in bands [0, 15), [15, 30), [30, 60), [60, 120), 120 or more.
+Signals: a p-chart of the monthly proportion of sessions with an event (overall and per term), \
+centre line the pooled proportion of the period, 3-sigma limits from each month's own \
+denominator; a month is flagged above its upper limit, or inside a run of 8 or more consecutive \
+months above the centre line. Funnel plot of sites: proportion of sessions with an event against \
+sessions, with 95% and 99.8% limits around the pooled proportion (normal approximation); a site \
+outside the 99.8% limits is flagged.
+"""
+
+RATE_COLUMNS = (
+    "events",
+    "events_per_100",
+    "events_per_100_lower",
+    "events_per_100_upper",
+    "sessions_with_event",
+    "proportion",
+    "proportion_lower",
+    "proportion_upper",
+    "is_upper_bound_only",
+    "serious_events",
+)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A flagged point a director should look at, with the filters of the events behind it."""
+
+    kind: str  # "p_chart", "p_chart_term" or "funnel"
+    label: str
+    detail: str
+    filters: ReportFilters
+
+    @property
+    def query(self) -> str:
+        return self.filters.as_query()
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "detail": self.detail,
+            "filters": self.filters.as_dict(),
+            "query": self.query,
+        }
+
+
+@dataclass(frozen=True)
+class Period:
+    """The months a report covers: the filter's dates, or the data's first and last month."""
+
+    date_from: date | None
+    date_to: date | None
+    months: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        if self.date_from or self.date_to:
+            start = self.date_from.isoformat() if self.date_from else "start"
+            end = self.date_to.isoformat() if self.date_to else "today"
+            return f"{start} to {end}"
+        if self.months:
+            return f"{self.months[0]} to {self.months[-1]}"
+        return "no sessions"
+
+
+@dataclass
+class SafetySummary:
+    """Every figure of one safety report. Tables are DataFrames whose columns never change
+    name (the CSV headers and the API fields follow them)."""
+
+    filters: ReportFilters
+    period: Period
+    sessions: int
+    patients: int
+    events: int
+    events_per_100: Interval
+    sessions_with_event: int
+    sessions_with_event_rate: Interval
+    patients_with_event: int
+    patients_with_event_rate: Interval
+    serious_events: int
+    by_term: pd.DataFrame
+    by_category: pd.DataFrame
+    by_grade: pd.DataFrame
+    by_month: pd.DataFrame
+    by_site: pd.DataFrame
+    by_route: pd.DataFrame
+    by_drug: pd.DataFrame
+    by_dose_band: pd.DataFrame
+    by_session_number: pd.DataFrame
+    by_onset: pd.DataFrame
+    p_chart: PChart
+    funnel: Funnel
+    signals: list[Signal]
+    # Sessions with an event per (term_id, month): the per-term p-charts come from it.
+    term_months: pd.DataFrame = field(repr=False)
+    methodology: str = METHODOLOGY
+
+    TABLES = (
+        "by_term",
+        "by_category",
+        "by_grade",
+        "by_month",
+        "by_site",
+        "by_route",
+        "by_drug",
+        "by_dose_band",
+        "by_session_number",
+        "by_onset",
+    )
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in self.TABLES}
+
+    @property
+    def grade_distribution(self) -> dict[int, int]:
+        """Events per CTCAE grade, 1 to 5 (every event counts)."""
+        return dict(zip(self.by_grade["grade"], self.by_grade["events"], strict=True))
+
+    def p_chart_for_term(self, term_id: int) -> PChart:
+        """The monthly p-chart of sessions with an event of one term."""
+        return term_p_chart(self.term_months, self.by_month, term_id)
+
+
+def _rate_row(events: int, sessions_with_event: int, sessions: int) -> dict:
+    rate = poisson_rate(events, sessions)
+    proportion = clopper_pearson(min(sessions_with_event, sessions), sessions)
+    return {
+        "events_per_100": rate.estimate,
+        "events_per_100_lower": rate.lower,
+        "events_per_100_upper": rate.upper,
+        "proportion": proportion.estimate,
+        "proportion_lower": proportion.lower,
+        "proportion_upper": proportion.upper,
+        "is_upper_bound_only": proportion.is_upper_bound_only,
+    }
+
+
+def with_rates(table: pd.DataFrame, sessions: int | str) -> pd.DataFrame:
+    """Add events per 100 sessions and the proportion of sessions with an event, each with its
+    exact 95% interval. `sessions` is a fixed denominator or the name of a column holding one.
+
+    One row per group (tens of rows), so the loop runs over groups, never over events.
+    """
+    table = table.copy()
+    for column in ("events", "sessions_with_event", "serious_events"):
+        table[column] = table[column].fillna(0).astype("int64") if len(table) else 0
+    denominators = table[sessions] if isinstance(sessions, str) else [sessions] * len(table)
+    rates = [
+        _rate_row(int(events), int(with_event), int(n))
+        for events, with_event, n in zip(
+            table["events"], table["sessions_with_event"], denominators, strict=True
+        )
+    ]
+    columns = list(_rate_row(0, 0, 0))
+    rate_frame = pd.DataFrame(rates, columns=columns, index=table.index, dtype="float64")
+    rate_frame["is_upper_bound_only"] = rate_frame["is_upper_bound_only"].astype(bool)
+    table = pd.concat([table, rate_frame], axis=1)
+    leading = [column for column in table.columns if column not in RATE_COLUMNS]
+    return table[leading + list(RATE_COLUMNS)]
+
+
+def term_p_chart(term_months: pd.DataFrame, by_month: pd.DataFrame, term_id: int) -> PChart:
+    """p-chart of one term: sessions with that term per month over the month's sessions."""
+    rows = term_months[term_months["term_id"] == term_id].set_index("month")
+    counts = [
+        int(rows["sessions_with_event"].get(month, 0)) if len(rows) else 0
+        for month in by_month["month"]
+    ]
+    return p_chart(counts, [int(n) for n in by_month["sessions"]], list(by_month["month"]))
