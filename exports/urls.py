@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from exports import views_audit
+
+urlpatterns: list = [
+    path(
+        "audit/trail/<str:label>/<int:pk>.<str:fmt>",
+        views_audit.audit_trail_export,
+        name="audit-trail-export",
+    ),
+    path("audit/log.<str:fmt>", views_audit.audit_log_export, name="audit-log-export"),
+]
