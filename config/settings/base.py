@@ -170,6 +170,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Code lists shared by several fields get one schema name each.
+    "ENUM_NAME_OVERRIDES": {
+        "YesNoNotApplicableEnum": "events.choices.YesNoNA",
+        "SessionStatusEnum": "events.choices.SessionStatus",
+        "SessionStartStatusEnum": "events.api.serializers.sessions.START_STATUSES",
+        "SessionFinishStatusEnum": "events.api.serializers.sessions.FINISH_STATUSES",
+        "EventStatusEnum": "events.choices.EventStatus",
+        "SuggestionStatusEnum": "events.choices.SuggestionStatus",
+    },
 }
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")

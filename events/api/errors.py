@@ -1,4 +1,13 @@
-"""API error responses: JSON naming each field and why, never a 500 for bad input."""
+"""API error responses: JSON naming each field and why, never a 500 for bad input.
+
+Shapes (documented in the OpenAPI schema through `events.api.schema`):
+- 400: `{"<field>": ["why", ...], "non_field_errors": [...]}` for validation errors, or
+  `{"detail": "..."}` for an unreadable body or header;
+- 401, 403, 404, 415: `{"detail": "..."}`;
+- 412: `{"detail", "current_version", "changed_by", "changed_at"}`: the record moved on;
+- 422: `{"detail": "..."}`: an `Idempotency-Key` reused with another request;
+- 428: `{"detail": "..."}`: an update without `If-Match`.
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -8,6 +17,24 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from events.services.common import StaleVersionError
+from events.services.idempotency import IdempotencyKeyReused
+
+IF_MATCH_REQUIRED = (
+    "This request changes a record, so it needs an If-Match header with the ETag of the "
+    "version you read (GET the record first)."
+)
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = IF_MATCH_REQUIRED
+    default_code = "precondition_required"
+
+
+class IdempotencyConflict(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "This Idempotency-Key was already used with a different request."
+    default_code = "idempotency_key_reused"
 
 
 def _django_errors(error: DjangoValidationError) -> dict:
@@ -19,21 +46,46 @@ def _django_errors(error: DjangoValidationError) -> dict:
     return {"non_field_errors": list(error.messages)}
 
 
+def printable(value):
+    """The same structure with lone surrogates replaced, so an error that quotes the
+    client's input (a key, a bad choice) can always be encoded as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(v) for v in value]
+    return value
+
+
+def _stale_response(exc: StaleVersionError) -> Response:
+    if exc.expected_version is None:
+        # The view passes no version only when the client sent no If-Match header: the
+        # service found that out under the row lock, after its role check.
+        return Response({"detail": IF_MATCH_REQUIRED}, status=status.HTTP_428_PRECONDITION_REQUIRED)
+    return Response(
+        {
+            "detail": exc.message,
+            "current_version": exc.current_version,
+            "changed_by": exc.changed_by,
+            "changed_at": exc.changed_at,
+        },
+        status=status.HTTP_412_PRECONDITION_FAILED,
+    )
+
+
 def exception_handler(exc, context):
     if isinstance(exc, StaleVersionError):
-        return Response(
-            {
-                "detail": exc.message,
-                "current_version": exc.current_version,
-                "changed_by": exc.changed_by,
-                "changed_at": exc.changed_at,
-            },
-            status=status.HTTP_412_PRECONDITION_FAILED,
-        )
+        return _stale_response(exc)
     if isinstance(exc, DjangoValidationError):
-        return Response(_django_errors(exc), status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, Http404):
+        return Response(printable(_django_errors(exc)), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, IdempotencyKeyReused):
+        exc = IdempotencyConflict(str(exc))
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        response.data = printable(response.data)
+    return response

@@ -1,0 +1,112 @@
+"""OpenAPI pieces shared by the endpoints: the error bodies, the concurrency and idempotency
+headers, and `api_schema(...)`, which documents one operation with every error it can return."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+
+_DETAIL = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+_FIELD_ERRORS = {
+    "type": "object",
+    "description": (
+        "One key per refused field (or header), each with the reasons; `non_field_errors` "
+        "for rules that span fields; `detail` when the body itself cannot be read."
+    ),
+    "properties": {
+        "non_field_errors": {"type": "array", "items": {"type": "string"}},
+        "detail": {"type": "string"},
+    },
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "example": {"systolic": ["Must be between 40 and 300."], "colour": ["Unknown field."]},
+}
+_STALE = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "current_version": {"type": "integer"},
+        "changed_by": {"type": "string"},
+        "changed_at": {"type": "string", "format": "date-time", "nullable": True},
+    },
+    "required": ["detail", "current_version"],
+}
+
+ERRORS = {
+    400: OpenApiResponse(_FIELD_ERRORS, description="Invalid input, naming each field and why."),
+    401: OpenApiResponse(_DETAIL, description="Not authenticated (token or session)."),
+    403: OpenApiResponse(_DETAIL, description="Your role does not allow this action."),
+    404: OpenApiResponse(_DETAIL, description="No such record, or at a site you cannot see."),
+    412: OpenApiResponse(
+        _STALE, description="If-Match names an older version: who changed it and when."
+    ),
+    415: OpenApiResponse(_DETAIL, description="The body is not application/json."),
+    422: OpenApiResponse(
+        _DETAIL, description="This Idempotency-Key was used before with another request."
+    ),
+    428: OpenApiResponse(_DETAIL, description="If-Match is required to change a record."),
+}
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The ETag of the version you read, e.g. "3". Missing: 428; stale: 412.',
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        "Up to 100 printable ASCII characters, unique per request you mean. A retry with the "
+        "same key and body returns the first response and creates nothing; the same key with "
+        "another body is a 422."
+    ),
+)
+
+
+def _etag_header(status: int) -> OpenApiParameter:
+    return OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[status],
+        description='The record\'s version as an entity tag, e.g. "3"; send it back as If-Match.',
+    )
+
+
+READ_ERRORS = (401, 403, 404)
+WRITE_ERRORS = (400, 401, 403, 404, 415)
+UPDATE_ERRORS = (*WRITE_ERRORS, 412, 428)
+
+
+def api_schema(
+    *,
+    summary: str,
+    response=None,
+    status: int = 200,
+    request=None,
+    errors=READ_ERRORS,
+    etag: bool = False,
+    if_match: bool = False,
+    idempotent: bool = False,
+    parameters: list | None = None,
+    tags: list[str] | None = None,
+    description: str = "",
+):
+    """`extend_schema` for one operation: its success response and every error it returns."""
+    success = OpenApiResponse(response)
+    codes = set(errors) | ({422} if idempotent else set())
+    headers = [IF_MATCH] if if_match else []
+    headers += [IDEMPOTENCY_KEY] if idempotent else []
+    headers += [_etag_header(status)] if etag else []
+    return extend_schema(
+        summary=summary,
+        description=description or None,
+        request=request,
+        responses={status: success, **{code: ERRORS[code] for code in sorted(codes)}},
+        parameters=[*headers, *(parameters or [])],
+        tags=tags,
+    )

@@ -1,0 +1,219 @@
+"""Adverse events: list, file, read, edit or amend, and the review actions."""
+
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
+
+from events.access import has_role
+from events.api.access_log import log_view
+from events.api.concurrency import if_match_version
+from events.api.filters import AdverseEventFilter
+from events.api.idempotency import idempotent_response
+from events.api.schema import UPDATE_ERRORS, WRITE_ERRORS, api_schema
+from events.api.serializers.adverse_events import (
+    AdverseEventAssessInputSerializer,
+    AdverseEventCreateInputSerializer,
+    AdverseEventDetailOutputSerializer,
+    AdverseEventListOutputSerializer,
+    AdverseEventSignOffInputSerializer,
+    AdverseEventUpdateInputSerializer,
+    AdverseEventVoidInputSerializer,
+    ReviewQueueItemSerializer,
+)
+from events.api.serializers.base import NoBodySerializer
+from events.api.views.base import ApiView, ScopedListApi, record_response, validated
+from events.choices import Role
+from events.selectors import adverse_event_get, adverse_event_list, review_queue
+from events.services.adverse_events import (
+    adverse_event_assess,
+    adverse_event_create,
+    adverse_event_sign_off,
+    adverse_event_submit,
+    adverse_event_update,
+    adverse_event_void,
+)
+
+TAGS = ["events"]
+Detail = AdverseEventDetailOutputSerializer
+
+
+class AdverseEventListCreateApi(ScopedListApi):
+    serializer_class = AdverseEventListOutputSerializer
+    filterset_class = AdverseEventFilter
+    access_object_type = "events.adverseevent"
+
+    def select(self):
+        return adverse_event_list(self.request.user)
+
+    @api_schema(
+        summary="List events at your sites (filter by site, status, term, onset, serious)",
+        response=AdverseEventListOutputSerializer(many=True),
+        errors=(400, 401, 403),
+        tags=TAGS,
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @api_schema(
+        summary="File an event as a draft, or submit it at once with submit=true",
+        request=AdverseEventCreateInputSerializer,
+        response=Detail,
+        status=201,
+        errors=WRITE_ERRORS,
+        etag=True,
+        idempotent=True,
+        tags=TAGS,
+    )
+    def post(self, request, *args, **kwargs):
+        def perform():
+            data = validated(AdverseEventCreateInputSerializer, request)
+            submit, session = data.pop("submit", False), data.pop("session")
+            event = adverse_event_create(
+                actor=request.user, session=session, data=data, submit=submit
+            )
+            return record_response(
+                Detail,
+                event,
+                request,
+                status_code=status.HTTP_201_CREATED,
+                location=reverse("api:event-detail", args=[event.pk]),
+            )
+
+        return idempotent_response(request, perform)
+
+
+def _action_schema(summary: str, request_serializer, *, description: str = ""):
+    return api_schema(
+        summary=summary,
+        request=request_serializer,
+        response=Detail,
+        errors=UPDATE_ERRORS,
+        etag=True,
+        if_match=True,
+        tags=TAGS,
+        description=description,
+    )
+
+
+class AdverseEventDetailApi(ApiView):
+    @api_schema(summary="Read an event with its signatures", response=Detail, etag=True, tags=TAGS)
+    def get(self, request, pk):
+        event = adverse_event_get(request.user, pk)
+        log_view(request, event)
+        return record_response(Detail, event, request)
+
+    @_action_schema(
+        "Edit a draft, or amend a submitted or signed-off event (every field)",
+        AdverseEventUpdateInputSerializer,
+    )
+    def put(self, request, pk):
+        return self._update(request, pk, partial=False)
+
+    @_action_schema(
+        "Edit a draft, or amend a submitted or signed-off event (some fields)",
+        AdverseEventUpdateInputSerializer,
+        description=(
+            "An amendment needs a reason. Amending a signed-off event returns it to "
+            "submitted and marks the signature superseded."
+        ),
+    )
+    def patch(self, request, pk):
+        return self._update(request, pk, partial=True)
+
+    def _update(self, request, pk, *, partial: bool):
+        event = adverse_event_get(request.user, pk)
+        data = validated(AdverseEventUpdateInputSerializer, request, partial=partial)
+        reason = data.pop("reason", "")
+        event = adverse_event_update(
+            event=event,
+            actor=request.user,
+            data=data,
+            reason=reason,
+            expected_version=if_match_version(request),
+        )
+        return record_response(Detail, event, request)
+
+
+class AdverseEventSubmitApi(ApiView):
+    @_action_schema("Submit a draft for review", NoBodySerializer)
+    def post(self, request, pk):
+        event = adverse_event_get(request.user, pk)
+        validated(NoBodySerializer, request)
+        event = adverse_event_submit(
+            event=event, actor=request.user, expected_version=if_match_version(request)
+        )
+        return record_response(Detail, event, request)
+
+
+class AdverseEventAssessApi(ApiView):
+    @_action_schema("Record the WHO-UMC causality (directors)", AdverseEventAssessInputSerializer)
+    def post(self, request, pk):
+        event = adverse_event_get(request.user, pk)
+        data = validated(AdverseEventAssessInputSerializer, request)
+        event = adverse_event_assess(
+            event=event,
+            actor=request.user,
+            causality=data["causality"],
+            reason=data.get("reason", ""),
+            expected_version=if_match_version(request),
+        )
+        return record_response(Detail, event, request)
+
+
+class AdverseEventSignOffApi(ApiView):
+    @_action_schema(
+        "Sign off a submitted event (directors; password re-entered)",
+        AdverseEventSignOffInputSerializer,
+        description=(
+            "Records the signer's name, the time and the meaning 'Reviewed and approved', "
+            "bound to a hash of this version. A director cannot sign off an event they "
+            "reported (403)."
+        ),
+    )
+    def post(self, request, pk):
+        event = adverse_event_get(request.user, pk)
+        data = validated(AdverseEventSignOffInputSerializer, request)
+        adverse_event_sign_off(
+            event=event,
+            actor=request.user,
+            password=data["password"],
+            expected_version=if_match_version(request),
+        )
+        return record_response(Detail, adverse_event_get(request.user, pk), request)
+
+
+class AdverseEventVoidApi(ApiView):
+    @_action_schema("Void an event entered in error (directors)", AdverseEventVoidInputSerializer)
+    def post(self, request, pk):
+        event = adverse_event_get(request.user, pk)
+        data = validated(AdverseEventVoidInputSerializer, request)
+        event = adverse_event_void(
+            event=event,
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=if_match_version(request),
+        )
+        return record_response(Detail, event, request)
+
+
+class ReviewQueueApi(ScopedListApi):
+    serializer_class = ReviewQueueItemSerializer
+    access_object_type = "events.adverseevent"
+
+    def select(self):
+        if not has_role(self.request.user, Role.MEDICAL_DIRECTOR):
+            raise PermissionDenied("The review queue is for medical directors.")
+        return review_queue(self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    @api_schema(
+        summary="Submitted events to review: serious and unexpected first, then by due date",
+        response=ReviewQueueItemSerializer(many=True),
+        errors=(401, 403),
+        tags=["review"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

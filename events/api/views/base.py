@@ -1,0 +1,80 @@
+"""What every API view shares: authentication (token first, so an anonymous client gets a
+401 with `WWW-Authenticate: Token`), the strict JSON parser, validation through an input
+serializer, responses that carry the record's ETag, and scoped, paginated, logged lists."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import generics, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from events.api.access_log import log_list
+from events.api.concurrency import with_etag
+from events.api.pagination import ApiPagination
+from events.api.parsers import SafeJSONParser
+
+
+class ApiMixin:
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    parser_classes = [SafeJSONParser]
+
+
+class ApiView(ApiMixin, APIView):
+    """One resource or one action; each handler validates, calls a selector or a service,
+    and renders."""
+
+
+def validated(serializer_class, request, *, partial: bool = False) -> dict:
+    """The request body checked by `serializer_class` (a 400 naming each field if not)."""
+    serializer = serializer_class(data=request.data, partial=partial, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def record_response(
+    serializer_class, instance, request, *, status_code: int = status.HTTP_200_OK, location=""
+) -> Response:
+    """One record, with its version as the ETag (and its address when just created)."""
+    response = Response(
+        serializer_class(instance, context={"request": request}).data, status=status_code
+    )
+    if location:
+        response["Location"] = location
+    return with_etag(response, instance)
+
+
+class ScopedListApi(ApiMixin, generics.ListAPIView):
+    """A paginated, filtered list over a selector's queryset (already scoped to the user's
+    sites). Lists of patient data write one access-log row with the filters and count."""
+
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = ApiPagination
+    filterset_class = None
+    access_object_type = ""
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            # Schema generation: there is no user and no URL to scope by.
+            return self.serializer_class.Meta.model.objects.none()
+        return self.select()
+
+    def select(self):
+        """The records to list, from a selector scoped to the user's sites."""
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        if self.access_object_type:
+            log_list(
+                request,
+                object_type=self.access_object_type,
+                filters=self.applied_filters(),
+                row_count=self.paginator.page.paginator.count,
+            )
+        return response
+
+    def applied_filters(self) -> dict:
+        declared = self.filterset_class.base_filters if self.filterset_class else {}
+        params = self.request.query_params
+        filters = {name: params[name] for name in declared if params.get(name, "") != ""}
+        return {**self.kwargs, **filters}

@@ -1,0 +1,160 @@
+"""Infusion sessions: list, start, read, correct, finish, discharge and void."""
+
+from django.urls import reverse
+from rest_framework import status
+
+from events.api.access_log import log_view
+from events.api.concurrency import if_match_version
+from events.api.filters import InfusionSessionFilter
+from events.api.idempotency import idempotent_response
+from events.api.schema import UPDATE_ERRORS, WRITE_ERRORS, api_schema
+from events.api.serializers.base import ReasonSerializer
+from events.api.serializers.sessions import (
+    InfusionSessionDischargeInputSerializer,
+    InfusionSessionFinishInputSerializer,
+    InfusionSessionOutputSerializer,
+    InfusionSessionStartInputSerializer,
+    InfusionSessionUpdateInputSerializer,
+)
+from events.api.views.base import ApiView, ScopedListApi, record_response, validated
+from events.selectors import infusion_session_get, infusion_session_list
+from events.services.sessions import (
+    infusion_session_discharge,
+    infusion_session_finish,
+    infusion_session_start,
+    infusion_session_update,
+    infusion_session_void,
+)
+
+TAGS = ["sessions"]
+Output = InfusionSessionOutputSerializer
+
+
+class InfusionSessionListCreateApi(ScopedListApi):
+    serializer_class = Output
+    filterset_class = InfusionSessionFilter
+    access_object_type = "events.infusionsession"
+
+    def select(self):
+        return infusion_session_list(self.request.user)
+
+    @api_schema(
+        summary="List sessions at your sites (filter by site, status, day, patient)",
+        response=Output(many=True),
+        errors=(400, 401, 403),
+        tags=TAGS,
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @api_schema(
+        summary="Start (or plan) a session for a patient",
+        request=InfusionSessionStartInputSerializer,
+        response=Output,
+        status=201,
+        errors=WRITE_ERRORS,
+        etag=True,
+        idempotent=True,
+        tags=TAGS,
+    )
+    def post(self, request, *args, **kwargs):
+        def perform():
+            data = validated(InfusionSessionStartInputSerializer, request)
+            session = infusion_session_start(
+                actor=request.user, patient=data.pop("patient"), data=data
+            )
+            return record_response(
+                Output,
+                session,
+                request,
+                status_code=status.HTTP_201_CREATED,
+                location=reverse("api:session-detail", args=[session.pk]),
+            )
+
+        return idempotent_response(request, perform)
+
+
+def _update_schema(summary: str, request_serializer):
+    return api_schema(
+        summary=summary,
+        request=request_serializer,
+        response=Output,
+        errors=UPDATE_ERRORS,
+        etag=True,
+        if_match=True,
+        tags=TAGS,
+    )
+
+
+class InfusionSessionDetailApi(ApiView):
+    @api_schema(summary="Read a session", response=Output, etag=True, tags=TAGS)
+    def get(self, request, pk):
+        session = infusion_session_get(request.user, pk)
+        log_view(request, session)
+        return record_response(Output, session, request)
+
+    @_update_schema("Correct a session (every field)", InfusionSessionUpdateInputSerializer)
+    def put(self, request, pk):
+        return self._update(request, pk, partial=False)
+
+    @_update_schema("Correct some fields of a session", InfusionSessionUpdateInputSerializer)
+    def patch(self, request, pk):
+        return self._update(request, pk, partial=True)
+
+    def _update(self, request, pk, *, partial: bool):
+        session = infusion_session_get(request.user, pk)
+        data = validated(InfusionSessionUpdateInputSerializer, request, partial=partial)
+        reason = data.pop("reason", "")
+        session = infusion_session_update(
+            session=session,
+            actor=request.user,
+            data=data,
+            reason=reason,
+            expected_version=if_match_version(request),
+        )
+        return record_response(Output, session, request)
+
+
+class InfusionSessionFinishApi(ApiView):
+    @_update_schema(
+        "Complete a session, or stop it early (with a reason)",
+        InfusionSessionFinishInputSerializer,
+    )
+    def post(self, request, pk):
+        session = infusion_session_get(request.user, pk)
+        data = validated(InfusionSessionFinishInputSerializer, request)
+        session = infusion_session_finish(
+            session=session,
+            actor=request.user,
+            expected_version=if_match_version(request),
+            **data,
+        )
+        return record_response(Output, session, request)
+
+
+class InfusionSessionDischargeApi(ApiView):
+    @_update_schema("Discharge the patient", InfusionSessionDischargeInputSerializer)
+    def post(self, request, pk):
+        session = infusion_session_get(request.user, pk)
+        data = validated(InfusionSessionDischargeInputSerializer, request)
+        session = infusion_session_discharge(
+            session=session,
+            actor=request.user,
+            expected_version=if_match_version(request),
+            **data,
+        )
+        return record_response(Output, session, request)
+
+
+class InfusionSessionVoidApi(ApiView):
+    @_update_schema("Void a session entered in error (reason required)", ReasonSerializer)
+    def post(self, request, pk):
+        session = infusion_session_get(request.user, pk)
+        data = validated(ReasonSerializer, request)
+        session = infusion_session_void(
+            session=session,
+            actor=request.user,
+            reason=data.get("reason", ""),
+            expected_version=if_match_version(request),
+        )
+        return record_response(Output, session, request)
