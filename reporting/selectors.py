@@ -13,12 +13,13 @@ import calendar
 from datetime import date
 
 import pandas as pd
+from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.db.models import F, QuerySet
 
 from config.routers import reporting_database
-from events.access import ALL_SITES, visible_site_ids
-from events.choices import Drug, Route, TermCategory
+from events.access import ALL_SITES, has_role, visible_site_ids
+from events.choices import Drug, Role, Route, TermCategory
 from events.models import AdverseEvent, EventTerm, Site
 from events.rules import DOSE_BANDS
 from reporting import queries
@@ -27,6 +28,13 @@ from reporting.statistics import PChart, clopper_pearson, funnel, p_chart, poiss
 from reporting.summary import Period, SafetySummary, Signal, term_p_chart, with_rates
 
 GRADES = (1, 2, 3, 4, 5)
+REPORT_READERS = (Role.MEDICAL_DIRECTOR, Role.AUDITOR)
+
+
+def require_report_reader(user) -> None:
+    """Reports are for medical directors and auditors; anyone else gets a 403."""
+    if not has_role(user, *REPORT_READERS):
+        raise PermissionDenied("Safety reports are for medical directors and auditors.")
 
 
 def report_sites(user, filters: ReportFilters, using: str | None = None) -> list[dict]:

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from reporting import views
+
+urlpatterns = [
+    path("", views.dashboard, name="reports-dashboard"),
+    path("events/", views.event_list, name="reports-event-list"),
+]

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from reporting.api.views import SafetySummaryApi
+
+urlpatterns = [
+    path("summary/", SafetySummaryApi.as_view(), name="api-reporting-summary"),
+]

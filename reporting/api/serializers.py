@@ -1,0 +1,121 @@
+"""The JSON form of a safety summary: the dashboard's figures, tables as lists of records."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from reporting.presentation import table_records
+from reporting.summary import SafetySummary
+
+
+class IntervalSerializer(serializers.Serializer):
+    estimate = serializers.FloatField(allow_null=True)
+    lower = serializers.FloatField(allow_null=True)
+    upper = serializers.FloatField(allow_null=True)
+    method = serializers.CharField()
+    is_upper_bound_only = serializers.BooleanField()
+
+
+class PChartPointSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    n = serializers.IntegerField()
+    proportion = serializers.FloatField(allow_null=True)
+    lcl = serializers.FloatField(allow_null=True)
+    ucl = serializers.FloatField(allow_null=True)
+    above_ucl = serializers.BooleanField()
+    in_run = serializers.BooleanField()
+
+
+class PChartSerializer(serializers.Serializer):
+    centre = serializers.FloatField(allow_null=True)
+    points = PChartPointSerializer(many=True)
+
+
+class FunnelUnitSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    events = serializers.IntegerField()
+    n = serializers.IntegerField()
+    proportion = serializers.FloatField(allow_null=True)
+    lo95 = serializers.FloatField(allow_null=True)
+    hi95 = serializers.FloatField(allow_null=True)
+    lo998 = serializers.FloatField(allow_null=True)
+    hi998 = serializers.FloatField(allow_null=True)
+    outside_95 = serializers.BooleanField()
+    outside_998 = serializers.BooleanField()
+
+
+class FunnelSerializer(serializers.Serializer):
+    target = serializers.FloatField(allow_null=True)
+    units = FunnelUnitSerializer(many=True)
+
+
+class SignalSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["p_chart", "p_chart_term", "funnel"])
+    label = serializers.CharField()
+    detail = serializers.CharField()
+    filters = serializers.DictField()
+    query = serializers.CharField()
+
+
+class PeriodSerializer(serializers.Serializer):
+    date_from = serializers.DateField(allow_null=True)
+    date_to = serializers.DateField(allow_null=True)
+    months = serializers.ListField(child=serializers.CharField())
+    label = serializers.CharField()
+
+
+class TablesSerializer(serializers.Serializer):
+    """Each breakdown as a list of records; column names are those of the CSV tables."""
+
+    by_term = serializers.ListField(child=serializers.DictField())
+    by_category = serializers.ListField(child=serializers.DictField())
+    by_grade = serializers.ListField(child=serializers.DictField())
+    by_month = serializers.ListField(child=serializers.DictField())
+    by_site = serializers.ListField(child=serializers.DictField())
+    by_route = serializers.ListField(child=serializers.DictField())
+    by_drug = serializers.ListField(child=serializers.DictField())
+    by_dose_band = serializers.ListField(child=serializers.DictField())
+    by_session_number = serializers.ListField(child=serializers.DictField())
+    by_onset = serializers.ListField(child=serializers.DictField())
+
+
+class SafetySummarySerializer(serializers.Serializer):
+    filters = serializers.DictField()
+    period = PeriodSerializer()
+    sessions = serializers.IntegerField()
+    patients = serializers.IntegerField()
+    events = serializers.IntegerField()
+    events_per_100 = IntervalSerializer()
+    sessions_with_event = serializers.IntegerField()
+    sessions_with_event_rate = IntervalSerializer()
+    patients_with_event = serializers.IntegerField()
+    patients_with_event_rate = IntervalSerializer()
+    serious_events = serializers.IntegerField()
+    grade_distribution = serializers.DictField(child=serializers.IntegerField())
+    tables = serializers.SerializerMethodField()
+    p_chart = PChartSerializer()
+    term_p_chart = PChartSerializer(allow_null=True, required=False)
+    funnel = FunnelSerializer()
+    signals = serializers.SerializerMethodField()
+    methodology = serializers.CharField()
+
+    def to_representation(self, summary: SafetySummary) -> dict:
+        data = super().to_representation(summary)
+        data["filters"] = summary.filters.as_dict()
+        data["grade_distribution"] = {
+            str(grade): int(count) for grade, count in summary.grade_distribution.items()
+        }
+        data["term_p_chart"] = (
+            PChartSerializer(self.context["term_p_chart"]).data
+            if self.context.get("term_p_chart") is not None
+            else None
+        )
+        return data
+
+    @extend_schema_field(TablesSerializer)
+    def get_tables(self, summary: SafetySummary) -> dict:
+        return {name: table_records(table) for name, table in summary.tables.items()}
+
+    @extend_schema_field(SignalSerializer(many=True))
+    def get_signals(self, summary: SafetySummary) -> list[dict]:
+        return [signal.as_dict() for signal in summary.signals]

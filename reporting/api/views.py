@@ -1,0 +1,73 @@
+"""JSON API of the safety reports: the same summary the dashboard shows."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit.models import AccessAction
+from audit.services import access_log_record
+from reporting.api.serializers import SafetySummarySerializer
+from reporting.filters import InvalidFilters, ReportFilters
+from reporting.selectors import require_report_reader, safety_summary
+
+
+def _list_parameter(name: str, description: str, kind=OpenApiTypes.STR) -> OpenApiParameter:
+    return OpenApiParameter(name, kind, many=True, explode=True, description=description)
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (site-local)."),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day (site-local)."),
+    _list_parameter("site", "Site ids.", OpenApiTypes.INT),
+    _list_parameter("route", "Routes (iv, im, intranasal, oral)."),
+    _list_parameter("drug", "Drugs (ketamine, esketamine)."),
+    _list_parameter("dose_band", "Dose bands (<0.5, 0.5-0.75, 0.75-1.0, >1.0)."),
+    _list_parameter("indication", "Patient indications."),
+    _list_parameter("term", "Event term ids.", OpenApiTypes.INT),
+    _list_parameter("category", "Term categories."),
+    _list_parameter("grade", "CTCAE grades 1-5.", OpenApiTypes.INT),
+    OpenApiParameter("serious", OpenApiTypes.BOOL, description="Serious events only, or none."),
+    _list_parameter("session_number", "Session numbers 1-6, 7 for 7 and later.", OpenApiTypes.INT),
+    _list_parameter("onset", "Time-to-onset bands (0-15, 15-30, 30-60, 60-120, >120, ...)."),
+    OpenApiParameter("chart_term", OpenApiTypes.INT, description="Add this term's p-chart."),
+]
+
+
+class SafetySummaryApi(APIView):
+    """Figures, breakdown tables, p-charts, funnel and signals for the chosen filters.
+
+    For medical directors and auditors, over the sites they may see.
+    """
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={
+            200: SafetySummarySerializer,
+            400: OpenApiResponse(description="A filter could not be read: {parameter: message}."),
+            401: OpenApiResponse(description="Not logged in."),
+            403: OpenApiResponse(description="Not a medical director or auditor."),
+        },
+    )
+    def get(self, request):
+        require_report_reader(request.user)
+        try:
+            filters = ReportFilters.from_query(request.query_params)
+        except InvalidFilters as error:
+            return Response(error.errors, status=400)
+        summary = safety_summary(request.user, filters)
+        access_log_record(
+            user=request.user,
+            action=AccessAction.LIST,
+            request=request,
+            object_type="reporting.safety_summary",
+            row_count=summary.events,
+            detail={"filters": filters.as_dict(), "sessions": summary.sessions, "api": True},
+        )
+        chart_term = request.query_params.get("chart_term", "")
+        context = {
+            "term_p_chart": summary.p_chart_for_term(int(chart_term))
+            if chart_term.isdigit()
+            else None
+        }
+        return Response(SafetySummarySerializer(summary, context=context).data)

@@ -1,0 +1,60 @@
+"""The dashboard's filter form. It only renders the choices; `ReportFilters.from_query`
+reads and validates the same GET parameters, so the form and the API never disagree."""
+
+from django import forms
+
+from events.choices import Drug, Indication, Route, TermCategory
+from events.rules import DOSE_BANDS
+from reporting.filters import SESSION_NUMBERS
+
+SERIOUS_CHOICES = [("", "Any"), ("true", "Serious only"), ("false", "Non-serious only")]
+
+
+class ReportFilterForm(forms.Form):
+    """GET form of the dashboard; field names are the query parameters of `ReportFilters`."""
+
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    site = forms.MultipleChoiceField(required=False, label="Sites")
+    route = forms.MultipleChoiceField(
+        required=False, choices=Route.choices, widget=forms.CheckboxSelectMultiple
+    )
+    drug = forms.MultipleChoiceField(
+        required=False, choices=Drug.choices, widget=forms.CheckboxSelectMultiple
+    )
+    dose_band = forms.MultipleChoiceField(
+        required=False,
+        label="Dose band (mg/kg)",
+        choices=[(band, band) for band in DOSE_BANDS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    indication = forms.MultipleChoiceField(required=False, choices=Indication.choices)
+    term = forms.MultipleChoiceField(required=False, label="Terms")
+    category = forms.MultipleChoiceField(
+        required=False, choices=TermCategory.choices, widget=forms.CheckboxSelectMultiple
+    )
+    grade = forms.MultipleChoiceField(
+        required=False,
+        label="CTCAE grade",
+        choices=[(str(g), str(g)) for g in range(1, 6)],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    serious = forms.ChoiceField(required=False, label="Seriousness", choices=SERIOUS_CHOICES)
+    session_number = forms.MultipleChoiceField(
+        required=False,
+        label="Session number",
+        choices=[(str(n), str(n) if n < 7 else "7+") for n in SESSION_NUMBERS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    chart_term = forms.ChoiceField(required=False, label="p-chart for term")
+
+    def __init__(self, *args, sites=(), terms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [(str(s["id"]), f"{s['code']} - {s['name']}") for s in sites]
+        term_choices = [(str(t["id"]), t["name"]) for t in terms]
+        self.fields["term"].choices = term_choices
+        self.fields["chart_term"].choices = [("", "Any event")] + term_choices
