@@ -2,6 +2,7 @@
 due clocks."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django import template
 from django.utils import timezone
@@ -54,3 +55,12 @@ def time_left(delta: timedelta | None) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def plain_number(value) -> str:
+    """A decimal without trailing zeros: 0.500 -> 0.5, 35.00 -> 35."""
+    if value in (None, ""):
+        return ""
+    text = f"{Decimal(str(value)).normalize():f}"
+    return text
