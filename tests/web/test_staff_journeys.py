@@ -4,8 +4,8 @@ filing and submitting an event."""
 from datetime import timedelta
 
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils import timezone
+from django.utils.html import escape
 
 from events.choices import DetectedBy, EventStatus, SessionStatus, SuggestionStatus
 from events.models import AdverseEvent, AlertSuggestion, EventTerm, InfusionSession, Patient
