@@ -31,10 +31,13 @@ def event_history(event: AdverseEvent) -> list[dict]:
             delta = version.diff_against(previous, excluded_fields=HISTORY_NOISE)
             for change in delta.changes:
                 old, new = change.old, change.new
+                field = AdverseEvent._meta.get_field(change.field)
                 if change.field == "term":
                     old, new = term_names.get(old, old), term_names.get(new, new)
-                label = AdverseEvent._meta.get_field(change.field).verbose_name
-                changes.append({"field": label, "old": old, "new": new})
+                elif field.choices:
+                    labels = dict(field.flatchoices)
+                    old, new = labels.get(old, old), labels.get(new, new)
+                changes.append({"field": field.verbose_name, "old": old, "new": new})
         entries.append({"version": version, "changes": changes})
         previous = version
     return entries
