@@ -80,7 +80,7 @@ class TablesSerializer(serializers.Serializer):
 
 
 class SafetySummarySerializer(serializers.Serializer):
-    filters = serializers.DictField()
+    filters = serializers.SerializerMethodField()
     period = PeriodSerializer()
     sessions = serializers.IntegerField()
     patients = serializers.IntegerField()
@@ -91,26 +91,26 @@ class SafetySummarySerializer(serializers.Serializer):
     patients_with_event = serializers.IntegerField()
     patients_with_event_rate = IntervalSerializer()
     serious_events = serializers.IntegerField()
-    grade_distribution = serializers.DictField(child=serializers.IntegerField())
+    grade_distribution = serializers.SerializerMethodField()
     tables = serializers.SerializerMethodField()
     p_chart = PChartSerializer()
-    term_p_chart = PChartSerializer(allow_null=True, required=False)
+    term_p_chart = serializers.SerializerMethodField()
     funnel = FunnelSerializer()
     signals = serializers.SerializerMethodField()
     methodology = serializers.CharField()
 
-    def to_representation(self, summary: SafetySummary) -> dict:
-        data = super().to_representation(summary)
-        data["filters"] = summary.filters.as_dict()
-        data["grade_distribution"] = {
-            str(grade): int(count) for grade, count in summary.grade_distribution.items()
-        }
-        data["term_p_chart"] = (
-            PChartSerializer(self.context["term_p_chart"]).data
-            if self.context.get("term_p_chart") is not None
-            else None
-        )
-        return data
+    @extend_schema_field(serializers.DictField())
+    def get_filters(self, summary: SafetySummary) -> dict:
+        return summary.filters.as_dict()
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_grade_distribution(self, summary: SafetySummary) -> dict:
+        return {str(grade): int(count) for grade, count in summary.grade_distribution.items()}
+
+    @extend_schema_field(PChartSerializer(allow_null=True))
+    def get_term_p_chart(self, summary: SafetySummary) -> dict | None:
+        chart = self.context.get("term_p_chart")
+        return PChartSerializer(chart).data if chart is not None else None
 
     @extend_schema_field(TablesSerializer)
     def get_tables(self, summary: SafetySummary) -> dict:
