@@ -1,0 +1,153 @@
+"""The dashboard, its drill-down listing and the JSON API: who may see them, what they show,
+what they log, and how many queries they cost."""
+
+from urllib.parse import parse_qs
+
+import pytest
+
+from audit.models import AccessAction, AccessLog
+from reporting.filters import ReportFilters
+from reporting.selectors import safety_summary
+from tests.conftest import login
+from tests.reporting.dataset import build_dataset, make_series
+
+
+@pytest.fixture
+def dataset(north, south):
+    return build_dataset(north, south)
+
+
+@pytest.mark.parametrize("url", ["/reports/", "/reports/events/"])
+def test_staff_are_refused_the_dashboard_and_its_listing(client, nurse, url):
+    login(client, nurse)
+    assert client.get(url).status_code == 403
+
+
+def test_staff_are_refused_the_summary_api(api_client, nurse):
+    api_client.force_authenticate(nurse)
+    assert api_client.get("/api/v1/reporting/summary/").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get("/reports/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.get("/api/v1/reporting/summary/").status_code in (401, 403)
+
+
+def test_a_director_sees_only_their_own_sites(client, director, dataset, north):
+    login(client, director)
+    data = client.get("/api/v1/reporting/summary/").json()
+    north_sessions = [s for s in dataset.counted_sessions() if s.record.site_id == north.pk]
+    assert data["sessions"] == len(north_sessions) == 8
+    assert [row["site_code"] for row in data["tables"]["by_site"]] == ["north"]
+
+
+def test_asking_for_another_sites_figures_returns_nothing_of_it(client, director, south, dataset):
+    login(client, director)
+    data = client.get(f"/api/v1/reporting/summary/?site={south.pk}").json()
+    assert (data["sessions"], data["events"]) == (0, 0)
+    listing = client.get(f"/reports/events/?site={south.pk}")
+    assert listing.context["page"].paginator.count == 0
+
+
+def test_the_summary_selector_scopes_any_user_to_their_sites(other_site_nurse, dataset, south):
+    summary = safety_summary(other_site_nurse, ReportFilters())
+    south_sessions = [s for s in dataset.counted_sessions() if s.record.site_id == south.pk]
+    assert summary.sessions == len(south_sessions) == 3
+    assert list(summary.by_site["site_code"]) == ["south"]
+
+
+def test_the_dashboard_shows_the_figures_and_logs_the_view(client, auditor, dataset):
+    login(client, auditor)
+    response = client.get("/reports/?serious=false&grade=1&grade=2")
+    assert response.status_code == 200
+    summary = response.context["summary"]
+    html = response.content.decode()
+    assert 'data-figure="events"><a href="/reports/events/?grade=1&amp;grade=2' in html
+    assert "<svg" in html and "Methodology" in html
+    entry = AccessLog.objects.filter(object_type="reporting.safety_summary").latest("id")
+    assert entry.action == AccessAction.LIST and entry.user == auditor
+    assert entry.detail["filters"] == {"grades": [1, 2], "serious": False}
+    assert entry.row_count == summary.events
+
+
+def test_every_table_row_drills_down_to_the_events_it_counts(client, auditor, dataset):
+    login(client, auditor)
+    tables = client.get("/reports/").context["tables"]
+    checked = 0
+    for table in tables:
+        for row in table["rows"]:
+            if not row.events:
+                continue
+            listing = client.get(f"/reports/events/?{row.query}")
+            assert listing.context["page"].paginator.count == row.events, (table["id"], row)
+            checked += 1
+    assert checked > 20
+
+
+def test_the_listing_shows_the_events_and_logs_the_count(client, director, dataset):
+    login(client, director)
+    response = client.get("/reports/events/?serious=true")
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert [e.term.code for e in page.object_list] == ["hypertension"]
+    assert "Admitted" not in response.content.decode()  # narratives stay on the event page
+    entry = AccessLog.objects.filter(object_type="events.adverseevent").latest("id")
+    assert (entry.action, entry.row_count) == (AccessAction.LIST, 1)
+    assert entry.detail["filters"] == {"serious": True}
+
+
+def test_bad_filters_on_the_dashboard_say_what_is_wrong(client, director):
+    login(client, director)
+    response = client.get("/reports/?date_from=2026-03-01&date_to=2026-01-01")
+    assert response.status_code == 400
+    assert "The end date is before the start date." in response.content.decode()
+
+
+def test_summary_query_count_does_not_grow_with_the_data(auditor, north, django_assert_num_queries):
+    # Expect 10 queries:
+    # * the user's memberships (scoping)
+    # * the sites the report covers
+    # * sessions by month, site, route, drug, dose band and session number
+    # * distinct patients among those sessions
+    # * events by the same session dimensions (per session, then per cell)
+    # * events by term, month and worst grade (per session and term, then per cell)
+    # * events by the worst grade of each session, and distinct patients with an event
+    # * events by category
+    # * events by time to onset
+    # * the event terms
+    make_series(north, [("2025-01", 2, 1)])
+    with django_assert_num_queries(10):
+        safety_summary(auditor, ReportFilters())
+    make_series(north, [("2025-02", 12, 6), ("2025-03", 8, 8)], term_code="headache")
+    auditor._membership_cache = None
+    with django_assert_num_queries(10):
+        summary = safety_summary(auditor, ReportFilters())
+    assert summary.sessions == 22
+
+
+def test_listing_query_count_does_not_grow_with_the_page(
+    client, director, north, django_assert_max_num_queries
+):
+    make_series(north, [("2025-01", 30, 30)])
+    login(client, director)
+    # Session, user, memberships, sites, count, page of events (joined), access-log chain
+    # head and insert, and the savepoint/lock statements of the log write.
+    with django_assert_max_num_queries(14):
+        response = client.get("/reports/events/")
+    assert len(response.context["page"].object_list) == 30
+
+
+def test_the_schema_documents_the_summary_endpoint(client):
+    schema = client.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/reporting/summary/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"date_from", "term", "serious"}
+    assert {"200", "400", "403"} <= set(operation["responses"])
+
+
+def test_a_signal_link_keeps_the_reports_other_filters(client, auditor, north):
+    make_series(north, [("2025-01", 10, 0), ("2025-02", 10, 9), ("2025-03", 10, 0)])
+    login(client, auditor)
+    data = client.get("/api/v1/reporting/summary/?route=iv").json()
+    signal = next(s for s in data["signals"] if s["kind"] == "p_chart")
+    assert parse_qs(signal["query"])["route"] == ["iv"]
