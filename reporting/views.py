@@ -42,6 +42,7 @@ def _export_links(query: str) -> list[tuple[str, str]]:
     for label, name in (
         ("PDF safety summary", "safety-summary-pdf"),
         ("CSV listing", "events-csv"),
+        ("FHIR bundle", "events-fhir"),
     ):
         try:
             links.append((label, f"{reverse(name)}?{query}"))
