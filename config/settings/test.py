@@ -6,3 +6,4 @@ from config.settings.base import VAR_DIR
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 EXPORTS_DIR = VAR_DIR / "test-exports"
+AXES_VERBOSE = False

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.chain import canonical_row
-from audit.services import audited_save
+from audit.models import AccessAction
+from audit.services import access_log_record, audited_save
 from events.access import DIRECTORS, WRITERS, require_role
 from events.choices import EventStatus
 from events.models import AdverseEvent, ElectronicSignature, InfusionSession
@@ -135,6 +136,15 @@ def adverse_event_sign_off(
     """Electronic signature: password re-entered, bound to the hash of this exact version."""
     require_role(actor, event.site_id, *DIRECTORS)
     if not actor.check_password(password or ""):
+        # A failed re-authentication is a failed login attempt: it goes to the access log.
+        access_log_record(
+            user=actor,
+            action=AccessAction.LOGIN_FAILED,
+            object_type="adverse_event",
+            object_id=event.pk,
+            site_id=event.site_id,
+            detail={"reauthentication": "sign_off"},
+        )
         raise ValidationError({"password": "The password is not correct."})
     with transaction.atomic():
         event = lock_current(event, expected_version)

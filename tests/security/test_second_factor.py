@@ -1,0 +1,132 @@
+"""With REQUIRE_2FA on, directors and auditors reach nothing but the second-factor pages until
+they present a TOTP code (or a recovery code); staff are not asked."""
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from django_otp import devices_for_user
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import AccessAction, AccessLog
+
+pytestmark = pytest.mark.usefixtures("second_factor_required")
+
+
+@pytest.fixture
+def second_factor_required():
+    with override_settings(REQUIRE_2FA=True):
+        yield
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The code an authenticator app shows now, computed from the device's key."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def _enrol(client, user) -> list[str]:
+    client.force_login(user)
+    client.get(reverse("second-factor-setup"))
+    device = TOTPDevice.objects.get(user=user)
+    response = client.post(
+        reverse("second-factor-setup"), {"token": current_code(device), "next": "/"}
+    )
+    assert response.status_code == 200
+    return response.context["codes"]
+
+
+def test_a_director_is_sent_to_enrolment_before_any_page(client, director):
+    client.force_login(director)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("second-factor-setup"))
+
+    setup = client.get(response["Location"])
+    assert setup.status_code == 200
+    assert b"<svg" in setup.content  # the QR code, drawn inline
+    assert b"http" not in setup.content.split(b"<svg", 1)[1].split(b"</svg>", 1)[0].replace(
+        b"http://www.w3.org/2000/svg", b""
+    )
+
+
+def test_an_api_call_before_the_second_factor_gets_a_401(client, auditor):
+    client.force_login(auditor)
+    response = client.get("/api/v1/events/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "second_factor_required"
+
+
+def test_a_valid_totp_code_completes_enrolment_and_lets_the_director_in(client, director):
+    codes = _enrol(client, director)
+    assert len(codes) == 10
+    assert TOTPDevice.objects.get(user=director).confirmed
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_wrong_code_at_enrolment_is_refused_and_recorded(client, director):
+    client.force_login(director)
+    client.get(reverse("second-factor-setup"))
+    response = client.post(reverse("second-factor-setup"), {"token": "000000"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["token"]
+    assert not TOTPDevice.objects.get(user=director).confirmed
+    assert client.get(reverse("home")).status_code == 302
+    assert AccessLog.objects.filter(
+        user=director, action=AccessAction.LOGIN_FAILED, detail={"second_factor": "setup"}
+    ).exists()
+
+
+def test_after_a_password_login_an_enrolled_director_is_asked_for_a_code(
+    client, director, password
+):
+    codes = _enrol(client, director)
+    client.logout()
+
+    response = client.post(reverse("login"), {"username": "dana", "password": password})
+    assert response["Location"].startswith(reverse("second-factor-verify"))
+    assert client.get(reverse("home"))["Location"].startswith(reverse("second-factor-verify"))
+
+    wrong = client.post(reverse("second-factor-verify"), {"token": "123456"})
+    assert wrong.status_code == 200 and wrong.context["form"].errors["token"]
+
+    # One wrong code throttles every device for a second; reset instead of waiting.
+    for device in devices_for_user(director):
+        device.throttle_reset()
+    # The TOTP code was spent at enrolment (codes are single-use); use a recovery code.
+    ok = client.post(reverse("second-factor-verify"), {"token": codes[0], "next": "/"})
+    assert ok.status_code == 302 and ok["Location"] == "/"
+    assert client.get(reverse("home")).status_code == 200
+    assert not StaticToken.objects.filter(token=codes[0]).exists()
+
+
+def test_a_password_alone_cannot_replace_an_enrolled_device(client, director, password):
+    _enrol(client, director)
+    client.logout()
+    client.post(reverse("login"), {"username": "dana", "password": password})
+    response = client.get(reverse("second-factor-setup"))
+    assert response["Location"].startswith(reverse("second-factor-verify"))
+    assert TOTPDevice.objects.filter(user=director).count() == 1
+
+
+def test_staff_are_not_asked_for_a_second_factor(client, nurse):
+    client.force_login(nurse)
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_next_address_cannot_leave_the_site(client, director):
+    client.force_login(director)
+    client.get(reverse("second-factor-setup"))
+    device = TOTPDevice.objects.get(user=director)
+    response = client.post(
+        reverse("second-factor-setup"),
+        {"token": current_code(device), "next": "https://evil.example/"},
+    )
+    assert b"evil.example" not in response.content
+
+
+@override_settings(REQUIRE_2FA=False)
+def test_without_require_2fa_directors_go_straight_in(client, director):
+    client.force_login(director)
+    assert client.get(reverse("home")).status_code == 200
