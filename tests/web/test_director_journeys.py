@@ -86,9 +86,7 @@ def test_director_assesses_causality_and_signs_off_with_the_password(
     assert "Current" in page and "Valid: matches version" in page
 
 
-def test_a_wrong_password_is_shown_next_to_the_password_field(
-    signed_in, director, submitted_event
-):
+def test_a_wrong_password_is_shown_next_to_the_password_field(signed_in, director, submitted_event):
     client = signed_in(director)
     _assess(client, submitted_event)
     response = _sign_off(client, submitted_event, "not my password")
@@ -105,9 +103,7 @@ def test_signing_off_before_causality_is_refused_with_a_message(
     assert not ElectronicSignature.objects.exists()
 
 
-def test_a_director_cannot_sign_off_an_event_they_reported(
-    signed_in, director, session, password
-):
+def test_a_director_cannot_sign_off_an_event_they_reported(signed_in, director, session, password):
     now = timezone.now()
     own = AdverseEventFactory(
         session=session,
@@ -118,7 +114,8 @@ def test_a_director_cannot_sign_off_an_event_they_reported(
         causality="possible",
     )
     client = signed_in(director)
-    assert "another director signs it off" in client.get(reverse("event-detail", args=[own.pk])).text
+    page = client.get(reverse("event-detail", args=[own.pk])).text
+    assert "another director signs it off" in page
     assert _sign_off(client, own, password).status_code == 403
     assert not ElectronicSignature.objects.exists()
 
