@@ -3,13 +3,14 @@
 Shapes (documented in the OpenAPI schema through `events.api.schema`):
 - 400: `{"<field>": ["why", ...], "non_field_errors": [...]}` for validation errors, or
   `{"detail": "..."}` for an unreadable body or header;
-- 401, 403, 404, 415: `{"detail": "..."}`;
+- 401, 403, 404, 413, 415: `{"detail": "..."}`;
 - 412: `{"detail", "current_version", "changed_by", "changed_at"}`: the record moved on;
 - 422: `{"detail": "..."}`: an `Idempotency-Key` reused with another request;
 - 428: `{"detail": "..."}`: an update without `If-Match`.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -29,6 +30,11 @@ class PreconditionRequired(exceptions.APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
     default_detail = IF_MATCH_REQUIRED
     default_code = "precondition_required"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
 
 
 class IdempotencyConflict(exceptions.APIException):
@@ -81,6 +87,9 @@ def exception_handler(exc, context):
         return Response(printable(_django_errors(exc)), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IdempotencyKeyReused):
         exc = IdempotencyConflict(str(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -57,7 +57,12 @@ class AdverseEventFilter(filters.FilterSet):
     onset_to = filters.DateFilter(
         field_name="onset_at", lookup_expr="date__lte", label="Onset on or before (UTC date)"
     )
-    serious = filters.BooleanFilter(field_name="is_serious", label="Serious events only")
+    serious = filters.TypedChoiceFilter(
+        field_name="is_serious",
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        label="true: serious events only; false: non-serious only",
+    )
 
     class Meta:
         model = AdverseEvent

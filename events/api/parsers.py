@@ -4,6 +4,7 @@ import codecs
 import json
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -37,7 +38,8 @@ class SafeJSONParser(JSONParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
-            raise ParseError(f"The request body is larger than {limit} bytes.")
+            # Django refuses a declared oversize body first; this catches an undeclared one.
+            raise RequestDataTooBig(f"The request body is larger than {limit} bytes.")
         try:
             text = codecs.decode(raw, "utf-8")
             data = json.loads(text, parse_constant=_reject_constant)

@@ -41,6 +41,7 @@ ERRORS = {
     412: OpenApiResponse(
         _STALE, description="If-Match names an older version: who changed it and when."
     ),
+    413: OpenApiResponse(_DETAIL, description="The body is larger than the server accepts."),
     415: OpenApiResponse(_DETAIL, description="The body is not application/json."),
     422: OpenApiResponse(
         _DETAIL, description="This Idempotency-Key was used before with another request."
@@ -78,7 +79,7 @@ def _etag_header(status: int) -> OpenApiParameter:
 
 
 READ_ERRORS = (401, 403, 404)
-WRITE_ERRORS = (400, 401, 403, 404, 415)
+WRITE_ERRORS = (400, 401, 403, 404, 413, 415)
 UPDATE_ERRORS = (*WRITE_ERRORS, 412, 428)
 
 
