@@ -115,10 +115,18 @@ class TrailVersion:
     source: str
     hash: str
     changes: list[FieldChange] = field(default_factory=list)
-    values: list[tuple[str, str]] = field(default_factory=list)
+    stored: dict = field(default_factory=dict, repr=False)
+    fields: list = field(default_factory=list, repr=False)
+
+    @property
+    def values(self) -> list[tuple[str, str]]:
+        """Every field of this version as (label, value): the record as it was."""
+        return [
+            (str(f.verbose_name), display_value(f, self.stored[f.attname])) for f in self.fields
+        ]
 
 
-def display_value(model_field: models.Field, value) -> str:
+def display_value(model_field: models.Field, value, choices: dict | None = None) -> str:
     """A stored value as an auditor reads it (choice labels, UTC times, related ids)."""
     if value is None or value == "":
         return ""
@@ -127,7 +135,8 @@ def display_value(model_field: models.Field, value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
+        labels = choices if choices is not None else dict(model_field.flatchoices)
+        return str(labels.get(value, value))
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     if isinstance(value, dict | list):
@@ -146,24 +155,46 @@ def record_trail(model: type[models.Model], pk, *, zone: ZoneInfo | None = None)
     so a record with a thousand versions costs one round trip, not a thousand.
     """
     fields = tracked_fields(model)
-    rows = model.history.filter(**{model._meta.pk.attname: pk}).order_by("history_id")
+    labels = {f.attname: str(f.verbose_name) for f in fields}
+    choices = {f.attname: dict(f.flatchoices) for f in fields if f.choices}
+    columns = [f.attname for f in fields] + [
+        "history_id",
+        "history_type",
+        "history_user_id",
+        "history_user_name",
+        "history_date",
+        "history_change_reason",
+        "request_id",
+        "source",
+        "hash",
+    ]
+    rows = (
+        model.history.filter(**{model._meta.pk.attname: pk})
+        .order_by("history_id")
+        .values_list(*columns)
+    )
+    attnames = columns[: len(fields)]
     versions: list[TrailVersion] = []
     previous = None
-    for number, row in enumerate(rows, start=1):
-        current = {f.attname: getattr(row, f.attname) for f in fields}
+    for number, values in enumerate(rows, start=1):
+        current = dict(zip(attnames, values, strict=False))
+        row = dict(zip(columns[len(fields) :], values[len(fields) :], strict=True))
+        at = row["history_date"]
         version = TrailVersion(
             number=number,
-            history_id=row.history_id,
-            action=row.history_type,
-            action_label=ACTIONS.get(row.history_type, row.history_type),
-            user_id=row.history_user_id,
-            user_name=row.history_user_name,
-            at=row.history_date,
-            at_local=row.history_date.astimezone(zone) if zone else None,
-            reason=row.history_change_reason or "",
-            request_id=row.request_id,
-            source=row.source,
-            hash=row.hash,
+            history_id=row["history_id"],
+            action=row["history_type"],
+            action_label=ACTIONS.get(row["history_type"], row["history_type"]),
+            user_id=row["history_user_id"],
+            user_name=row["history_user_name"],
+            at=at,
+            at_local=at.astimezone(zone) if zone else None,
+            reason=row["history_change_reason"] or "",
+            request_id=row["request_id"],
+            source=row["source"],
+            hash=row["hash"],
+            stored=current,
+            fields=fields,
         )
         for f in fields:
             old = previous.get(f.attname) if previous is not None else None
@@ -175,14 +206,11 @@ def record_trail(model: type[models.Model], pk, *, zone: ZoneInfo | None = None)
             version.changes.append(
                 FieldChange(
                     name=f.name,
-                    label=str(f.verbose_name),
-                    old=display_value(f, old) if previous is not None else "",
-                    new=display_value(f, new),
+                    label=labels[f.attname],
+                    old=display_value(f, old, choices.get(f.attname)) if previous else "",
+                    new=display_value(f, new, choices.get(f.attname)),
                 )
             )
-        version.values = [
-            (str(f.verbose_name), display_value(f, current[f.attname])) for f in fields
-        ]
         versions.append(version)
         previous = current
     return versions
@@ -415,3 +443,17 @@ def last_verification_run() -> VerificationRun | None:
 
 def verification_run_list(limit: int = 20) -> list[VerificationRun]:
     return list(VerificationRun.objects.order_by("-pk")[:limit])
+
+
+def audit_log_entries(user, filters: LogFilters, *, limit: int) -> list[LogEntry]:
+    """Up to `limit` log entries matching `filters`, newest first (for exports)."""
+    entries: list[LogEntry] = []
+    cursor = ""
+    while len(entries) < limit:
+        page, cursor = audit_log_page(
+            user, filters, cursor=cursor, page_size=min(1000, limit - len(entries))
+        )
+        entries.extend(page)
+        if not cursor:
+            break
+    return entries

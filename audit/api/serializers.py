@@ -1,0 +1,108 @@
+"""Output shapes of the audit API (read-only: nothing here ever saves)."""
+
+from rest_framework import serializers
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(source="name")
+    label = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class TrailVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(source="number")
+    history_id = serializers.IntegerField()
+    action = serializers.CharField(source="action_label")
+    user_id = serializers.IntegerField(allow_null=True)
+    user = serializers.CharField(source="user_name")
+    at = serializers.DateTimeField()
+    at_site = serializers.DateTimeField(source="at_local", allow_null=True)
+    reason = serializers.CharField()
+    request_id = serializers.CharField()
+    source = serializers.CharField()
+    hash = serializers.CharField()
+    changes = FieldChangeSerializer(many=True)
+
+
+class RecordHistorySerializer(serializers.Serializer):
+    record = serializers.CharField()
+    record_id = serializers.IntegerField()
+    site_timezone = serializers.CharField(allow_null=True)
+    versions = TrailVersionSerializer(many=True)
+
+
+class LogEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    record = serializers.CharField(source="label")
+    record_id = serializers.CharField(source="object_id")
+    history_id = serializers.IntegerField()
+    action = serializers.CharField(source="action_label")
+    user = serializers.CharField(source="user_name")
+    reason = serializers.CharField()
+    source = serializers.CharField()
+    request_id = serializers.CharField()
+    site_id = serializers.IntegerField(allow_null=True)
+
+
+class AccessLogEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+    user = serializers.CharField(source="username")
+    action = serializers.CharField()
+    object_type = serializers.CharField()
+    object_id = serializers.CharField()
+    site_id = serializers.IntegerField(allow_null=True)
+    row_count = serializers.IntegerField(allow_null=True)
+    detail = serializers.JSONField()
+    source = serializers.CharField()
+    request_id = serializers.CharField()
+
+
+def cursor_page_serializer(name: str, entry_serializer):
+    """`{"results": [...], "next_cursor": "...", "next": "url"}` for one kind of entry."""
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "results": entry_serializer(many=True),
+            "next_cursor": serializers.CharField(allow_blank=True),
+            "next": serializers.CharField(allow_null=True),
+        },
+    )
+
+
+LogPageSerializer = cursor_page_serializer("AuditLogPage", LogEntrySerializer)
+AccessLogPageSerializer = cursor_page_serializer("AccessLogPage", AccessLogEntrySerializer)
+
+
+class ChainTableSerializer(serializers.Serializer):
+    table = serializers.CharField()
+    rows = serializers.IntegerField()
+    head_pk = serializers.IntegerField(allow_null=True)
+    head = serializers.CharField()
+    status = serializers.CharField()
+    first_break = serializers.IntegerField(allow_null=True)
+    problem = serializers.CharField(allow_blank=True)
+
+
+class VerificationRunSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField()
+    username = serializers.CharField()
+    source = serializers.CharField()
+    is_intact = serializers.BooleanField()
+    checked_recorded_heads = serializers.BooleanField()
+    tables = ChainTableSerializer(many=True)
+
+
+class ChainHeadSerializer(serializers.Serializer):
+    table = serializers.CharField()
+    last_pk = serializers.IntegerField(allow_null=True)
+    hash = serializers.CharField()
+
+
+class VerificationStatusSerializer(serializers.Serializer):
+    last_run = VerificationRunSerializer(allow_null=True)
+    heads = ChainHeadSerializer(many=True)

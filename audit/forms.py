@@ -1,0 +1,108 @@
+"""Filter forms of the auditor pages (GET only: they read, never write)."""
+
+from datetime import UTC, datetime
+
+from django import forms
+from django.utils import timezone
+
+from audit.models import AccessAction
+from audit.selectors import ACTIONS, LogFilters, audited_models
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class LogFilterForm(forms.Form):
+    """Filters of the global audit log; dates are UTC calendar days, both ends included."""
+
+    user = forms.CharField(required=False, max_length=150, label="User (username)")
+    site = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    model = forms.ChoiceField(required=False, label="Record type")
+    action = forms.ChoiceField(required=False)
+    since = forms.DateField(required=False, label="From (UTC)", widget=_DateInput)
+    until = forms.DateField(required=False, label="To (UTC)", widget=_DateInput)
+
+    def __init__(self, *args, site_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [("", "All sites I can see"), *site_choices]
+        self.fields["model"].choices = self.model_choices()
+        self.fields["action"].choices = self.action_choices()
+
+    def model_choices(self):
+        return [("", "All records")] + [
+            (label, str(model._meta.verbose_name).capitalize())
+            for label, model in audited_models().items()
+        ]
+
+    def action_choices(self):
+        return [("", "Any action"), *ACTIONS.items()]
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The end of the range comes before its start.")
+        return data
+
+    def filters(self) -> LogFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return LogFilters(
+            username=(data.get("user") or "").strip(),
+            site_id=data.get("site"),
+            model=data.get("model") or "",
+            action=data.get("action") or "",
+            since=data.get("since"),
+            until=data.get("until"),
+        )
+
+
+class AccessLogFilterForm(LogFilterForm):
+    """The same filters over the access log; "record type" is the object type viewed."""
+
+    def model_choices(self):
+        return [("", "Anything")] + [
+            (label, str(model._meta.verbose_name).capitalize())
+            for label, model in audited_models().items()
+        ]
+
+    def action_choices(self):
+        return [("", "Any action"), *AccessAction.choices]
+
+
+class AsOfForm(forms.Form):
+    """A moment to show a record as it was (in UTC)."""
+
+    as_of = forms.DateTimeField(
+        required=False,
+        label="Show the record as it was at (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
+        input_formats=[
+            "%Y-%m-%dT%H:%M:%S.%f",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d",
+        ],
+    )
+
+    def moment(self) -> datetime | None:
+        if not self.is_valid() or not self.cleaned_data.get("as_of"):
+            return None
+        value = self.cleaned_data["as_of"]
+        # The form reads the value in the current time zone (UTC in this project); say so.
+        return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+
+
+class OpenRecordForm(forms.Form):
+    """Pick a record type and id to open its trail."""
+
+    model = forms.ChoiceField(label="Record type")
+    pk = forms.IntegerField(label="Id", min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [
+            (label, str(model._meta.verbose_name).capitalize())
+            for label, model in audited_models().items()
+        ]
