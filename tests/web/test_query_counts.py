@@ -1,0 +1,104 @@
+"""Pages run a fixed number of queries whatever the number of rows they show."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from events.choices import EventStatus
+from tests.factories import (
+    AdverseEventFactory,
+    InfusionSessionFactory,
+    PatientFactory,
+    VitalSignFactory,
+)
+
+# Every page request starts with:
+# * the login session
+# * the signed-in user
+# * the user's memberships (read once per request, then cached on the user)
+REQUEST = 3
+
+
+def access_log_queries() -> int:
+    # Writing the access-log row:
+    # * savepoint
+    # * (PostgreSQL only) the ledger's advisory lock
+    # * the head of the access-log chain
+    # * the insert
+    # * savepoint release
+    return 5 if connection.vendor == "postgresql" else 4
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_home_page_for_staff(signed_in, nurse, north, rows, django_assert_num_queries):
+    for _ in range(rows):
+        InfusionSessionFactory(patient=PatientFactory(site=north))
+    client = signed_in(nurse)
+    # * today's sessions with their patients, sites and staff (one joined query)
+    with django_assert_num_queries(REQUEST + 1 + access_log_queries()):
+        response = client.get("/")
+    assert response.text.count("Open<span") == rows
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_home_page_for_a_director(signed_in, director, session, rows, django_assert_num_queries):
+    for _ in range(rows):
+        AdverseEventFactory(
+            session=session,
+            status=EventStatus.SUBMITTED,
+            submitted_at=timezone.now(),
+            review_due_at=timezone.now() + timedelta(days=30),
+        )
+    client = signed_in(director)
+    # * today's sessions
+    # * queue counts (total and overdue in one aggregate)
+    # * the first five events of the queue with term and site
+    with django_assert_num_queries(REQUEST + 3 + access_log_queries()):
+        response = client.get("/")
+    assert f"<strong>{rows}</strong> submitted event" in response.text
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_patient_list(signed_in, nurse, north, rows, django_assert_num_queries):
+    for _ in range(rows):
+        PatientFactory(site=north)
+    client = signed_in(nurse)
+    # * count of the patients (pagination)
+    # * the page of patients with their sites
+    with django_assert_num_queries(REQUEST + 2 + access_log_queries()):
+        response = client.get(reverse("patient-list"))
+    assert response.text.count('<td><a href="/patients/') == rows
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_session_page(signed_in, nurse, session, rows, django_assert_num_queries):
+    for minute in range(rows):
+        VitalSignFactory(session=session, taken_at=session.started_at + timedelta(minutes=minute))
+        AdverseEventFactory(session=session)
+    client = signed_in(nurse)
+    # * the session with patient, site and staff
+    # * its readings
+    # * its events with terms and reporters
+    # * its open suggestions with terms and readings
+    with django_assert_num_queries(REQUEST + 4 + access_log_queries()):
+        response = client.get(reverse("session-detail", args=[session.pk]))
+    assert response.text.count("Hypertension G1") == rows  # 130/80, the factory's reading
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_review_queue(signed_in, director, north, rows, django_assert_num_queries):
+    for _ in range(rows):
+        AdverseEventFactory(
+            session=InfusionSessionFactory(patient=PatientFactory(site=north)),
+            status=EventStatus.SUBMITTED,
+            submitted_at=timezone.now(),
+            review_due_at=timezone.now() + timedelta(days=30),
+        )
+    client = signed_in(director)
+    # * the queue with terms, sites, reporters, sessions and patients (one joined query)
+    with django_assert_num_queries(REQUEST + 1 + access_log_queries()):
+        response = client.get(reverse("review-queue"))
+    assert response.text.count("left</strong>") == rows
