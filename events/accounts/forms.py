@@ -1,6 +1,7 @@
 """The one-time code forms of the second factor."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 
 class OneTimeCodeForm(forms.Form):
@@ -17,3 +18,14 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_token(self) -> str:
         return self.cleaned_data["token"].replace(" ", "").lower()
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, refusing usernames longer than any account can have before they
+    reach authentication (and the lockout table, whose column would overflow)."""
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if len(username) > self.fields["username"].max_length:
+            raise forms.ValidationError("No account has a username that long.")
+        return username

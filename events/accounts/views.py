@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AccessAction
 from audit.services import access_log_record
-from events.accounts.forms import OneTimeCodeForm
+from events.accounts.forms import LoginForm, OneTimeCodeForm
 from events.accounts.policy import requires_second_factor
 from events.accounts.qr import qr_svg
 
@@ -37,6 +37,7 @@ class LoginView(auth_views.LoginView):
     """Password step. Axes refuses a locked-out username and address before this runs."""
 
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
+from django.db.utils import load_backend
 
 from audit.chain import chained_models, verify_chain
 
@@ -40,20 +41,17 @@ def chain_manifest(using: str) -> dict:
 
 
 @contextmanager
-def sqlite_alias(path: Path):
-    """A temporary connection alias to another SQLite file, so the ORM can read it."""
-    connections.settings[TEMPORARY_ALIAS] = {
-        **connections.settings["default"],
-        "NAME": str(path),
-        "TEST": {"NAME": str(path)},
-    }
+def temporary_connection(name: str | Path):
+    """An ORM connection alias to another database of the same engine (a backup copy, a
+    restored database), open only inside the block and never added to the settings."""
+    settings_dict = {**connections["default"].settings_dict, "NAME": name, "CONN_MAX_AGE": 0}
+    wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, TEMPORARY_ALIAS)
+    connections[TEMPORARY_ALIAS] = wrapper
     try:
         yield TEMPORARY_ALIAS
     finally:
-        if TEMPORARY_ALIAS in connections:
-            connections[TEMPORARY_ALIAS].close()
-            del connections[TEMPORARY_ALIAS]
-        connections.settings.pop(TEMPORARY_ALIAS, None)
+        wrapper.close()
+        del connections[TEMPORARY_ALIAS]
 
 
 def postgres_client_args(settings_dict: dict) -> tuple[list[str], dict]:
@@ -117,7 +115,7 @@ class Command(BaseCommand):
             target.close()
         if verdict != "ok":
             raise CommandError(f"The copy fails its integrity check: {verdict}")
-        with sqlite_alias(output) as alias:
+        with temporary_connection(output) as alias:
             return {"vendor": "sqlite", **chain_manifest(alias)}
 
     def _backup_postgres(self, connection, output: Path, *, print_only: bool) -> dict | None:

@@ -11,34 +11,16 @@ import json
 import os
 import sqlite3
 import subprocess  # nosec B404  (client programs run with argument lists, never a shell)
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from events.management.commands.backup import (
-    TEMPORARY_ALIAS,
     chain_manifest,
     postgres_client_args,
-    sqlite_alias,
+    temporary_connection,
 )
-
-
-@contextmanager
-def postgres_alias(name: str):
-    connections.settings[TEMPORARY_ALIAS] = {
-        **connections.settings["default"],
-        "NAME": name,
-        "CONN_MAX_AGE": 0,
-    }
-    try:
-        yield TEMPORARY_ALIAS
-    finally:
-        if TEMPORARY_ALIAS in connections:
-            connections[TEMPORARY_ALIAS].close()
-            del connections[TEMPORARY_ALIAS]
-        connections.settings.pop(TEMPORARY_ALIAS, None)
 
 
 class Command(BaseCommand):
@@ -86,7 +68,7 @@ class Command(BaseCommand):
         finally:
             backup.close()
             destination.close()
-        with sqlite_alias(target_path) as alias:
+        with temporary_connection(target_path) as alias:
             return chain_manifest(alias)
 
     def _restore_postgres(self, source: Path, target_database: str | None) -> dict:
@@ -107,5 +89,5 @@ class Command(BaseCommand):
             ],
         ):
             subprocess.run(command, check=True, env=env)  # noqa: S603  # nosec B603
-        with postgres_alias(target_database) as alias:
+        with temporary_connection(target_database) as alias:
             return chain_manifest(alias)
