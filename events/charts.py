@@ -89,14 +89,21 @@ def _series(axis: _Axis, points, attribute: str, colour: str, label: str) -> lis
     return parts
 
 
-def _threshold(axis: _Axis, value: int, label: str) -> str:
-    y = axis.y(value)
-    return (
-        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" stroke="{THRESHOLD}" '
-        f'stroke-dasharray="5 4" stroke-width="1"><title>{label}</title></line>'
-        f'<text x="{WIDTH - RIGHT - 2}" y="{y - 3}" text-anchor="end" '
-        f'fill="{THRESHOLD}" font-size="10">{escape(label)}</text>'
-    )
+def _thresholds(axis: _Axis, lines: list[tuple[int, str]]) -> list[str]:
+    """Dashed threshold lines; labels of lines that nearly coincide (e.g. diastolic 110 and
+    heart rate 110) are moved left so they do not print over each other."""
+    parts, placed = [], []
+    for value, label in sorted(lines):
+        y = axis.y(value)
+        shift = 60 * sum(1 for other in placed if abs(other - y) < 11)
+        placed.append(y)
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" stroke="{THRESHOLD}" '
+            f'stroke-dasharray="5 4" stroke-width="1"><title>{label}</title></line>'
+            f'<text x="{WIDTH - RIGHT - 2 - shift}" y="{y - 3}" text-anchor="end" '
+            f'fill="{THRESHOLD}" font-size="10">{escape(label)}</text>'
+        )
+    return parts
 
 
 def _frame(axis: _Axis, ticks: range, title: str, value_ticks: list[int]) -> list[str]:
@@ -149,12 +156,17 @@ def session_chart_svg(
         f'<desc id="chart-desc">{escape(description)}</desc>',
         *_frame(pressure, ticks, "BP (mmHg) and heart rate (/min)", [40, 80, 120, 160, 200]),
         *_frame(oxygen, ticks, "SpO2 (%)", [80, 90, 100]),
-        _threshold(pressure, limits.systolic_high, f"SBP {limits.systolic_high}"),
-        _threshold(pressure, limits.diastolic_high, f"DBP {limits.diastolic_high}"),
-        _threshold(pressure, limits.systolic_low, f"SBP {limits.systolic_low}"),
-        _threshold(pressure, limits.heart_rate_high, f"HR {limits.heart_rate_high}"),
-        _threshold(pressure, limits.heart_rate_low, f"HR {limits.heart_rate_low}"),
-        _threshold(oxygen, limits.spo2_low, f"SpO2 {limits.spo2_low}"),
+        *_thresholds(
+            pressure,
+            [
+                (limits.systolic_high, f"SBP {limits.systolic_high}"),
+                (limits.diastolic_high, f"DBP {limits.diastolic_high}"),
+                (limits.systolic_low, f"SBP {limits.systolic_low}"),
+                (limits.heart_rate_high, f"HR {limits.heart_rate_high}"),
+                (limits.heart_rate_low, f"HR {limits.heart_rate_low}"),
+            ],
+        ),
+        *_thresholds(oxygen, [(limits.spo2_low, f"SpO2 {limits.spo2_low}")]),
     ]
     for minute in ticks:
         parts.append(

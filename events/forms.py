@@ -126,6 +126,9 @@ class SessionStartForm(OneTimeForm):
         help_text="Leave empty to use dose x weight.",
     )
     planned_duration_min = forms.IntegerField(label="Planned duration (min)", initial=40)
+    started_at = _local_datetime(
+        "Started at", required=False, help_text="Leave empty to start now."
+    )
     lot_number = forms.CharField(label="Lot number", max_length=40, required=False)
     baseline_bp_acceptable = forms.BooleanField(
         label="Baseline blood pressure acceptable", required=False, initial=True
@@ -150,8 +153,9 @@ class SessionStartForm(OneTimeForm):
 
     def service_data(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k != "form_token"}
-        if data["total_dose_mg"] is None:
-            del data["total_dose_mg"]
+        for optional in ("total_dose_mg", "started_at"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
 

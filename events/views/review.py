@@ -1,5 +1,7 @@
 """The event page (the director's review page), the review queue, causality and sign-off."""
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -37,10 +39,23 @@ def event_history(event: AdverseEvent) -> list[dict]:
                 elif field.choices:
                     labels = dict(field.flatchoices)
                     old, new = labels.get(old, old), labels.get(new, new)
-                changes.append({"field": field.verbose_name, "old": old, "new": new})
+                changes.append(
+                    {
+                        "field": field.verbose_name,
+                        "old": _shown(old, event.site),
+                        "new": _shown(new, event.site),
+                    }
+                )
         entries.append({"version": version, "changes": changes})
         previous = version
     return entries
+
+
+def _shown(value, site):
+    """A changed value as a reviewer reads it: moments in the site's time zone."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value, site.zone).strftime("%d %b %Y, %H:%M")
+    return value
 
 
 def event_context(

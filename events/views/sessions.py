@@ -76,20 +76,24 @@ def render_session(request, session, status=200, **forms):
 def session_new(request, patient_pk):
     patient = selectors.patient_get(request.user, patient_pk)
     require_writer(request.user, patient.site_id)
-    form = SessionStartForm(request.POST or None, initial={"form_token": new_form_token()})
-    if request.method == "POST" and form.is_valid():
-        session_id = call_service(
-            form,
-            lambda: create_once(
-                request,
-                form.cleaned_data["form_token"],
-                lambda: infusion_session_start(
-                    actor=request.user, patient=patient, data=form.service_data()
-                ),
-            ),
+    with timezone.override(patient.site.zone):
+        form = SessionStartForm(
+            request.POST or None,
+            initial={"form_token": new_form_token()},
         )
-        if session_id:
-            return redirect("session-detail", pk=session_id)
+        if request.method == "POST" and form.is_valid():
+            session_id = call_service(
+                form,
+                lambda: create_once(
+                    request,
+                    form.cleaned_data["form_token"],
+                    lambda: infusion_session_start(
+                        actor=request.user, patient=patient, data=form.service_data()
+                    ),
+                ),
+            )
+            if session_id:
+                return redirect("session-detail", pk=session_id)
     return render_at_site(
         request, "events/session_form.html", {"form": form, "patient": patient}, patient.site
     )
