@@ -1,0 +1,210 @@
+"""The safety summary as a PDF for the quality committee, and its tables as CSV.
+
+Both read the one `SafetySummary` the dashboard shows (`reporting.selectors.safety_summary`).
+The PDF holds aggregates only, plus the serious events with their narratives, capped at
+`SERIOUS_LISTING_LIMIT` with a note pointing to the CSV listing: its size, and so its layout
+time, does not grow with the number of events.
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from django.utils.safestring import mark_safe
+
+from events.choices import Drug, Route, TermCategory
+from exports.formula_guard import guard_frame
+from exports.pdf import render_pdf
+from reporting.charts import summary_charts
+from reporting.filters import ReportFilters
+from reporting.presentation import format_interval, format_proportion, format_rate
+from reporting.selectors import event_listing, report_sites
+from reporting.summary import SafetySummary
+
+SERIOUS_LISTING_LIMIT = 50
+
+TABLE_TITLES = {
+    "by_term": "By term",
+    "by_category": "By category",
+    "by_grade": "By grade",
+    "by_month": "By month",
+    "by_site": "By site",
+    "by_route": "By route",
+    "by_drug": "By drug",
+    "by_dose_band": "By dose band (mg/kg)",
+    "by_session_number": "By session number",
+    "by_onset": "By time to onset (minutes from start)",
+}
+TABLE_NOTES = {
+    "by_term": "Sessions with the term counted once, at the worst grade.",
+    "by_grade": "Sessions with event: sessions whose worst event has this grade.",
+}
+# Tables whose rows have their own denominator (their group's sessions).
+GROUP_DENOMINATOR_TABLES = (
+    "by_month",
+    "by_site",
+    "by_route",
+    "by_drug",
+    "by_dose_band",
+    "by_session_number",
+)
+
+
+def _label(name: str, row: dict) -> str:
+    if name == "by_term":
+        return row["term"]
+    if name == "by_category":
+        return dict(TermCategory.choices).get(row["category"], row["category"])
+    if name == "by_grade":
+        return f"Grade {row['grade']}"
+    if name == "by_site":
+        return f"{row['site_code']} - {row['site_name']}"
+    if name == "by_route":
+        return dict(Route.choices).get(row["route"], row["route"])
+    if name == "by_drug":
+        return dict(Drug.choices).get(row["drug"], row["drug"])
+    if name == "by_session_number":
+        return row["session_number_label"]
+    if name == "by_onset":
+        return row["onset_band"].replace("_", " ")
+    return str(row[{"by_month": "month", "by_dose_band": "dose_band"}[name]])
+
+
+@dataclass(frozen=True)
+class PdfRow:
+    label: str
+    sessions: int | None
+    events: int
+    events_per_100: str
+    sessions_with_event: int
+    proportion: str
+    serious_events: int
+
+
+def pdf_table(name: str, table: pd.DataFrame) -> list[PdfRow]:
+    rows = []
+    for row in table.to_dict("records"):
+        rows.append(
+            PdfRow(
+                label=_label(name, row),
+                sessions=int(row["sessions"]) if "sessions" in row else None,
+                events=int(row["events"]),
+                events_per_100=format_rate(
+                    row["events_per_100"],
+                    row["events_per_100_lower"],
+                    row["events_per_100_upper"],
+                    row["events"] == 0,
+                ),
+                sessions_with_event=int(row["sessions_with_event"]),
+                proportion=format_proportion(
+                    row["proportion"],
+                    row["proportion_lower"],
+                    row["proportion_upper"],
+                    bool(row["is_upper_bound_only"]),
+                ),
+                serious_events=int(row["serious_events"]),
+            )
+        )
+    return rows
+
+
+def key_figures(summary: SafetySummary) -> pd.DataFrame:
+    """The headline figures as one table (also offered as CSV)."""
+    rows = [
+        ("sessions", summary.sessions, None),
+        ("patients", summary.patients, None),
+        ("events", summary.events, summary.events_per_100),
+        ("sessions_with_event", summary.sessions_with_event, summary.sessions_with_event_rate),
+        ("patients_with_event", summary.patients_with_event, summary.patients_with_event_rate),
+        ("serious_events", summary.serious_events, None),
+    ]
+    records = []
+    for figure, count, interval in rows:
+        records.append(
+            {
+                "figure": figure,
+                "count": count,
+                "estimate": interval.estimate if interval else None,
+                "lower": interval.lower if interval else None,
+                "upper": interval.upper if interval else None,
+                "is_upper_bound_only": interval.is_upper_bound_only if interval else False,
+                "method": interval.method if interval else "",
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
+AGGREGATE_TABLES = ("key_figures", *SafetySummary.TABLES)
+
+
+def aggregate_table(summary: SafetySummary, name: str) -> pd.DataFrame:
+    if name == "key_figures":
+        return key_figures(summary)
+    return summary.tables[name]
+
+
+def aggregate_csv(summary: SafetySummary, name: str) -> bytes:
+    """One table of the summary as UTF-8 CSV: the table's own stable columns, text guarded
+    against spreadsheet formulas, numbers as numbers, empty cells for no value."""
+    out = io.StringIO()
+    guard_frame(aggregate_table(summary, name)).to_csv(out, index=False, lineterminator="\n")
+    return out.getvalue().encode()
+
+
+def serious_events(user, filters: ReportFilters) -> tuple[list, bool]:
+    """The first serious events of the report (oldest onset first) and whether there are more."""
+    if filters.serious is False:
+        return [], False
+    events = list(
+        event_listing(user, filters.replace(serious=True))
+        .select_related("session__patient", "term", "site", "reported_by")
+        .order_by("onset_at", "id")[: SERIOUS_LISTING_LIMIT + 1]
+    )
+    return events[:SERIOUS_LISTING_LIMIT], len(events) > SERIOUS_LISTING_LIMIT
+
+
+def filter_labels(filters: ReportFilters) -> list[tuple[str, str]]:
+    labels = []
+    for name, value in filters.as_dict().items():
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        labels.append((name.replace("_", " "), text))
+    return labels
+
+
+def safety_summary_pdf(
+    user, filters: ReportFilters, summary: SafetySummary, *, generated_at: datetime
+) -> bytes:
+    """The PDF safety summary of `summary` (computed for `user` with `filters`)."""
+    events, truncated = serious_events(user, filters)
+    # Chart text is escaped where each SVG is built (reporting.charts).
+    charts = {name: mark_safe(svg) for name, svg in summary_charts(summary).items()}  # noqa: S308
+    context = {
+        "summary": summary,
+        "sites": report_sites(user, filters),
+        "filters": filter_labels(filters),
+        "generated_by": user.get_full_name() or user.get_username(),
+        "generated_at": generated_at,
+        "events_per_100": format_interval(summary.events_per_100, as_rate=True),
+        "sessions_with_event_rate": format_interval(
+            summary.sessions_with_event_rate, as_rate=False
+        ),
+        "patients_with_event_rate": format_interval(
+            summary.patients_with_event_rate, as_rate=False
+        ),
+        "tables": [
+            {
+                "title": TABLE_TITLES[name],
+                "note": TABLE_NOTES.get(name, ""),
+                "has_sessions": name in GROUP_DENOMINATOR_TABLES,
+                "rows": pdf_table(name, table),
+            }
+            for name, table in summary.tables.items()
+        ],
+        "charts": charts,
+        "serious_events": events,
+        "serious_truncated": truncated,
+        "serious_limit": SERIOUS_LISTING_LIMIT,
+        "methodology": summary.methodology.split("\n"),
+    }
+    return render_pdf("exports/safety_summary.html", context)
