@@ -3,7 +3,7 @@ append-only access log. Both are hash-chained (see `audit.chain`)."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.utils import timezone
 from simple_history import register
 
@@ -49,6 +49,25 @@ class AuditedModel(models.Model):
 
     def save_without_historical_record(self, *args, **kwargs):
         raise AuditBypassError(f"{type(self).__name__}: every save must leave history.")
+
+
+def make_saves_atomic(model: type[models.Model]) -> None:
+    """Run `model.save` inside a transaction, so the record and its history row (written in
+    the same save) are stored together even when a caller forgot `transaction.atomic()`
+    (Django's own `createsuperuser`, a shell session). Inside a caller's transaction this adds
+    nothing: no savepoint, no query."""
+    original = model.save
+    if getattr(original, "_saves_atomically", False):
+        return
+
+    def save(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            return original(self, *args, **kwargs)
+
+    save._saves_atomically = True
+    save.__doc__ = original.__doc__
+    model.save = save
 
 
 class ChainedRowManager(models.Manager.from_queryset(AuditedQuerySet)):
