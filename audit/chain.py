@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
@@ -57,9 +57,7 @@ def _canonical_value(field: models.Field, value):
     if isinstance(field, models.DateField):
         return field.to_python(value).isoformat()
     if isinstance(field, models.DecimalField):
-        quantum = Decimal(1).scaleb(-field.decimal_places)
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-        return format(number.quantize(quantum, rounding=ROUND_HALF_EVEN), "f")
+        return format(_stored_decimal(field, value), "f")
     if isinstance(field, models.FloatField):
         return repr(float(value))
     if isinstance(field, models.BooleanField):
@@ -71,6 +69,28 @@ def _canonical_value(field: models.Field, value):
     if isinstance(field, models.JSONField):
         return _canonical_json(value)
     return str(field.get_prep_value(value))
+
+
+def _stored_decimal(field: models.DecimalField, value) -> Decimal:
+    """The decimal as a numeric(max_digits, decimal_places) column stores it (PostgreSQL
+    rounds half away from zero)."""
+    quantum = Decimal(1).scaleb(-field.decimal_places)
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return number.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def _as_stored(field: models.Field, value):
+    """Values whose stored form depends on the database (rounding of extra decimal places,
+    naive or textual datetimes) are put in that form before hashing and inserting, so the
+    row stores exactly what was hashed on every backend."""
+    if value is None:
+        return None
+    if isinstance(field, models.DecimalField):
+        return _stored_decimal(field, value)
+    if isinstance(field, models.DateTimeField):
+        value = field.get_prep_value(value)
+        return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
+    return value
 
 
 def _canonical_json(value):
@@ -127,9 +147,12 @@ def seal(rows: Sequence[models.Model], using: str) -> None:
     model = type(rows[0])
     lock_chains(using)
     previous = chain_head(model, using)
-    attnames = [field.attname for field in chained_fields(model)]
+    fields = chained_fields(model)
     for row in rows:
-        values = {name: getattr(row, name) for name in attnames}
+        for field in fields:
+            if isinstance(field, models.DecimalField | models.DateTimeField):
+                setattr(row, field.attname, _as_stored(field, getattr(row, field.attname)))
+        values = {field.attname: getattr(row, field.attname) for field in fields}
         row.hash = previous = link(previous, model, values)
 
 
