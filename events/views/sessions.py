@@ -9,7 +9,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from events import selectors
 from events.access import WRITERS, roles_at
 from events.choices import SessionStatus
-from events.forms import SessionFinishForm, SessionStartForm, SuggestionDismissForm, VitalSignForm
+from events.forms import (
+    SessionFinishForm,
+    SessionStartForm,
+    SuggestionDismissForm,
+    VersionedForm,
+    VitalSignForm,
+)
 from events.models import InfusionSession
 from events.services.sessions import (
     infusion_session_discharge,
@@ -135,7 +141,7 @@ def session_finish(request, pk):
 def session_discharge(request, pk):
     session = selectors.infusion_session_get(request.user, pk)
     require_writer(request.user, session.site_id)
-    form = SessionFinishForm({"version": request.POST.get("version"), "outcome": "completed"})
+    form = VersionedForm(request.POST)
     if form.is_valid():
         discharged = call_service(
             form,
@@ -148,4 +154,6 @@ def session_discharge(request, pk):
         if discharged:
             messages.success(request, "Patient discharged.")
             return redirect("session-detail", pk=session.pk)
-    return render_session(request, session, finish_form=form)
+    for error in form.non_field_errors():
+        messages.error(request, error)
+    return redirect("session-detail", pk=session.pk)

@@ -327,3 +327,15 @@ def test_stopping_a_session_early_needs_a_reason(signed_in, nurse, session):
     assert session.status == SessionStatus.STOPPED_EARLY
     assert session.ended_at <= timezone.now() + timedelta(seconds=1)
     assert_audited(session, actor=nurse, reason="Severe nausea")
+
+
+def test_discharging_a_session_still_in_progress_is_refused_with_a_message(
+    signed_in, nurse, session
+):
+    client = signed_in(nurse)
+    response = client.post(
+        reverse("session-discharge", args=[session.pk]), {"version": session.version}, follow=True
+    )
+    assert "Finish the session before discharge." in response.text
+    session.refresh_from_db()
+    assert session.discharged_at is None
