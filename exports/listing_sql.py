@@ -51,7 +51,9 @@ class DecimalText(Func):
         super().__init__(expression)
 
     def as_sqlite(self, compiler, connection, **extra):
-        template = f"printf('%%.{self.places}f', %(expressions)s)"
+        # '%%%%' survives the template's own formatting as '%%', which the driver reads as
+        # one '%' (a lone '%' would break Django's SQL logging when DEBUG is on).
+        template = f"printf('%%%%.{self.places}f', %(expressions)s)"
         return self.as_sql(compiler, connection, template=template, **extra)
 
     def as_postgresql(self, compiler, connection, **extra):

@@ -185,6 +185,9 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
+# Exports run in their own queue, so dedicated workers (`celery -A config worker -Q exports`)
+# take them and a long listing never delays other work (docs/performance.md, scale-out).
+CELERY_TASK_ROUTES = {"exports.*": {"queue": "exports"}}
 
 # Exports with more rows than this run as background jobs.
 EXPORT_JOB_THRESHOLD = env_int("EXPORT_JOB_THRESHOLD", 5000)

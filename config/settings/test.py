@@ -7,3 +7,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 EXPORTS_DIR = VAR_DIR / "test-exports"
 AXES_VERBOSE = False
+
+# A read-replica alias mirrored to the test database, so routing reports to a replica can be
+# tested (tests/performance/test_replica_routing.py). Reports stay on the primary unless a
+# test routes them there: a mirror is another connection and cannot see a test's uncommitted
+# rows.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REPORTING_DATABASE = "default"
