@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/safety_ledger
 PYTEST_ARGS ?=
+SESSIONS ?= 200000
+SEED ?= 42
+BENCH_DATABASES ?= sqlite postgresql
 
-.PHONY: install run test test-postgres lint bench load clean
+.PHONY: install run test test-postgres lint bench bench-ci load clean
 
 install: $(VENV)/.installed
 
@@ -31,6 +34,15 @@ lint: install
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Benchmarks (docs/performance.md): data sets are generated once per size and seed, then reused.
+bench: install
+	$(BIN)/python -m tests.benchmarks.run --sessions $(SESSIONS) --seed $(SEED) \
+		--databases $(BENCH_DATABASES) --output docs/performance.md
+
+bench-ci: install
+	$(BIN)/python -m tests.benchmarks.run --sessions 5000 --seed $(SEED) --repeat 2 \
+		--writer-seconds 3 --databases $(BENCH_DATABASES) --output var/bench/report-ci.md
 
 clean:
 	rm -rf var/safety_ledger.sqlite3* var/test-exports
