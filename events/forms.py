@@ -127,7 +127,7 @@ class SessionStartForm(OneTimeForm):
     )
     planned_duration_min = forms.IntegerField(label="Planned duration (min)", initial=40)
     started_at = _local_datetime(
-        "Started at", required=False, help_text="Leave empty to start now."
+        "Started at (clinic time)", required=False, help_text="Leave empty to start now."
     )
     lot_number = forms.CharField(label="Lot number", max_length=40, required=False)
     baseline_bp_acceptable = forms.BooleanField(
