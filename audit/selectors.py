@@ -119,6 +119,11 @@ class TrailVersion:
     fields: list = field(default_factory=list, repr=False)
 
     @property
+    def at_local_iso(self) -> str | None:
+        """The site's local time with its offset (ISO 8601), e.g. 2026-03-01T08:05:09-06:00."""
+        return self.at_local.isoformat() if self.at_local else None
+
+    @property
     def values(self) -> list[tuple[str, str]]:
         """Every field of this version as (label, value): the record as it was."""
         return [

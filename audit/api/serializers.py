@@ -17,7 +17,9 @@ class TrailVersionSerializer(serializers.Serializer):
     user_id = serializers.IntegerField(allow_null=True)
     user = serializers.CharField(source="user_name")
     at = serializers.DateTimeField()
-    at_site = serializers.DateTimeField(source="at_local", allow_null=True)
+    at_site = serializers.CharField(
+        source="at_local_iso", allow_null=True, help_text="Site local time, ISO 8601 with offset."
+    )
     reason = serializers.CharField()
     request_id = serializers.CharField()
     source = serializers.CharField()

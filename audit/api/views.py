@@ -24,6 +24,7 @@ from audit.models import AccessAction
 from audit.policy import ledger_policy
 from audit.services import access_log_record
 
+MAX_PAGE_SIZE = 500
 REFUSED = {
     403: OpenApiResponse(description="Not an auditor or medical director."),
     404: OpenApiResponse(description="No such record, or a record at another site."),
@@ -36,6 +37,7 @@ FILTER_PARAMETERS = [
     OpenApiParameter("since", OpenApiTypes.DATE, description="From this UTC day."),
     OpenApiParameter("until", OpenApiTypes.DATE, description="To this UTC day, included."),
     OpenApiParameter("cursor", str, description="`next_cursor` of the previous page."),
+    OpenApiParameter("page_size", int, description=f"1 to {MAX_PAGE_SIZE} (default 50)."),
 ]
 
 
@@ -82,8 +84,17 @@ def _page(request, form_class, page_function, serializer_class, object_type: str
         raise ValidationError(form.errors.get_json_data())
     filters = form.filters()
     try:
+        page_size = int(request.query_params.get("page_size", selectors.PAGE_SIZE))
+    except ValueError:
+        page_size = 0
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValidationError({"page_size": [f"A whole number from 1 to {MAX_PAGE_SIZE}."]})
+    try:
         entries, next_cursor = page_function(
-            request.user, filters, cursor=request.query_params.get("cursor", "")
+            request.user,
+            filters,
+            cursor=request.query_params.get("cursor", ""),
+            page_size=page_size,
         )
     except selectors.InvalidCursor as error:
         raise ValidationError({"cursor": [str(error)]}) from error
