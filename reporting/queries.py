@@ -17,11 +17,11 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from django.db import connections
-from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, Value, When
+from django.db.models import Count, F, Max, Q, QuerySet, Value
 from django.db.models.functions import Least
 
 from events.access import ALL_SITES, visible_site_ids
-from events.choices import EventStatus, SessionStatus
+from events.choices import EventStatus, SessionStatus, TermCategory
 from events.models import AdverseEvent, InfusionSession
 from reporting.filters import ONSET_BANDS, ONSET_UNKNOWN, ReportFilters
 
@@ -167,32 +167,92 @@ def _as_subquery(queryset: QuerySet, using: str) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-def events_cube(events: QuerySet, using: str) -> pd.DataFrame:
-    """Events, sessions with an event and serious events per session dimensions.
+def _breakdown_aggregates() -> dict[str, Count]:
+    """Per-session counts of events by grade, onset band and category (and the serious ones),
+    so sessions with an event in each group add up across the session dimensions."""
+    groups: dict[str, Q] = {f"grade_{grade}": Q(grade=grade) for grade in range(1, 6)}
+    for index, (low, high) in enumerate(ONSET_BANDS.values()):
+        condition = Q(onset_minutes__isnull=False)
+        if low is not None:
+            condition &= Q(onset_minutes__gte=low)
+        if high is not None:
+            condition &= Q(onset_minutes__lt=high)
+        groups[f"onset_{index}"] = condition
+    groups[f"onset_{len(ONSET_BANDS)}"] = Q(onset_minutes__isnull=True)
+    for category in TermCategory.values:
+        groups[f"category_{category}"] = Q(term__category=category)
+    aggregates = {}
+    for name, condition in groups.items():
+        aggregates[f"{name}_events"] = Count("id", filter=condition)
+        aggregates[f"{name}_serious"] = Count("id", filter=condition & Q(is_serious=True))
+    return aggregates
 
-    Each session sits in exactly one cell, so sessions-with-event counts add up across cells.
-    Counted in two levels (per session, then per cell) so the database hashes instead of
-    sorting for COUNT(DISTINCT).
+
+BREAKDOWN_GROUPS = (
+    *(f"grade_{grade}" for grade in range(1, 6)),
+    *(f"onset_{index}" for index in range(len(ONSET_BANDS) + 1)),
+    *(f"category_{category}" for category in TermCategory.values),
+)
+
+
+def events_cube(events: QuerySet, using: str) -> tuple[pd.DataFrame, int]:
+    """One pass over the counted events, grouped per session and then per cell of the session
+    dimensions (month, site, route, drug, dose band, session number).
+
+    Each cell carries events, sessions with an event and serious events, overall and for every
+    grade, onset band and category, plus sessions by the worst grade they reached. Each session
+    sits in exactly one cell, so all of these add up across cells. The second part of the
+    statement counts distinct patients with an event over the same per-session rows.
+    Returns the cells and the number of patients with an event.
     """
+    aggregates = _breakdown_aggregates()
     per_session = events.values(
         sid=F("session_id"),
+        pid=F("session__patient_id"),
         session_month=F("session__month"),
         session_site=F("session__site_id"),
         session_route=F("session__route"),
         session_drug=F("session__drug"),
         session_band=F("session__dose_band"),
         session_number=Least(F("session__sequence_number"), Value(7)),
-    ).annotate(n=Count("id"), serious=Count("id", filter=Q(is_serious=True)))
+    ).annotate(
+        n=Count("id"),
+        serious=Count("id", filter=Q(is_serious=True)),
+        worst=Max("grade"),
+        **aggregates,
+    )
     inner, params = _as_subquery(per_session, using)
     dims = "session_month, session_site, session_route, session_drug, session_band, session_number"
+    sums = [f"SUM({name})" for name in aggregates]
+    sums += [f"SUM(CASE WHEN {group}_events > 0 THEN 1 ELSE 0 END)" for group in BREAKDOWN_GROUPS]
+    sums += [f"SUM(CASE WHEN worst = {grade} THEN 1 ELSE 0 END)" for grade in range(1, 6)]
+    nulls = ", ".join(["NULL"] * len(sums))
     sql = (
-        f"SELECT {dims}, SUM(n), COUNT(*), SUM(serious) "  # noqa: S608 (no user text)
-        f"FROM ({inner}) per_session GROUP BY {dims}"
+        f"WITH per_session AS ({inner}) "  # noqa: S608 (no user text: names are ours)
+        f"SELECT 'cell', {dims}, COUNT(*), SUM(n), SUM(serious), {', '.join(sums)} "
+        f"FROM per_session GROUP BY {dims} "
+        "UNION ALL SELECT 'patients', NULL, NULL, NULL, NULL, NULL, NULL, "
+        f"COUNT(DISTINCT pid), NULL, NULL, {nulls} FROM per_session"
     )
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return _frame(rows, (*SESSION_DIMENSIONS, "events", "sessions_with_event", "serious_events"))
+    columns = (
+        "part",
+        *SESSION_DIMENSIONS,
+        "sessions_with_event",
+        "events",
+        "serious_events",
+        *aggregates,
+        *(f"{group}_sessions" for group in BREAKDOWN_GROUPS),
+        *(f"worst_grade_{grade}_sessions" for grade in range(1, 6)),
+    )
+    frame = _frame(rows, columns)
+    patients = frame.loc[frame["part"] == "patients", "sessions_with_event"]
+    cells = frame[frame["part"] == "cell"].drop(columns="part").reset_index(drop=True)
+    numeric = [column for column in cells.columns if column not in SESSION_DIMENSIONS]
+    cells[numeric] = cells[numeric].fillna(0).astype("int64")
+    return cells, int(patients.iloc[0] or 0) if len(patients) else 0
 
 
 def term_month_worst(events: QuerySet, using: str) -> pd.DataFrame:
@@ -213,83 +273,3 @@ def term_month_worst(events: QuerySet, using: str) -> pd.DataFrame:
         rows,
         ("term_id", "month", "worst_grade", "sessions_with_event", "events", "serious_events"),
     )
-
-
-def session_worst(events: QuerySet, using: str) -> tuple[pd.DataFrame, int]:
-    """Per worst grade of a session (over all its counted events): sessions, events of each
-    grade; and the number of distinct patients with an event (the last row, worst grade 0)."""
-    grade_counts = {f"g{grade}": Count("id", filter=Q(grade=grade)) for grade in range(1, 6)}
-    grade_counts |= {
-        f"s{grade}": Count("id", filter=Q(grade=grade, is_serious=True)) for grade in range(1, 6)
-    }
-    per_session = events.values(sid=F("session_id"), pid=F("session__patient_id")).annotate(
-        worst=Max("grade"),
-        n=Count("id"),
-        serious=Count("id", filter=Q(is_serious=True)),
-        **grade_counts,
-    )
-    inner, params = _as_subquery(per_session, using)
-    sums = ", ".join(f"SUM({kind}{grade})" for kind in "gs" for grade in range(1, 6))
-    # One statement, two groupings of the same per-session rows: by worst grade, and overall
-    # (distinct patients do not add up across grades).
-    sql = (
-        f"WITH per_session AS ({inner}) "  # noqa: S608
-        f"SELECT worst, COUNT(*), SUM(n), SUM(serious), 0, {sums} "
-        "FROM per_session GROUP BY worst "
-        f"UNION ALL SELECT 0, COUNT(*), SUM(n), SUM(serious), COUNT(DISTINCT pid), {sums} "
-        "FROM per_session"
-    )
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    columns = (
-        "worst_grade",
-        "sessions_with_event",
-        "events",
-        "serious_events",
-        "patients_with_event",
-        *(f"grade_{grade}_events" for grade in range(1, 6)),
-        *(f"grade_{grade}_serious_events" for grade in range(1, 6)),
-    )
-    frame = _frame(rows, columns)
-    totals = frame[frame["worst_grade"] == 0]
-    patients = int(totals["patients_with_event"].iloc[0] or 0) if len(totals) else 0
-    return frame[frame["worst_grade"] != 0].drop(columns="patients_with_event"), patients
-
-
-def category_counts(events: QuerySet) -> pd.DataFrame:
-    rows = (
-        events.values("term__category")
-        .annotate(
-            events=Count("id"),
-            sessions_with_event=Count("session_id", distinct=True),
-            serious_events=Count("id", filter=Q(is_serious=True)),
-        )
-        .values_list("term__category", "events", "sessions_with_event", "serious_events")
-    )
-    return _frame(rows, ("category", "events", "sessions_with_event", "serious_events"))
-
-
-def _onset_band_expression() -> Case:
-    whens = [When(onset_minutes__isnull=True, then=Value(ONSET_UNKNOWN))]
-    for band, (low, high) in ONSET_BANDS.items():
-        condition = Q()
-        if low is not None:
-            condition &= Q(onset_minutes__gte=low)
-        if high is not None:
-            condition &= Q(onset_minutes__lt=high)
-        whens.append(When(condition, then=Value(band)))
-    return Case(*whens, output_field=CharField())
-
-
-def onset_counts(events: QuerySet) -> pd.DataFrame:
-    rows = (
-        events.annotate(onset_band=_onset_band_expression())
-        .values_list("onset_band")
-        .annotate(
-            events=Count("id"),
-            sessions_with_event=Count("session_id", distinct=True),
-            serious_events=Count("id", filter=Q(is_serious=True)),
-        )
-    )
-    return _frame(rows, ("onset_band", "events", "sessions_with_event", "serious_events"))

@@ -51,9 +51,10 @@ def report_sites(user, filters: ReportFilters, using: str | None = None) -> list
 def safety_summary(user, filters: ReportFilters) -> SafetySummary:
     """Every figure of a safety report for the sites `user` may see.
 
-    Runs a fixed number of queries whatever the data size: sites, terms, then seven GROUP BY
-    queries (sessions by dimension, distinct patients, events by session dimension, events by
-    term/month/worst grade, events by session worst grade, by category, by time to onset).
+    Runs a fixed number of queries whatever the data size: sites, terms, and four GROUP BY
+    queries (sessions by dimension; distinct patients; one pass over the events per session
+    and cell, with the grade, onset and category columns; events by term, month and worst
+    grade). Events are read twice, sessions twice.
     """
     using = reporting_database()
     sites = report_sites(user, filters, using)
@@ -63,16 +64,13 @@ def safety_summary(user, filters: ReportFilters) -> SafetySummary:
 
     cube = queries.sessions_cube(sessions)
     patients = queries.distinct_patients(sessions)
-    event_cube = queries.events_cube(events, using)
+    event_cube, patients_with_event = queries.events_cube(events, using)
     term_rows = queries.term_month_worst(events, using)
-    worst_rows, patients_with_event = queries.session_worst(events, using)
-    category_rows = queries.category_counts(events)
-    onset_rows = queries.onset_counts(events)
     terms = _report_terms(filters, using, term_ids_with_events=set(term_rows["term_id"]))
 
     total_sessions = int(cube["sessions"].sum())
-    total_events = int(worst_rows["events"].sum())
-    sessions_with_event = int(worst_rows["sessions_with_event"].sum())
+    total_events = int(event_cube["events"].sum())
+    sessions_with_event = int(event_cube["sessions_with_event"].sum())
     months = _period_months(filters, cube, event_cube)
 
     by_month = _by_session_dimension(cube, event_cube, "month", months)
@@ -112,10 +110,10 @@ def safety_summary(user, filters: ReportFilters) -> SafetySummary:
         sessions_with_event_rate=clopper_pearson(sessions_with_event, total_sessions),
         patients_with_event=patients_with_event,
         patients_with_event_rate=clopper_pearson(min(patients_with_event, patients), patients),
-        serious_events=int(worst_rows["serious_events"].sum()),
+        serious_events=int(event_cube["serious_events"].sum()),
         by_term=by_term,
-        by_category=_by_category(filters, category_rows, total_sessions),
-        by_grade=_by_grade(filters, worst_rows, total_sessions),
+        by_category=_by_category(filters, event_cube, total_sessions),
+        by_grade=_by_grade(event_cube, total_sessions),
         by_month=by_month,
         by_site=by_site,
         by_route=_labelled(
@@ -126,7 +124,7 @@ def safety_summary(user, filters: ReportFilters) -> SafetySummary:
         ),
         by_dose_band=_by_session_dimension(cube, event_cube, "dose_band", list(DOSE_BANDS)),
         by_session_number=_by_session_number(cube, event_cube),
-        by_onset=_by_onset(onset_rows, total_sessions),
+        by_onset=_by_onset(event_cube, total_sessions),
         p_chart=overall_chart,
         funnel=site_funnel,
         signals=[],
@@ -225,35 +223,41 @@ def _by_term(terms: pd.DataFrame, term_rows: pd.DataFrame, total_sessions: int) 
     ).reset_index(drop=True)
 
 
-def _by_category(filters: ReportFilters, rows: pd.DataFrame, total: int) -> pd.DataFrame:
+def _group_counts(
+    event_cube: pd.DataFrame, key: str, keys: list, prefixes: list[str]
+) -> pd.DataFrame:
+    """Counts over event groups (grade, onset band, category) from the per-cell sums."""
+    sums = event_cube.sum(numeric_only=True) if len(event_cube) else pd.Series(dtype="int64")
+    table = pd.DataFrame({key: keys})
+    for column, suffix in (
+        ("events", "events"),
+        ("sessions_with_event", "sessions"),
+        ("serious_events", "serious"),
+    ):
+        table[column] = [int(sums.get(f"{prefix}_{suffix}", 0)) for prefix in prefixes]
+    return table
+
+
+def _by_category(filters: ReportFilters, event_cube: pd.DataFrame, total: int) -> pd.DataFrame:
     keys = list(filters.categories) or list(TermCategory.values)
-    table = pd.DataFrame({"category": keys})
-    indexed = rows.set_index("category")
-    for column in ("events", "sessions_with_event", "serious_events"):
-        table[column] = table["category"].map(indexed[column]).fillna(0).astype("int64")
+    table = _group_counts(event_cube, "category", keys, [f"category_{c}" for c in keys])
     table.insert(1, "category_label", table["category"].map(dict(TermCategory.choices)))
     return with_rates(table, total)
 
 
-def _by_grade(filters: ReportFilters, worst_rows: pd.DataFrame, total: int) -> pd.DataFrame:
-    """Events of each grade, and sessions whose worst counted event has that grade."""
-    table = pd.DataFrame({"grade": list(GRADES)})
-    indexed = worst_rows.set_index("worst_grade")
-    table["events"] = [int(worst_rows[f"grade_{g}_events"].sum()) for g in GRADES]
-    table["serious_events"] = [int(worst_rows[f"grade_{g}_serious_events"].sum()) for g in GRADES]
-    table["sessions_with_event"] = (
-        table["grade"].map(indexed["sessions_with_event"]).fillna(0).astype("int64")
-    )
+def _by_grade(event_cube: pd.DataFrame, total: int) -> pd.DataFrame:
+    """Events of each grade; sessions with event are those whose worst event has that grade
+    (so they add up to all sessions with an event)."""
+    table = _group_counts(event_cube, "grade", list(GRADES), [f"grade_{g}" for g in GRADES])
+    worst = _group_counts(event_cube, "grade", list(GRADES), [f"worst_grade_{g}" for g in GRADES])
+    table["sessions_with_event"] = worst["sessions_with_event"]
     return with_rates(table, total)
 
 
-def _by_onset(rows: pd.DataFrame, total: int) -> pd.DataFrame:
+def _by_onset(event_cube: pd.DataFrame, total: int) -> pd.DataFrame:
     keys = [*ONSET_BANDS, ONSET_UNKNOWN]
-    table = pd.DataFrame({"onset_band": keys})
-    indexed = rows.set_index("onset_band")
-    for column in ("events", "sessions_with_event", "serious_events"):
-        table[column] = table["onset_band"].map(indexed[column]).fillna(0).astype("int64")
-    return with_rates(table, total)
+    prefixes = [f"onset_{index}" for index in range(len(keys))]
+    return with_rates(_group_counts(event_cube, "onset_band", keys, prefixes), total)
 
 
 def month_filters(filters: ReportFilters, month: str) -> ReportFilters:
