@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from exports.api import views
+
+urlpatterns: list = [
+    path("listing.csv", views.ListingCsvApi.as_view(), name="api-export-listing-csv"),
+    path("summary.pdf", views.SummaryPdfApi.as_view(), name="api-export-summary-pdf"),
+    path("fhir/", views.FhirBundleApi.as_view(), name="api-export-fhir"),
+    path("jobs/", views.ExportJobCreateApi.as_view(), name="api-export-jobs"),
+    path("jobs/<int:pk>/", views.ExportJobDetailApi.as_view(), name="api-export-job"),
+    path(
+        "jobs/<int:pk>/download/",
+        views.ExportJobDownloadApi.as_view(),
+        name="api-export-job-download",
+    ),
+]
