@@ -246,3 +246,19 @@ def test_a_session_trail_shows_times_in_the_site_zone(client, auditor, north, pa
     client.force_login(auditor)
     response = client.get(trail_url(session))
     assert str(response.context["zone"]) == north.timezone
+
+
+def test_text_in_a_trail_is_shown_as_text_not_markup(client, auditor, patient, nurse):
+    patient_update(
+        patient=patient,
+        actor=nurse,
+        data={"birth_year": 1981},
+        expected_version=1,
+        reason='<script>alert("x")</script>',
+    )
+    client.force_login(auditor)
+
+    html = client.get(trail_url(patient)).content.decode()
+
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
