@@ -101,7 +101,7 @@ def _log_page(request, form_class, page_function, template: str, object_type: st
     )
     context = {"form": form, "entries": entries, **_page_links(request, next_cursor)}
     context["export_query"] = context["first_page_query"]
-    context["zones"] = {site_id: name for site_id, name in ledger_policy().site_timezones().items()}
+    context["zones"] = ledger_policy().site_timezones()
     return render(request, template, context)
 
 

@@ -183,3 +183,26 @@ def test_json_details_with_numbers_and_unicode_chain_as_stored(nurse):
     )
 
     assert verify_chain(AccessLog).is_intact
+
+
+def test_a_celery_task_labels_its_writes_with_its_name(nurse, patient):
+    from celery import shared_task
+
+    @shared_task(name="audit_tests.correct_birth_year")
+    def correct_birth_year_task(patient_id: int) -> None:
+        current = Patient.objects.get(pk=patient_id)
+        patient_update(
+            patient=current,
+            actor=nurse,
+            data={"birth_year": 1977},
+            expected_version=current.version,
+            reason="Nightly reconciliation",
+        )
+
+    correct_birth_year_task.apply(args=[patient.pk])  # eager, as without a broker
+
+    row = patient.history.order_by("-history_id").first()
+    assert (row.source, row.history_change_reason) == (
+        "task:audit_tests.correct_birth_year",
+        "Nightly reconciliation",
+    )
