@@ -8,7 +8,7 @@ SESSIONS ?= 200000
 SEED ?= 42
 BENCH_DATABASES ?= sqlite postgresql
 
-.PHONY: install run test test-postgres lint bench bench-ci load clean
+.PHONY: install run test test-postgres lint bench bench-ci load crash clean
 
 install: $(VENV)/.installed
 
@@ -43,6 +43,15 @@ bench: install
 bench-ci: install
 	$(BIN)/python -m tests.benchmarks.run --sessions 5000 --seed $(SEED) --repeat 2 \
 		--writer-seconds 3 --databases $(BENCH_DATABASES) --output var/bench/report-ci.md
+
+# Locust, 20 API users against gunicorn on PostgreSQL (not in CI; figures in docs/operations.md).
+LOAD_DURATION ?= 60s
+load: install
+	$(BIN)/python scripts/locustfile.py --users 20 --duration $(LOAD_DURATION)
+
+# Event filings through gunicorn while its workers are SIGKILLed; nothing acknowledged is lost.
+crash: install
+	$(BIN)/python scripts/crash_consistency.py
 
 clean:
 	rm -rf var/safety_ledger.sqlite3* var/test-exports
