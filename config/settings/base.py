@@ -178,6 +178,7 @@ SPECTACULAR_SETTINGS = {
         "SessionFinishStatusEnum": "events.api.serializers.sessions.FINISH_STATUSES",
         "EventStatusEnum": "events.choices.EventStatus",
         "SuggestionStatusEnum": "events.choices.SuggestionStatus",
+        "ExportKindEnum": "exports.models.ExportKind",
     },
 }
 

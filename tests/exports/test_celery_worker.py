@@ -85,9 +85,20 @@ def worker(transactional_db, tmp_path):
         task_always_eager=False,
         task_routes={"exports.*": {"queue": queue}},
     )
+    # Earlier eager runs leave broker connection and producer pools (to the default broker)
+    # and a router built from the old routes: drop them so this test's messages reach its
+    # worker.
+    saved_pool, celery_app._pool = celery_app._pool, None
+    saved_producers, celery_app.amqp._producer_pool = celery_app.amqp._producer_pool, None
+    celery_app.amqp.__dict__.pop("router", None)
     try:
         yield process, tmp_path / "worker.log"
     finally:
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+        celery_app._pool = saved_pool
+        celery_app.amqp._producer_pool = saved_producers
+        celery_app.amqp.__dict__.pop("router", None)
         celery_app.conf.update(saved)
         process.terminate()
         try:
