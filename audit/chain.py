@@ -5,6 +5,7 @@ one chain per table, ordered by primary key. Rows are sealed just before they ar
 under a transaction-scoped lock so two writers cannot fork a chain.
 """
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,38 +38,46 @@ def chained_fields(model: type[models.Model]) -> list[models.Field]:
     ]
 
 
-def _canonical_value(field: models.Field, value):
-    """One value as the database will hand it back, whatever Python type it was set with.
+def _converter(field: models.Field):
+    """The function that puts one field's values in canonical form, chosen once per field.
 
     Rows are sealed before insert, from attribute values that may still be strings, floats,
     naive datetimes or unnormalised IPv6 addresses; the verifier later reads the stored value.
     Both must serialise to the same thing, so values are first prepared the way the field
     prepares them for the database.
     """
-    if value is None:
-        return None
     if isinstance(field, models.DateTimeField):
-        # get_prep_value parses strings and makes naive values aware in the default time zone,
-        # exactly as the save does; the chain then always speaks UTC.
-        value = field.get_prep_value(value)
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value, UTC)
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+        def datetime_value(value):
+            # get_prep_value parses strings and makes naive values aware in the default time
+            # zone, exactly as the save does; the chain then always speaks UTC.
+            value = field.get_prep_value(value)
+            if timezone.is_naive(value):
+                value = timezone.make_aware(value, UTC)
+            return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+        return datetime_value
     if isinstance(field, models.DateField):
-        return field.to_python(value).isoformat()
+        return lambda value: field.to_python(value).isoformat()
     if isinstance(field, models.DecimalField):
-        return format(_stored_decimal(field, value), "f")
+        return lambda value: format(_stored_decimal(field, value), "f")
     if isinstance(field, models.FloatField):
-        return repr(float(value))
+        return lambda value: repr(float(value))
     if isinstance(field, models.BooleanField):
-        return bool(value)
+        return bool
     if isinstance(field, models.IntegerField | models.AutoField):
-        return int(value)
+        return int
     if isinstance(field, models.ForeignKey):
-        return _canonical_value(field.target_field, value)
+        return _converter(field.target_field)
     if isinstance(field, models.JSONField):
-        return _canonical_json(value)
-    return str(field.get_prep_value(value))
+        return _canonical_json
+    return lambda value: str(field.get_prep_value(value))
+
+
+@functools.cache
+def _row_converters(model: type[models.Model]) -> tuple[tuple[str, object], ...]:
+    # Cached per model class: sealing a million rows must not re-inspect fields each time.
+    return tuple((field.attname, _converter(field)) for field in chained_fields(model))
 
 
 def _stored_decimal(field: models.DecimalField, value) -> Decimal:
@@ -104,11 +113,11 @@ def canonical_row(model: type[models.Model], values: dict) -> bytes:
     Empty (NULL) values are left out, so a nullable column added to a chained table later
     does not change the serialisation of the rows written before it existed.
     """
-    payload = {
-        field.attname: _canonical_value(field, values[field.attname])
-        for field in chained_fields(model)
-        if values.get(field.attname) is not None
-    }
+    payload = {}
+    for attname, convert in _row_converters(model):
+        value = values.get(attname)
+        if value is not None:
+            payload[attname] = convert(value)
     return json.dumps(
         payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     ).encode()
@@ -148,12 +157,11 @@ def seal(rows: Sequence[models.Model], using: str) -> None:
     lock_chains(using)
     previous = chain_head(model, using)
     fields = chained_fields(model)
+    stored_form = [f for f in fields if isinstance(f, models.DecimalField | models.DateTimeField)]
     for row in rows:
-        for field in fields:
-            if isinstance(field, models.DecimalField | models.DateTimeField):
-                setattr(row, field.attname, _as_stored(field, getattr(row, field.attname)))
-        values = {field.attname: getattr(row, field.attname) for field in fields}
-        row.hash = previous = link(previous, model, values)
+        for field in stored_form:
+            setattr(row, field.attname, _as_stored(field, getattr(row, field.attname)))
+        row.hash = previous = link(previous, model, row.__dict__)
 
 
 @dataclass(frozen=True)
