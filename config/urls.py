@@ -18,3 +18,5 @@ urlpatterns = [
     path("exports/", include("exports.urls")),
     path("", include("events.urls")),
 ]
+
+handler404 = "events.api.errors.not_found"

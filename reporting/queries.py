@@ -30,7 +30,8 @@ SESSION_DIMENSIONS = ("month", "site_id", "route", "drug", "dose_band", "session
 
 
 def _month(day: date) -> str:
-    return day.strftime("%Y-%m")
+    # Not strftime("%Y"): it does not zero-pad years before 1000, which a client may send.
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def _is_month_aligned(filters: ReportFilters) -> bool:

@@ -158,10 +158,15 @@ def _month_range(first: str, last: str) -> list[str]:
     return months
 
 
+def _month_key(day) -> str:
+    # Not strftime("%Y"): it does not zero-pad years before 1000, which a client may send.
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def _period_months(filters: ReportFilters, cube: pd.DataFrame, event_cube: pd.DataFrame):
     seen = sorted(set(cube["month"]) | set(event_cube["month"]))
-    first = filters.date_from.strftime("%Y-%m") if filters.date_from else None
-    last = filters.date_to.strftime("%Y-%m") if filters.date_to else None
+    first = _month_key(filters.date_from) if filters.date_from else None
+    last = _month_key(filters.date_to) if filters.date_to else None
     first = first or (seen[0] if seen else last)
     last = last or (seen[-1] if seen else first)
     if not first or not last:

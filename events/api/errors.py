@@ -12,7 +12,8 @@ Shapes (documented in the OpenAPI schema through `events.api.schema`):
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -98,3 +99,10 @@ def exception_handler(exc, context):
     if response is not None:
         response.data = printable(response.data)
     return response
+
+
+def not_found(request, exception=None):
+    """An address no route matches (e.g. a negative id): JSON under /api/, the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -212,7 +212,7 @@ class ReviewQueueApi(ScopedListApi):
     @api_schema(
         summary="Submitted events to review: serious and unexpected first, then by due date",
         response=ReviewQueueItemSerializer(many=True),
-        errors=(401, 403),
+        errors=(400, 401, 403),
         tags=["review"],
     )
     def get(self, request, *args, **kwargs):

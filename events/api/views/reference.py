@@ -53,7 +53,7 @@ class SiteListApi(ScopedListApi):
     @api_schema(
         summary="List your sites with their alert thresholds",
         response=SiteOutputSerializer(many=True),
-        errors=(401, 403),
+        errors=(400, 401, 403),
         tags=["sites"],
     )
     def get(self, request, *args, **kwargs):

@@ -36,7 +36,7 @@ class VitalSignListCreateApi(ScopedListApi):
     @api_schema(
         summary="List the readings of a session, in time order",
         response=VitalSignOutputSerializer(many=True),
-        errors=(401, 403, 404),
+        errors=(400, 401, 403, 404),
         tags=["vitals"],
     )
     def get(self, request, *args, **kwargs):
