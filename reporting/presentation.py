@@ -91,7 +91,7 @@ def table_rows(
                     bool(record["is_upper_bound_only"]),
                 ),
                 serious_events=int(record["serious_events"]),
-                extra=extra(record),
+                extra=extra(record),  # nosec B610
             )
         )
     return rows

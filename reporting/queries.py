@@ -229,7 +229,7 @@ def events_cube(events: QuerySet, using: str) -> tuple[pd.DataFrame, int]:
     sums += [f"SUM(CASE WHEN worst = {grade} THEN 1 ELSE 0 END)" for grade in range(1, 6)]
     nulls = ", ".join(["NULL"] * len(sums))
     sql = (
-        f"WITH per_session AS ({inner}) "  # noqa: S608 (no user text: names are ours)
+        f"WITH per_session AS ({inner}) "  # noqa: S608 (no user text: names are ours)  # nosec B608
         f"SELECT 'cell', {dims}, COUNT(*), SUM(n), SUM(serious), {', '.join(sums)} "
         f"FROM per_session GROUP BY {dims} "
         "UNION ALL SELECT 'patients', NULL, NULL, NULL, NULL, NULL, NULL, "
@@ -264,7 +264,7 @@ def term_month_worst(events: QuerySet, using: str) -> pd.DataFrame:
     ).annotate(worst=Max("grade"), n=Count("id"), serious=Count("id", filter=Q(is_serious=True)))
     inner, params = _as_subquery(per_pair, using)
     sql = (
-        "SELECT tid, month, worst, COUNT(*), SUM(n), SUM(serious) "  # noqa: S608
+        "SELECT tid, month, worst, COUNT(*), SUM(n), SUM(serious) "  # noqa: S608  # nosec B608
         f"FROM ({inner}) per_pair GROUP BY tid, month, worst"
     )
     with connections[using].cursor() as cursor:

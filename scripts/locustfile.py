@@ -27,20 +27,27 @@ def _environment() -> tuple[dict, list[dict]]:
 
 
 class ClinicUser(HttpUser):
-    """One tablet or desk: mostly reading lists and records, sometimes filing, rarely exporting."""
+    """One tablet or desk: mostly reading lists and records, sometimes filing, rarely exporting.
+
+    Reads go out as the nurse or the director; filings as the nurse (staff file events);
+    the review queue and exports as the director (the roles allowed to use them).
+    """
 
     wait_time = between(0.5, 2.0)
 
     def on_start(self) -> None:
         tokens, self.sessions = _environment()
-        self.role = random.choice(["nurse", "nurse", "director"])  # noqa: S311
-        self.client.headers["Authorization"] = f"Token {tokens[self.role]}"
+        self.as_nurse = {"Authorization": f"Token {tokens['nurse']}"}
+        self.as_director = {"Authorization": f"Token {tokens['director']}"}
+        self.as_reader = random.choice([self.as_nurse, self.as_director])  # noqa: S311
         self.event_ids: list[int] = []
 
     # 70% reads
     @task(30)
     def list_events(self) -> None:
-        response = self.client.get("/api/v1/events/", name="/api/v1/events/ [list]")
+        response = self.client.get(
+            "/api/v1/events/", headers=self.as_reader, name="/api/v1/events/ [list]"
+        )
         if response.ok:
             self.event_ids = [row["id"] for row in response.json().get("results", [])][:20]
 
@@ -49,15 +56,19 @@ class ClinicUser(HttpUser):
         if not self.event_ids:
             return self.list_events()
         event_id = random.choice(self.event_ids)  # noqa: S311
-        self.client.get(f"/api/v1/events/{event_id}/", name="/api/v1/events/<id>/")
+        self.client.get(
+            f"/api/v1/events/{event_id}/", headers=self.as_reader, name="/api/v1/events/<id>/"
+        )
 
     @task(10)
     def review_queue(self) -> None:
-        self.client.get("/api/v1/review-queue/", name="/api/v1/review-queue/")
+        self.client.get("/api/v1/review-queue/", headers=self.as_director)
 
     @task(10)
     def list_sessions(self) -> None:
-        self.client.get("/api/v1/sessions/", name="/api/v1/sessions/ [list]")
+        self.client.get(
+            "/api/v1/sessions/", headers=self.as_reader, name="/api/v1/sessions/ [list]"
+        )
 
     # 20% writes
     @task(20)
@@ -76,7 +87,7 @@ class ClinicUser(HttpUser):
         self.client.post(
             "/api/v1/events/",
             json=body,
-            headers={"Idempotency-Key": uuid.uuid4().hex},
+            headers={**self.as_nurse, "Idempotency-Key": uuid.uuid4().hex},
             name="/api/v1/events/ [file]",
         )
 
@@ -85,6 +96,7 @@ class ClinicUser(HttpUser):
     def export_listing(self) -> None:
         self.client.get(
             "/api/v1/exports/listing.csv?date_from=2026-01-01&date_to=2026-01-31",
+            headers=self.as_director,
             name="/api/v1/exports/listing.csv [1 month]",
         )
 
@@ -92,6 +104,7 @@ class ClinicUser(HttpUser):
     def export_summary_pdf(self) -> None:
         self.client.get(
             "/api/v1/exports/summary.pdf?date_from=2026-01-01&date_to=2026-03-31",
+            headers=self.as_director,
             name="/api/v1/exports/summary.pdf [3 months]",
         )
 

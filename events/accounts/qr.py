@@ -9,4 +9,4 @@ def qr_svg(content: str) -> SafeString:
     attributes, no styles or scripts), so it is safe to place in the page as is."""
     code = segno.make(content, error="m")
     svg = code.svg_inline(scale=5, border=2, title="Authenticator QR code")
-    return mark_safe(svg)  # noqa: S308  # nosec B308 B703 (generated markup)
+    return mark_safe(svg)  # noqa: S308  # nosec B308 B703

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404  (pg_dump is run with an argument list, never a shell)
+import subprocess  # nosec B404
 from contextlib import contextmanager
 from pathlib import Path
 

@@ -10,7 +10,7 @@ row counts, same heads).
 import json
 import os
 import sqlite3
-import subprocess  # nosec B404  (client programs run with argument lists, never a shell)
+import subprocess  # nosec B404
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
