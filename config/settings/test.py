@@ -14,3 +14,7 @@ AXES_VERBOSE = False
 # rows.
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
 REPORTING_DATABASE = "default"
+
+# Serve static files from the apps' folders, as in development: there is no collectstatic run.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

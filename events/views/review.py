@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -19,7 +20,7 @@ from events.views.timeline import session_timeline
 
 # Bookkeeping columns that change on every save and say nothing to a reviewer.
 HISTORY_NOISE = ("updated_at", "created_at", "version", "request_id", "source", "hash")
-QUEUE_LIMIT = 200
+QUEUE_PAGE_SIZE = 50
 
 
 def event_history(event: AdverseEvent) -> list[dict]:
@@ -104,13 +105,17 @@ def event_detail(request, pk):
 @login_required
 def review_queue(request):
     """Submitted events, serious and unexpected first, each with its due clock."""
-    events = list(selectors.review_queue(request.user)[:QUEUE_LIMIT])
+    # The most urgent come first; paging keeps the page quick however long the queue grows.
+    page = Paginator(selectors.review_queue(request.user), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    events = list(page.object_list)
     now = timezone.now()
     for event in events:
         event.time_left = (event.review_due_at - now) if event.review_due_at else None
         event.is_overdue = event.time_left is not None and event.time_left.total_seconds() < 0
     log_list(request, AdverseEvent, rows=len(events), view="review_queue")
-    return render(request, "events/review_queue.html", {"events": events, "now": now})
+    return render(request, "events/review_queue.html", {"events": events, "page": page, "now": now})
 
 
 @login_required

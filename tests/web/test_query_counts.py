@@ -98,7 +98,8 @@ def test_review_queue(signed_in, director, north, rows, django_assert_num_querie
             review_due_at=timezone.now() + timedelta(days=30),
         )
     client = signed_in(director)
-    # * the queue with terms, sites, reporters, sessions and patients (one joined query)
-    with django_assert_num_queries(REQUEST + 1 + access_log_queries()):
+    # * the number of events waiting (for the pager)
+    # * one page of the queue with terms, sites, reporters, sessions and patients (joined)
+    with django_assert_num_queries(REQUEST + 2 + access_log_queries()):
         response = client.get(reverse("review-queue"))
     assert response.text.count("left</strong>") == rows
