@@ -7,7 +7,6 @@ time, does not grow with the number of events.
 """
 
 import io
-from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
@@ -18,7 +17,7 @@ from exports.formula_guard import guard_frame
 from exports.pdf import render_pdf
 from reporting.charts import summary_charts
 from reporting.filters import ReportFilters
-from reporting.presentation import format_interval, format_proportion, format_rate
+from reporting.presentation import TableRow, format_interval, table_rows
 from reporting.selectors import event_listing, report_sites
 from reporting.summary import SafetySummary
 
@@ -71,42 +70,9 @@ def _label(name: str, row: dict) -> str:
     return str(row[{"by_month": "month", "by_dose_band": "dose_band"}[name]])
 
 
-@dataclass(frozen=True)
-class PdfRow:
-    label: str
-    sessions: int | None
-    events: int
-    events_per_100: str
-    sessions_with_event: int
-    proportion: str
-    serious_events: int
-
-
-def pdf_table(name: str, table: pd.DataFrame) -> list[PdfRow]:
-    rows = []
-    for row in table.to_dict("records"):
-        rows.append(
-            PdfRow(
-                label=_label(name, row),
-                sessions=int(row["sessions"]) if "sessions" in row else None,
-                events=int(row["events"]),
-                events_per_100=format_rate(
-                    row["events_per_100"],
-                    row["events_per_100_lower"],
-                    row["events_per_100_upper"],
-                    row["events"] == 0,
-                ),
-                sessions_with_event=int(row["sessions_with_event"]),
-                proportion=format_proportion(
-                    row["proportion"],
-                    row["proportion_lower"],
-                    row["proportion_upper"],
-                    bool(row["is_upper_bound_only"]),
-                ),
-                serious_events=int(row["serious_events"]),
-            )
-        )
-    return rows
+def pdf_table(name: str, table: pd.DataFrame, filters: ReportFilters) -> list[TableRow]:
+    """The dashboard's rows for one table (the PDF shows the same figures, without links)."""
+    return table_rows(table, label=lambda row: _label(name, row), drill=lambda row: filters)
 
 
 def key_figures(summary: SafetySummary) -> pd.DataFrame:
@@ -200,7 +166,7 @@ def safety_summary_pdf(
                 "title": TABLE_TITLES[name],
                 "note": TABLE_NOTES.get(name, ""),
                 "has_sessions": name in GROUP_DENOMINATOR_TABLES,
-                "rows": pdf_table(name, table),
+                "rows": pdf_table(name, table, filters),
             }
             for name, table in summary.tables.items()
         ],
