@@ -33,6 +33,7 @@ from events.choices import (
     TermCategory,
     YesNoNA,
 )
+from events.validators import validate_plain_text
 
 
 def history() -> HistoricalRecords:
@@ -133,7 +134,7 @@ class Patient(AuditedModel):
     """The minimum a safety record needs about a person: no names, no full dates of birth."""
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients")
-    chart_number = models.CharField(max_length=40)
+    chart_number = models.CharField(max_length=40, validators=[validate_plain_text])
     birth_year = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1900), MaxValueValidator(2100)]
     )
@@ -172,7 +173,7 @@ class InfusionSession(AuditedModel):
     total_dose_mg = models.DecimalField(max_digits=7, decimal_places=2)
     dose_band = models.CharField(max_length=10, editable=False)
     planned_duration_min = models.PositiveSmallIntegerField(default=40)
-    lot_number = models.CharField(max_length=40, blank=True)
+    lot_number = models.CharField(max_length=40, blank=True, validators=[validate_plain_text])
     status = models.CharField(
         max_length=20, choices=SessionStatus.choices, default=SessionStatus.IN_PROGRESS
     )
@@ -191,7 +192,7 @@ class InfusionSession(AuditedModel):
     takes_maois = models.BooleanField(default=False)
     takes_other_sedatives = models.BooleanField(default=False)
     minutes_to_discharge_ready = models.PositiveSmallIntegerField(null=True, blank=True)
-    notes = models.TextField(blank=True, max_length=5000)
+    notes = models.TextField(blank=True, max_length=5000, validators=[validate_plain_text])
     is_voided = models.BooleanField(default=False)
     void_reason = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -423,7 +424,7 @@ class AdverseEvent(AuditedModel):
     # Copied from the session so scoping and the review queue need no join.
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="adverse_events")
     term = models.ForeignKey(EventTerm, on_delete=models.PROTECT, related_name="+")
-    other_term_text = models.CharField(max_length=200, blank=True)
+    other_term_text = models.CharField(max_length=200, blank=True, validators=[validate_plain_text])
     onset_at = models.DateTimeField()
     onset_minutes = models.IntegerField(null=True, editable=False)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -440,7 +441,9 @@ class AdverseEvent(AuditedModel):
     action_taken = models.CharField(
         max_length=30, choices=ActionTaken.choices, default=ActionTaken.DOSE_NOT_CHANGED
     )
-    rescue_medication = models.CharField(max_length=300, blank=True)
+    rescue_medication = models.CharField(
+        max_length=300, blank=True, validators=[validate_plain_text]
+    )
     causality = models.CharField(max_length=20, choices=Causality.choices, blank=True)
     dechallenge = models.CharField(
         max_length=20, choices=YesNoNA.choices, default=YesNoNA.DOES_NOT_APPLY
@@ -454,7 +457,7 @@ class AdverseEvent(AuditedModel):
     source_vital = models.ForeignKey(
         VitalSign, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    narrative = models.TextField(blank=True, max_length=20000)
+    narrative = models.TextField(blank=True, max_length=20000, validators=[validate_plain_text])
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

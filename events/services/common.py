@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from events.validators import validate_plain_text
+
 
 class StaleVersionError(Exception):
     """The record changed since the caller read it; nothing was written."""
@@ -70,4 +72,8 @@ def require_reason(reason: str, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": f"A reason is required to {what}."})
+    try:
+        validate_plain_text(reason)
+    except ValidationError as error:
+        raise ValidationError({"reason": error.messages}) from None
     return reason

@@ -349,3 +349,31 @@ def test_a_nul_in_a_patient_search_is_a_400(as_nurse):
     response = as_nurse.get("/api/v1/patients/", {"search": "N-1\x00"})
     assert response.status_code == 400
     assert "search" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("narrative", "<script>alert(1)</script>"),
+        ("narrative", "{% load static %}"),
+        ("rescue_medication", "Midazolam \u202e2 mg"),
+        ("other_term_text", "<b>bold</b>"),
+    ],
+)
+def test_markup_and_direction_overrides_in_text_are_refused_by_name(
+    as_nurse, session, field, value
+):
+    term = "other" if field == "other_term_text" else "nausea"
+    body = {
+        "session": session.pk,
+        "term": term,
+        "onset_at": (session.started_at + timedelta(minutes=10)).isoformat(),
+        "grade": 1,
+        field: value,
+    }
+    history = AdverseEvent.history.count()
+    response = as_nurse.post("/api/v1/events/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert AdverseEvent.objects.count() == 0
+    assert AdverseEvent.history.count() == history
