@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.http import FileResponse, Http404
 from django.utils import timezone
 
 from audit.context import audit_context
@@ -180,6 +181,34 @@ class _ProgressRecorder:
 
 def export_job_file(job: ExportJob) -> Path:
     return Path(settings.EXPORTS_DIR) / job.file_name
+
+
+JOB_CONTENT_TYPES = {
+    ExportKind.LISTING_CSV: "text/csv; charset=utf-8",
+    ExportKind.FHIR_BUNDLE: "application/fhir+json",
+}
+
+
+def export_job_download(request, job: ExportJob) -> FileResponse:
+    """The finished file of a job, its download written to the access log."""
+    path = export_job_file(job)
+    if not job.file_name or not path.is_file():
+        raise Http404("This export has no file (yet).")
+    access_log_record(
+        user=request.user,
+        action=AccessAction.VIEW,
+        request=request,
+        object_type="exportjob",
+        object_id=job.pk,
+        row_count=job.row_count,
+        detail={"kind": job.kind, "filters": job.filters, "download": True},
+    )
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=job.download_name,
+        content_type=JOB_CONTENT_TYPES.get(job.kind, "application/octet-stream"),
+    )
 
 
 def can_download(user, job: ExportJob) -> bool:

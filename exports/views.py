@@ -12,7 +12,6 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import (
-    FileResponse,
     Http404,
     HttpResponse,
     JsonResponse,
@@ -22,14 +21,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from audit.models import AccessAction
-from audit.services import access_log_export, access_log_record
+from audit.services import access_log_export
 from events.selectors import adverse_event_get
 from exports import selectors
 from exports.case_report import case_report_pdf
 from exports.csv_listing import listing_csv_chunks
 from exports.fhir import adverse_event_bundle, fhir_event_queryset
-from exports.jobs import export_job_file, export_job_request
+from exports.jobs import export_job_download, export_job_request
 from exports.models import ExportKind
 from exports.summary_pdf import AGGREGATE_TABLES, aggregate_csv, safety_summary_pdf
 from reporting.filters import InvalidFilters, ReportFilters
@@ -212,20 +210,4 @@ def job_status(request, pk: int):
 @login_required
 @require_GET
 def job_download(request, pk: int):
-    job = selectors.export_job_get(request.user, pk)
-    path = export_job_file(job)
-    if not job.file_name or not path.is_file():
-        raise Http404("This export has no file (yet).")
-    access_log_record(
-        user=request.user,
-        action=AccessAction.VIEW,
-        request=request,
-        object_type="exportjob",
-        object_id=job.pk,
-        row_count=job.row_count,
-        detail={"kind": job.kind, "filters": job.filters, "download": True},
-    )
-    content_type = CSV if job.kind == ExportKind.LISTING_CSV else FHIR_JSON
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=job.download_name, content_type=content_type
-    )
+    return export_job_download(request, selectors.export_job_get(request.user, pk))

@@ -6,7 +6,7 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -15,12 +15,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.models import AccessAction
-from audit.services import access_log_export, access_log_record
+from audit.services import access_log_export
 from exports import selectors
 from exports.csv_listing import listing_csv_chunks
 from exports.fhir import adverse_event_bundle, fhir_event_queryset
-from exports.jobs import export_job_file, export_job_request
+from exports.jobs import export_job_download, export_job_request
 from exports.models import ExportJob, ExportKind
 from exports.summary_pdf import safety_summary_pdf
 from reporting.filters import InvalidFilters, ReportFilters
@@ -227,17 +226,4 @@ class ExportJobDownloadApi(APIView):
         },
     )
     def get(self, request, pk: int):
-        job = selectors.export_job_get(request.user, pk)
-        path = export_job_file(job)
-        if not job.file_name or not path.is_file():
-            raise Http404("This export has no file (yet).")
-        access_log_record(
-            user=request.user,
-            action=AccessAction.VIEW,
-            request=request,
-            object_type="exportjob",
-            object_id=job.pk,
-            row_count=job.row_count,
-            detail={"kind": job.kind, "filters": job.filters, "download": True},
-        )
-        return FileResponse(path.open("rb"), as_attachment=True, filename=job.download_name)
+        return export_job_download(request, selectors.export_job_get(request.user, pk))
