@@ -1,8 +1,9 @@
 """The hash chain that makes history and access-log tables tamper-evident.
 
 Each row stores `hash = sha256(previous row's hash + canonical serialisation of the row)`,
-one chain per table, ordered by primary key. Rows are sealed just before they are inserted,
-under a transaction-scoped lock so two writers cannot fork a chain.
+one chain per table, ordered by primary key. Rows are sealed just before they are inserted
+(on PostgreSQL a single row by its INSERT), under a transaction-scoped lock so two writers
+cannot fork a chain.
 """
 
 import functools
@@ -10,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -50,10 +51,12 @@ def _converter(field: models.Field):
 
         def datetime_value(value):
             # get_prep_value parses strings and makes naive values aware in the default time
-            # zone, exactly as the save does; the chain then always speaks UTC.
-            value = field.get_prep_value(value)
-            if timezone.is_naive(value):
-                value = timezone.make_aware(value, UTC)
+            # zone, exactly as the save does; the chain then always speaks UTC. An aware
+            # datetime (every stored value, and every row `seal` has prepared) needs neither.
+            if not (isinstance(value, datetime) and value.utcoffset() is not None):
+                value = field.get_prep_value(value)
+                if timezone.is_naive(value):
+                    value = timezone.make_aware(value, UTC)
             return value.astimezone(UTC).isoformat(timespec="microseconds")
 
         return datetime_value
@@ -71,6 +74,9 @@ def _converter(field: models.Field):
         return _converter(field.target_field)
     if isinstance(field, models.JSONField):
         return _canonical_json
+    if isinstance(field, models.CharField | models.TextField):
+        # Text is already in canonical form; only lazy strings and numbers need preparing.
+        return lambda value: value if value.__class__ is str else str(field.get_prep_value(value))
     return lambda value: str(field.get_prep_value(value))
 
 
@@ -86,6 +92,16 @@ def _stored_decimal(field: models.DecimalField, value) -> Decimal:
     quantum = Decimal(1).scaleb(-field.decimal_places)
     number = value if isinstance(value, Decimal) else Decimal(str(value))
     return number.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+@functools.cache
+def _fields_stored_differently(model: type[models.Model]) -> tuple[models.Field, ...]:
+    """The chained fields whose values `_as_stored` may change."""
+    return tuple(
+        field
+        for field in chained_fields(model)
+        if isinstance(field, models.DecimalField | models.DateTimeField)
+    )
 
 
 def _as_stored(field: models.Field, value):
@@ -127,41 +143,96 @@ def link(previous_hash: str, model: type[models.Model], values: dict) -> str:
     return hashlib.sha256(previous_hash.encode() + canonical_row(model, values)).hexdigest()
 
 
-def lock_chains(using: str) -> None:
-    """Serialise chain appends until the current transaction ends.
+def lock_and_read_head(model: type[models.Model], using: str) -> str:
+    """Take the ledger lock until the current transaction ends; return the chain's last hash.
 
-    SQLite needs nothing more: its IMMEDIATE transactions already admit one writer at a time.
+    For rows linked in Python (bulk inserts, SQLite). On PostgreSQL one round trip does both:
+    `audit_chain_head()` (audit migration 0003, also called by `audit_chain_append()`)
+    takes the transaction-scoped advisory lock, then reads the head. The read must come after
+    the lock in a statement of its own: under READ COMMITTED a statement's snapshot is taken
+    when it starts, so `SELECT pg_advisory_xact_lock(...), (SELECT hash ...)` could wait for
+    the lock and then read a head that misses the row its holder has just committed, and the
+    chain would fork. Inside a VOLATILE PL/pgSQL function every statement takes a fresh
+    snapshot, so the head read after the lock sees every row committed before it was granted.
+
+    SQLite needs no lock: its IMMEDIATE transactions (config.env.sqlite_database) already
+    admit one writer at a time, so the head cannot move until this transaction ends.
     """
     connection = connections[using]
+    _require_transaction(connection)
+    table, order_column = _chain_columns(model)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT audit_chain_head(%s, %s, %s)", [table, order_column, LEDGER_LOCK_KEY]
+            )
+        else:
+            # The names come from the model's own metadata, never from input.
+            quote = connection.ops.quote_name
+            sql = f"SELECT hash FROM {quote(table)} ORDER BY {quote(order_column)} DESC LIMIT 1"  # noqa: S608  # nosec B608
+            cursor.execute(sql)
+        row = cursor.fetchone()
+    return row[0] if row and row[0] else GENESIS_HASH
+
+
+def _require_transaction(connection) -> None:
+    # The lock lasts until the transaction ends; outside one it would end with the statement.
     if not connection.in_atomic_block:
         raise ChainWriteOutsideTransaction(
             "Audited rows must be written inside transaction.atomic()."
         )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK_KEY])
 
 
-def chain_head(model: type[models.Model], using: str) -> str:
-    last = (
-        model._default_manager.using(using).order_by("-pk").values_list("hash", flat=True).first()
-    )
-    return last or GENESIS_HASH
+@functools.cache
+def _chain_columns(model: type[models.Model]) -> tuple[str, str]:
+    """The chain's table and the column that orders it (its primary key)."""
+    return model._meta.db_table, model._meta.pk.column
 
 
-def seal(rows: Sequence[models.Model], using: str) -> None:
-    """Fill `hash` on unsaved rows of one model, continuing that model's chain."""
+def seal(rows: Sequence[models.Model], using: str, *, in_bulk: bool = False) -> None:
+    """Chain unsaved rows of one model: fill `hash`, continuing that model's chain.
+
+    On PostgreSQL a row saved on its own (not `in_bulk`) is linked by its INSERT instead,
+    saving a round trip: the row keeps its canonical form (`pending_link`) and the insert
+    (`audit.models.ChainedRow`) calls `audit_chain_append()`, which takes the lock, reads the
+    head, draws the row's key and returns the hash, the same sha256 as `link` computes.
+    """
     if not rows:
         return
     model = type(rows[0])
-    lock_chains(using)
-    previous = chain_head(model, using)
-    fields = chained_fields(model)
-    stored_form = [f for f in fields if isinstance(f, models.DecimalField | models.DateTimeField)]
+    connection = connections[using]
     for row in rows:
-        for field in stored_form:
+        for field in _fields_stored_differently(model):
             setattr(row, field.attname, _as_stored(field, getattr(row, field.attname)))
+    if connection.vendor == "postgresql" and not in_bulk and len(rows) == 1:
+        _require_transaction(connection)
+        rows[0]._chain_payload = canonical_row(model, rows[0].__dict__)
+        return
+    previous = lock_and_read_head(model, using)
+    for row in rows:
         row.hash = previous = link(previous, model, row.__dict__)
+
+
+def pending_link(row: models.Model) -> bytes | None:
+    """The canonical form of a row `seal` left for its INSERT to link, taken off the row."""
+    return row.__dict__.pop("_chain_payload", None)
+
+
+def link_now(row: models.Model, payload: bytes, using: str) -> None:
+    """Link a row whose insert cannot do it (a raw or unusual save) before it is inserted."""
+    previous = lock_and_read_head(type(row), using)
+    row.hash = hashlib.sha256(previous.encode() + payload).hexdigest()
+
+
+# One INSERT appends a row: this CTE, then `VALUES ((SELECT row_id FROM link), ...,
+# (SELECT row_hash FROM link), ...)`. A CTE calling a VOLATILE function runs once however
+# often it is referenced.
+APPEND_LINK_SQL = "WITH link AS (SELECT row_id, row_hash FROM audit_chain_append(%s, %s, %s, %s))"
+
+
+def append_link_params(model: type[models.Model], payload: bytes) -> list:
+    table, order_column = _chain_columns(model)
+    return [table, order_column, LEDGER_LOCK_KEY, payload]
 
 
 @dataclass(frozen=True)

@@ -38,13 +38,18 @@ EDITABLE_FIELDS = (
 )
 
 
-def _save(event: AdverseEvent, *, actor, reason: str) -> AdverseEvent:
+def _prepare(event: AdverseEvent) -> None:
+    """Derive the computed fields, validate, and start the review clock of a submitted event."""
     event.derive()
     validate(event)
     if event.source_vital_id and event.source_vital.session_id != event.session_id:
         raise ValidationError({"source_vital": "The reading belongs to another session."})
     if event.status == EventStatus.SUBMITTED:
         event.review_due_at = _due(event)
+
+
+def _save(event: AdverseEvent, *, actor, reason: str) -> AdverseEvent:
+    _prepare(event)
     return audited_save(event, actor=actor, reason=reason)
 
 
@@ -71,8 +76,14 @@ def adverse_event_create(
     if submit:
         event.status = EventStatus.SUBMITTED
         event.submitted_at = timezone.now()
-    with transaction.atomic():
-        return _save(event, actor=actor, reason="Event submitted" if submit else "Event drafted")
+    _prepare(event)
+    # One INSERT, stored with its history row by the save itself (every audited save is
+    # atomic, joining a caller's transaction without a savepoint). No transaction of its own:
+    # web and API filings run inside the idempotency record's transaction, where one would
+    # add a SAVEPOINT and its RELEASE to every filing, and on SQLite a savepoint holding the
+    # event and its history row outgrows the in-memory statement journal (64 KiB) and spills
+    # it to a temporary file.
+    return audited_save(event, actor=actor, reason="Event submitted" if submit else "Event drafted")
 
 
 def adverse_event_update(

@@ -1,15 +1,18 @@
 """Concurrent writers append to one chain per table, never a fork (PostgreSQL, threads)."""
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from audit.chain import chained_models, verify_chain
 from audit.models import AccessLog
 from audit.services import access_log_record
+from config.env import sqlite_database
 from events.models import Patient
 from events.services.patients import patient_create
+from tests.factories import PatientFactory
 
 WRITERS = 6
 WRITES_EACH = 5
@@ -59,3 +62,91 @@ def test_concurrent_writers_keep_one_valid_chain_per_table(north, nurse):
     # One chain: every row's predecessor is the row just before it, so no two rows share one.
     hashes = list(AccessLog.objects.order_by("pk").values_list("hash", flat=True))
     assert len(set(hashes)) == total
+
+
+def _wait_until_a_writer_waits_for_the_ledger_lock(seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+            if cursor.fetchone()[0]:
+                return
+    pytest.fail("the second writer never waited for the ledger lock")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_that_waited_for_the_lock_chains_onto_the_row_committed_meanwhile(nurse):
+    # The first writer holds the ledger lock, with its row inserted but not committed, until
+    # the second is seen waiting for the lock. The second must then read the first's row as
+    # the head: a head read in the same statement as the lock would see the chain as it was
+    # before the wait, and both rows would follow the same predecessor.
+    first_row_inserted = threading.Event()
+    errors: list[BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            first_row_inserted.wait()
+            access_log_record(user=nurse, action="view", object_type="events.patient", object_id=2)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    with transaction.atomic():
+        access_log_record(user=nurse, action="view", object_type="events.patient", object_id=1)
+        first_row_inserted.set()
+        _wait_until_a_writer_waits_for_the_ledger_lock()
+    thread.join()
+
+    assert not errors, errors
+    report = verify_chain(AccessLog)
+    assert report.is_intact and report.rows == 2, report
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_keys_follow_the_chain_when_a_writer_waits_for_the_lock(north, nurse):
+    # The first writer takes the ledger lock with another chain's row (a patient's history),
+    # and appends to the access log only once the second is waiting for the lock to append
+    # there too. The second row must get the later key: keys drawn before the lock would put
+    # it first in the table but after the first writer's row in the chain.
+    holding_the_lock = threading.Event()
+    errors: list[BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            holding_the_lock.wait()
+            access_log_record(user=nurse, action="view", object_type="events.patient", object_id=2)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    with transaction.atomic():
+        PatientFactory(site=north, actor=nurse)
+        holding_the_lock.set()
+        _wait_until_a_writer_waits_for_the_ledger_lock()
+        access_log_record(user=nurse, action="view", object_type="events.patient", object_id=1)
+    thread.join()
+
+    assert not errors, errors
+    assert list(AccessLog.objects.order_by("pk").values_list("object_id", flat=True)) == [
+        "1",
+        "2",
+    ]
+    assert verify_chain(AccessLog).is_intact
+
+
+def test_sqlite_transactions_take_the_write_lock_when_they_begin(tmp_path):
+    # On SQLite the chain takes no lock of its own: IMMEDIATE transactions admit one writer
+    # at a time, so a chain's head cannot move between reading it and inserting after it.
+    database = sqlite_database(tmp_path / "ledger.sqlite3")
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
