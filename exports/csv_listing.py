@@ -7,26 +7,39 @@ are not voided, at the user's sites. A voided event is a correction, not an even
 out of the listing as it is left out of the figures, so the CSV's row count is the summary's
 event count. Voided records stay readable in the audit trail.
 
-How: the database shapes every cell (`exports.listing_sql`), including the formula guard.
-On PostgreSQL each page of rows is written by the server itself (`COPY (...) TO STDOUT WITH
-CSV`, read through psycopg's `cursor.copy()`); elsewhere a cursor feeds `csv.writer`. Pages
-are keyset-paginated on the event id (the listing's order), so a job can record its progress
-between pages. Both paths give byte-identical output (tests/exports/test_csv_listing.py).
+How: the database shapes every cell (`exports.listing_sql`), including the formula guard and
+the site-local times, and writes the CSV itself. On PostgreSQL each page of rows is written
+by the server (`COPY (...) TO STDOUT WITH CSV`, read through psycopg's `cursor.copy()`); on
+SQLite each row comes back as its finished, quoted CSV line (`listing_sql.CsvLine`)
+and Python only joins a page's lines. A cursor feeding `csv.writer` (`use_copy=False`) writes
+the same bytes from the same cells. Pages are keyset-paginated on the event id (the listing's
+order), so a job can record its progress between pages. All paths give byte-identical output
+(tests/exports/test_csv_listing.py, tests/exports/test_csv_listing_text_and_times.py).
 
 Columns: `LISTING_COLUMNS` below, documented in docs/exports.md. Their names are stable.
 """
 
 import csv
 import io
-import zoneinfo
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import timedelta
 
 from django.db import connections
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import F, FilteredRelation, Max, Min, Q, QuerySet
+from django.utils import timezone
 
 from config.routers import reporting_database
-from exports.listing_sql import BooleanText, DecimalText, Guarded, LocalIsoTime
+from events.models import Site
+from exports.listing_sql import (
+    BooleanText,
+    CsvLine,
+    CsvQuoted,
+    DecimalText,
+    Guarded,
+    LocalIsoTime,
+    ZoneOffsets,
+    zone_offset_periods,
+)
 from reporting.filters import ReportFilters
 from reporting.selectors import event_listing
 
@@ -87,12 +100,6 @@ LISTING_COLUMNS = {
     "signed_off_at": _time("current_signature__signed_at"),
     "signed_off_by": Guarded(F("current_signature__signer_name")),
 }
-TIME_COLUMNS = tuple(
-    index
-    for index, expression in enumerate(LISTING_COLUMNS.values())
-    if isinstance(expression, LocalIsoTime)
-)
-ZONE_COLUMN = list(LISTING_COLUMNS).index("site_timezone")
 
 
 def listing_queryset(user, filters: ReportFilters) -> QuerySet:
@@ -113,9 +120,45 @@ def listing_row_count(user, filters: ReportFilters) -> int:
     return event_listing(user, filters).select_related(None).order_by().count()
 
 
-def _page_sql(events: QuerySet, after_id: int, limit: int, using: str) -> tuple[str, tuple]:
+_TIME_PATHS = [
+    expression.source_expressions[0].name
+    for expression in LISTING_COLUMNS.values()
+    if isinstance(expression, LocalIsoTime)
+]
+
+
+def listing_zone_offsets(events: QuerySet) -> ZoneOffsets | None:
+    """Every site zone's UTC offsets over the range of the listing's times, for SQLite (None
+    elsewhere: the database knows the zones). The range is widened by a year each way, so a
+    time changed while the listing is being read still falls in it."""
+    if connections[events.db].vendor == "postgresql":
+        return None
+    extremes = [*(Min(path) for path in _TIME_PATHS), *(Max(path) for path in _TIME_PATHS)]
+    bounds = events.order_by().aggregate(*extremes).values()
+    now = timezone.now()
+    known = [moment for moment in bounds if moment is not None]
+    earliest = min(known, default=now) - timedelta(days=366)
+    latest = max([*known, now]) + timedelta(days=366)
+    zones = Site.objects.using(events.db).order_by("timezone").values_list("timezone", flat=True)
+    return {name: zone_offset_periods(name, earliest, latest) for name in zones.distinct()}
+
+
+def _cells(offsets: ZoneOffsets | None) -> dict:
+    """`LISTING_COLUMNS`, with the zones' UTC offsets on SQLite."""
+    if offsets is None:
+        return LISTING_COLUMNS
+    return {
+        name: expression.in_zones(offsets) if isinstance(expression, LocalIsoTime) else expression
+        for name, expression in LISTING_COLUMNS.items()
+    }
+
+
+def _page_sql(
+    events: QuerySet, after_id: int, limit: int, using: str, offsets: ZoneOffsets | None
+) -> tuple[str, tuple]:
+    """One page of the listing as cells, in `LISTING_COLUMNS` order."""
     # Aliased apart from the model's own field names (status, grade...), renamed outside.
-    aliased = {f"listing_{name}": expression for name, expression in LISTING_COLUMNS.items()}
+    aliased = {f"listing_{name}": expression for name, expression in _cells(offsets).items()}
     page = events.filter(id__gt=after_id).values(**aliased)[:limit]
     inner, params = page.query.get_compiler(using=using).as_sql()
     quote = connections[using].ops.quote_name
@@ -123,6 +166,36 @@ def _page_sql(events: QuerySet, after_id: int, limit: int, using: str) -> tuple[
     # Re-select in the documented order, whatever order the ORM put the annotations in. Only
     # quoted constant column names and the ORM's compiled SQL go in; values stay parameters.
     sql = f"SELECT {columns} FROM ({inner}) listing ORDER BY {quote('event_id')}"  # noqa: S608  # nosec B608
+    return sql, tuple(params)
+
+
+def listing_cells_sql(user, filters: ReportFilters) -> tuple[str, tuple]:
+    """The whole listing as one statement of cells (no pages), for a CSV writer outside
+    Python to write; the benchmark gives it to the sqlite3 shell and to COPY."""
+    using = reporting_database()
+    events = listing_queryset(user, filters).using(using)
+    return _page_sql(events, 0, 2**62, using, listing_zone_offsets(events))
+
+
+def _lines_sql(events: QuerySet, using: str, offsets: ZoneOffsets) -> tuple[str, tuple]:
+    """The listing as (event id, CSV line) rows, each line written by SQLite from the cells,
+    in one statement compiled once: each page binds the id to start after and its size (the
+    last two parameters), and SQLite seeks straight to that id.
+
+    Only the guarded cells are free text that may need quotes; the others are numbers,
+    booleans, times and values from fixed vocabularies (choices, codes, zone names)."""
+    cells = [
+        CsvQuoted(expression) if isinstance(expression, Guarded) else expression
+        for expression in _cells(offsets).values()
+    ]
+    lines = events.annotate(csv_line=CsvLine(*cells)).values_list("id", "csv_line")
+    inner, params = lines.query.get_compiler(using=using).as_sql()
+    event_id = connections[using].ops.quote_name("id")
+    # Only the ORM's compiled SQL and a quoted constant name go in; values stay parameters.
+    sql = (
+        f"SELECT * FROM ({inner}) lines "  # noqa: S608  # nosec B608
+        f"WHERE {event_id} > %s ORDER BY {event_id} LIMIT %s"
+    )
     return sql, tuple(params)
 
 
@@ -142,17 +215,22 @@ def listing_csv_chunks(
 ) -> Iterator[bytes]:
     """The listing as UTF-8 CSV in chunks of about 64 KB, header first.
 
-    `on_progress(rows_written)` is called between pages (a job records it). `use_copy`
-    chooses PostgreSQL's COPY (the default there) or the cursor path (the default elsewhere).
+    `on_progress(rows_written)` is called between pages (a job records it). By default the
+    database writes the CSV (PostgreSQL's COPY; SQLite's lines); `use_copy=False` reads the
+    cells with a cursor and writes them with `csv.writer` instead.
     """
     using = reporting_database()
     connection = connections[using]
-    if use_copy is None:
-        use_copy = connection.vendor == "postgresql"
     events = listing_queryset(user, filters).using(using)
-    pages = _copy_pages if use_copy else _cursor_pages
+    offsets = listing_zone_offsets(events)
+    if use_copy is False:
+        pages = _cursor_pages
+    elif connection.vendor == "postgresql":
+        pages = _copy_pages
+    else:
+        pages = _line_pages
     yield header_line()
-    yield from _rechunk(pages(events, connection, on_progress))
+    yield from _rechunk(pages(events, connection, offsets, on_progress))
 
 
 def _rechunk(pieces: Iterator[bytes]) -> Iterator[bytes]:
@@ -166,11 +244,11 @@ def _rechunk(pieces: Iterator[bytes]) -> Iterator[bytes]:
         yield bytes(buffer)
 
 
-def _copy_pages(events, connection, on_progress) -> Iterator[bytes]:
+def _copy_pages(events, connection, offsets, on_progress) -> Iterator[bytes]:
     """Pages written by PostgreSQL's own CSV writer; yields each row as the server sends it."""
     after_id, written = 0, 0
     while True:
-        sql, params = _page_sql(events, after_id, COPY_PAGE_ROWS, connection.alias)
+        sql, params = _page_sql(events, after_id, COPY_PAGE_ROWS, connection.alias, offsets)
         rows, last_row = 0, b""
         with connection.cursor() as cursor:
             statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
@@ -190,21 +268,36 @@ def _copy_pages(events, connection, on_progress) -> Iterator[bytes]:
             return
 
 
-def _cursor_pages(events, connection, on_progress) -> Iterator[bytes]:
-    """Pages read with a plain cursor and written by `csv.writer` in the same dialect as
-    PostgreSQL's COPY (minimal quoting, "\\n" line ends, NULL as an empty field)."""
-    convert_times = connection.vendor != "postgresql"
-    zones: dict[str, zoneinfo.ZoneInfo] = {}
+def _line_pages(events, connection, offsets, on_progress) -> Iterator[bytes]:
+    """Pages of lines SQLite wrote: Python only joins them."""
+    sql, params = _lines_sql(events, connection.alias, offsets)
     after_id, written = 0, 0
     while True:
-        sql, params = _page_sql(events, after_id, CURSOR_PAGE_ROWS, connection.alias)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (*params, after_id, CURSOR_PAGE_ROWS))
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        yield "".join([line for _, line in rows]).encode()
+        written += len(rows)
+        after_id = rows[-1][0]
+        if on_progress:
+            on_progress(written)
+        if len(rows) < CURSOR_PAGE_ROWS:
+            return
+
+
+def _cursor_pages(events, connection, offsets, on_progress) -> Iterator[bytes]:
+    """Pages read with a plain cursor and written by `csv.writer` in the same dialect as
+    PostgreSQL's COPY (minimal quoting, "\\n" line ends, NULL as an empty field)."""
+    after_id, written = 0, 0
+    while True:
+        sql, params = _page_sql(events, after_id, CURSOR_PAGE_ROWS, connection.alias, offsets)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if not rows:
             return
-        if convert_times:
-            rows = [_local_times(row, zones) for row in rows]
         yield _csv_text(rows).encode()
         written += len(rows)
         after_id = rows[-1][0]
@@ -235,17 +328,3 @@ def _csv_text(rows: list) -> str:
         writer.writerow(row)
         lines.append(out.getvalue()[:-2] + "\n")
     return "".join(lines)
-
-
-def _local_times(row: tuple, zones: dict[str, zoneinfo.ZoneInfo]) -> list:
-    row = list(row)
-    name = row[ZONE_COLUMN]
-    zone = zones.get(name) or zones.setdefault(name, zoneinfo.ZoneInfo(name))
-    for index in TIME_COLUMNS:
-        value = row[index]
-        if value is not None:
-            # Django's SQLite converters may already have parsed the stored text.
-            moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-            moment = moment.replace(tzinfo=UTC)
-            row[index] = moment.astimezone(zone).isoformat(timespec="seconds")
-    return row

@@ -1,16 +1,22 @@
 """SQL expressions that shape the line listing in the database, the same on PostgreSQL and
-SQLite, so the CSV writer (PostgreSQL's own `COPY`, or a cursor and `csv.writer`) only has to
-write what it is given.
+SQLite, so the CSV writer (PostgreSQL's own `COPY`, SQLite's `CsvLine`, or a cursor and
+`csv.writer`) only has to write what it is given.
 
 - `Guarded`: the spreadsheet formula guard of `exports.formula_guard`, in SQL: text starting
   with = + - @, a tab or a carriage return gets a leading single quote. Empty text becomes
-  NULL, so both writers print an empty field.
+  NULL, so every writer prints an empty field.
 - `DecimalText`: a decimal with a fixed number of places ("0.500"), a number in any reader.
 - `BooleanText`: "true" / "false".
 - `LocalIsoTime`: ISO 8601 in the site's time zone with its offset
-  ("2026-03-02T09:15:00-06:00"). PostgreSQL computes it; SQLite has no time zone database, so
-  it returns the stored UTC text and `exports.csv_listing` converts it while writing.
+  ("2026-03-02T09:15:00-06:00"). PostgreSQL computes it with its time zone database. SQLite
+  has none: `zone_offset_periods` lists, with zoneinfo, each zone's UTC offsets over the
+  data's time range, and the SQL picks the one in force at each time.
+- `CsvLine`, `CsvQuoted`: on SQLite, each row's whole CSV line, quoted as COPY quotes.
 """
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.db.models import Case, CharField, Func, Value, When
 from django.db.models.expressions import Expression
@@ -70,16 +76,84 @@ def BooleanText(field_name: str) -> Expression:  # noqa: N802 - reads like the o
     )
 
 
+@dataclass(frozen=True)
+class OffsetPeriod:
+    """From `starts_at` on (UTC text as SQLite stores it; None: from the start of the range)
+    the zone's clocks read UTC plus `offset`, written as `datetime.isoformat` writes it."""
+
+    starts_at: str | None
+    offset: str
+
+
+ZoneOffsets = dict[str, tuple[OffsetPeriod, ...]]
+
+# tzdata never changes a zone's offset twice within a few days (the closest two changes of
+# any zone are about four days apart), so a daily sample sees every change.
+_SAMPLE_STEP = 24 * 3600
+
+
+def zone_offset_periods(zone_name: str, earliest: datetime, latest: datetime):
+    """The zone's UTC offset periods covering `earliest`..`latest`: the first one open to
+    the past, each later one starting at the second its offset takes effect."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    second, last = int(earliest.timestamp()), int(latest.timestamp())
+    periods = [OffsetPeriod(None, _offset_at(second, zone))]
+    while second < last:
+        sample = min(second + _SAMPLE_STEP, last)
+        if _offset_at(sample, zone) != periods[-1].offset:
+            change = _first_second_of(periods[-1].offset, second, sample, zone)
+            starts_at = datetime.fromtimestamp(change, UTC).strftime("%Y-%m-%d %H:%M:%S")
+            periods.append(OffsetPeriod(starts_at, _offset_at(change, zone)))
+        second = sample
+    return tuple(periods)
+
+
+def _offset_at(second: int, zone: zoneinfo.ZoneInfo) -> str:
+    # What `isoformat` appends to the local time: "-06:00" (or "+05:50:36" before 1900).
+    return datetime.fromtimestamp(second, zone).isoformat(timespec="seconds")[19:]
+
+
+def _first_second_of(old_offset: str, before: int, after: int, zone: zoneinfo.ZoneInfo) -> int:
+    """The first second in (before, after] whose offset is no longer `old_offset`."""
+    while after - before > 1:
+        middle = (before + after) // 2
+        if _offset_at(middle, zone) == old_offset:
+            before = middle
+        else:
+            after = middle
+    return after
+
+
 class LocalIsoTime(Func):
-    """A timestamp as ISO 8601 in the time zone named by the second expression."""
+    """A timestamp as ISO 8601 in the time zone named by the second expression.
+
+    On SQLite `offsets` must name every zone the rows can have, with periods covering every
+    timestamp: it becomes, per zone, a binary search over the periods' starts (a few
+    comparisons of stored text) ending in `strftime` with that period's offset.
+    """
 
     output_field = CharField()
     arity = 2
 
+    def __init__(self, moment, zone, offsets: ZoneOffsets | None = None, **extra):
+        self.offsets = offsets
+        super().__init__(moment, zone, **extra)
+
+    def in_zones(self, offsets: ZoneOffsets) -> "LocalIsoTime":
+        return LocalIsoTime(*self.source_expressions, offsets=offsets)
+
     def as_sqlite(self, compiler, connection, **extra):
-        # Stored UTC text; converted while writing (SQLite has no time zone database).
-        sql, params = compiler.compile(self.source_expressions[0])
-        return sql, params
+        if self.offsets is None:
+            raise ValueError("SQLite needs the zones' UTC offsets: use in_zones(offsets).")
+        if not self.offsets:
+            return "NULL", []  # no site, so no row either
+        moment, zone = (compiler.compile(expression) for expression in self.source_expressions)
+        sql, params = f"CASE {zone[0]}", [*zone[1]]
+        for zone_name, periods in self.offsets.items():
+            local_sql, local_params = _local_time_sqlite(moment, periods)
+            sql += f" WHEN %s THEN {local_sql}"
+            params += [zone_name, *local_params]
+        return f"{sql} END", params
 
     def as_postgresql(self, compiler, connection, **extra):
         moment, zone = self.source_expressions
@@ -100,3 +174,53 @@ class LocalIsoTime(Func):
             + [*moment_params, *zone_params, *moment_params]  # local - utc
         )
         return sql, params
+
+
+def _local_time_sqlite(moment: tuple[str, list], periods: tuple[OffsetPeriod, ...]):
+    """Halve the periods on the start of the middle one until one is left, then shift the
+    time by its offset. The stored text ("2026-03-08 08:00:00.123456") sorts as the time it
+    is; its first 19 characters drop the fraction as `isoformat(timespec="seconds")` does
+    (SQLite would round it to milliseconds). NULL falls through to NULL."""
+    moment_sql, moment_params = moment
+    if len(periods) == 1:
+        offset = periods[0].offset
+        sql = f"strftime('%%Y-%%m-%%dT%%H:%%M:%%S', substr({moment_sql}, 1, 19), %s) || %s"
+        return sql, [*moment_params, offset, offset]
+    middle = len(periods) // 2
+    earlier_sql, earlier_params = _local_time_sqlite(moment, periods[:middle])
+    later_sql, later_params = _local_time_sqlite(moment, periods[middle:])
+    sql = f"CASE WHEN {moment_sql} < %s THEN {earlier_sql} ELSE {later_sql} END"
+    return sql, [*moment_params, periods[middle].starts_at, *earlier_params, *later_params]
+
+
+class CsvLine(Func):
+    """One whole CSV line ending in "\\n", on SQLite, from its cells (`CsvQuoted` where a
+    cell may need quotes), as PostgreSQL's COPY writes CSV: NULL as an empty field, the rest
+    as it is. `printf('%s')` writes NULL as ''."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # '%%%%s' survives the template's own formatting as '%%s', which the driver reads as
+        # '%s' (a lone '%s' would be taken for a parameter).
+        template = ",".join(["%%%%s"] * len(self.source_expressions))
+        return self.as_sql(
+            compiler, connection, template=f"printf('{template}' || char(10), %(expressions)s)"
+        )
+
+
+class CsvQuoted(Func):
+    """Text as a CSV field, on SQLite, quoted as COPY quotes it: in double quotes, its own
+    doubled, when it holds a double quote, a comma, a line feed or a carriage return.
+    (COPY also quotes empty text; the cells given here are `Guarded`, which has none.)"""
+
+    output_field = CharField()
+    arity = 1
+
+    def as_sqlite(self, compiler, connection, **extra):
+        text, params = compiler.compile(self.source_expressions[0])
+        sql = (
+            f"CASE WHEN {text} GLOB '*[\",' || char(10, 13) || ']*' "
+            f"THEN '\"' || replace({text}, '\"', '\"\"') || '\"' ELSE {text} END"
+        )
+        return sql, [*params, *params, *params]

@@ -216,15 +216,12 @@ def _csv():
 
 
 def _listing_sql() -> tuple[str, tuple]:
-    """The listing's query, every row in one statement (no pages)."""
-    from django.db import connections
+    """The listing's cells (`exports.csv_listing.listing_cells_sql`), every row in one
+    statement (no pages): the same expressions our path reads, formula guard and site-local
+    times included, but no CSV shaping, so the reference's own writer does the quoting."""
+    from exports.csv_listing import listing_cells_sql
 
-    from config.routers import reporting_database
-    from exports.csv_listing import _page_sql, listing_queryset
-
-    using = reporting_database()
-    events = listing_queryset(_user("auditor"), _all_time()).using(using)
-    return _page_sql(events, 0, 10**12, connections[using].alias)
+    return listing_cells_sql(_user("auditor"), _all_time())
 
 
 def _inline(sql: str, params: tuple) -> str:
@@ -266,7 +263,10 @@ def _csv_reference():
 
         return run
 
-    script = f".headers on\n.mode csv\n{_inline(sql, params)};\n"
+    # The shell's own CSV writer (`.mode csv`, "\n" line ends like ours) writes the cells.
+    # Parsed, its rows are ours cell for cell; its bytes differ only where it quotes more
+    # than COPY and our SQLite lines do: any cell holding a space or a non-ASCII character.
+    script = f'.headers on\n.mode csv\n.separator "," "\\n"\n{_inline(sql, params)};\n'
     database = str(connection.settings_dict["NAME"])
 
     def run_shell():
