@@ -164,19 +164,67 @@ def adverse_event_get(user, pk) -> AdverseEvent:
     )
 
 
+# The review queue's priority classes, most urgent first: serious and unexpected, serious,
+# then the rest. Within a class the earliest due come first. The flags are compared with
+# `__in`: Django writes `flag=True` as a bare `WHERE "flag"`, which SQLite cannot match to
+# the flag's column in an index, and `"flag" IN (1)` it can.
+REVIEW_PRIORITY = (
+    Q(is_serious__in=[True], is_expected__in=[False]),
+    Q(is_serious__in=[True], is_expected__in=[True]),
+    Q(is_serious__in=[False]),
+)
+REVIEW_DUE_ORDER = ("review_due_at", "id")
+
+
 def review_queue(user) -> QuerySet[AdverseEvent]:
     """Submitted events for review: serious and unexpected first, then by due date."""
     priority = Case(
-        When(is_serious=True, is_expected=False, then=Value(0)),
-        When(is_serious=True, then=Value(1)),
-        default=Value(2),
+        *(When(condition, then=Value(rank)) for rank, condition in enumerate(REVIEW_PRIORITY)),
         output_field=IntegerField(),
     )
     return (
         adverse_event_list(user, status=EventStatus.SUBMITTED)
         .annotate(priority=priority)
-        .order_by("priority", "review_due_at", "id")
+        .order_by("priority", *REVIEW_DUE_ORDER)
     )
+
+
+class ReviewQueuePages:
+    """The review queue in the order of `review_queue`, counted and sliced a page at a time
+    (what Django's `Paginator` asks of it).
+
+    Ordering by a computed priority makes the database sort every submitted event of the
+    user's sites on every page: 0.3 s on SQLite with 30,000 waiting. Each priority class is
+    read instead in due order along the (status, is_serious, review_due_at) index with its
+    own LIMIT, and the classes are joined end to end: the same rows in the same order, with
+    at most a page read from each class. Serious events are few, so reading the two serious
+    classes from their start costs little; the rest is read with an OFFSET.
+    """
+
+    def __init__(self, user):
+        self.events = adverse_event_list(user, status=EventStatus.SUBMITTED)
+
+    def count(self) -> int:
+        return self.events.count()
+
+    def __getitem__(self, page: slice) -> list[AdverseEvent]:
+        start, stop = page.start or 0, page.stop
+        *serious_classes, rest_class = REVIEW_PRIORITY
+        rows: list[AdverseEvent] = []
+        for condition in serious_classes:
+            rows += self._in_due_order(condition)[: stop - len(rows)]
+            if len(rows) >= stop:
+                return rows[start:stop]
+        # Both serious classes were read to their end: the rest starts at len(rows).
+        skip = max(0, start - len(rows))
+        return rows[start:] + list(self._in_due_order(rest_class)[skip : stop - len(rows)])
+
+    def _in_due_order(self, condition: Q) -> QuerySet[AdverseEvent]:
+        return self.events.filter(condition).order_by(*REVIEW_DUE_ORDER)
+
+
+def review_queue_pages(user) -> ReviewQueuePages:
+    return ReviewQueuePages(user)
 
 
 def signature_is_valid(signature) -> bool:
