@@ -12,7 +12,8 @@ from datetime import datetime
 import pandas as pd
 from django.utils.safestring import mark_safe
 
-from events.choices import Drug, Route, TermCategory
+from events.choices import Drug, EventStatus, Route, TermCategory
+from events.models import AdverseEvent
 from exports.formula_guard import guard_frame
 from exports.pdf import render_pdf
 from reporting.charts import summary_charts
@@ -22,6 +23,7 @@ from reporting.selectors import event_listing, report_sites
 from reporting.summary import SafetySummary
 
 SERIOUS_LISTING_LIMIT = 50
+COUNTED_EVENT_STATUSES = [status for status in EventStatus.values if status != EventStatus.VOIDED]
 
 TABLE_TITLES = {
     "by_term": "By term",
@@ -122,8 +124,14 @@ def serious_events(user, filters: ReportFilters) -> tuple[list, bool]:
     """The first serious events of the report (oldest onset first) and whether there are more."""
     if filters.serious is False:
         return [], False
+    # Serious events are few: find them through the (status, is_serious) index and look up
+    # their sessions, instead of reading every event of the period's sessions. The statuses
+    # are "not voided" spelled out, and `is_serious` is compared with IN, so that SQLite can
+    # use both as index equalities.
+    serious = AdverseEvent.objects.filter(status__in=COUNTED_EVENT_STATUSES, is_serious__in=[True])
     events = list(
         event_listing(user, filters.replace(serious=True))
+        .filter(pk__in=serious.values("pk"))
         .select_related("session__patient", "term", "site", "reported_by")
         .order_by("onset_at", "id")[: SERIOUS_LISTING_LIMIT + 1]
     )

@@ -22,7 +22,7 @@ from events.access import ALL_SITES, has_role, visible_site_ids
 from events.choices import Drug, Role, Route, TermCategory
 from events.models import AdverseEvent, EventTerm, Site
 from events.rules import DOSE_BANDS
-from reporting import queries
+from reporting import queries, rollups
 from reporting.filters import ONSET_BANDS, ONSET_UNKNOWN, SESSION_NUMBERS, ReportFilters
 from reporting.statistics import PChart, clopper_pearson, funnel, p_chart, poisson_rate
 from reporting.summary import Period, SafetySummary, Signal, term_p_chart, with_rates
@@ -51,21 +51,19 @@ def report_sites(user, filters: ReportFilters, using: str | None = None) -> list
 def safety_summary(user, filters: ReportFilters) -> SafetySummary:
     """Every figure of a safety report for the sites `user` may see.
 
-    Runs a fixed number of queries whatever the data size: sites, terms, and four GROUP BY
-    queries (sessions by dimension; distinct patients; one pass over the events per session
+    Runs a fixed number of queries whatever the data size: sites, terms, and the grouped
+    counts (sessions by dimension; distinct patients; one pass over the events per session
     and cell, with the grade, onset and category columns; events by term, month and worst
-    grade). Events are read twice, sessions twice.
+    grade). For whole months filtered at most by site they come from the monthly rollups,
+    and only the months not rolled up (the current one at least) are counted from the records
+    (`reporting.rollups`).
     """
     using = reporting_database()
     sites = report_sites(user, filters, using)
-    zones = {site["id"]: site["timezone"] for site in sites}
-    sessions = queries.counted_sessions(filters, user, zones, using)
-    events = queries.counted_events(filters, user, zones, using)
-
-    cube = queries.sessions_cube(sessions)
-    patients = queries.distinct_patients(sessions)
-    event_cube, patients_with_event = queries.events_cube(events, using)
-    term_rows = queries.term_month_worst(events, using)
+    frames = rollups.summary_frames(filters, user, sites, using)
+    cube, event_cube = frames.sessions_cube, frames.events_cube
+    patients, patients_with_event = frames.patients, frames.patients_with_event
+    term_rows = frames.term_month_worst
     terms = _report_terms(filters, using, term_ids_with_events=set(term_rows["term_id"]))
 
     total_sessions = int(cube["sessions"].sum())

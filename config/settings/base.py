@@ -189,6 +189,15 @@ CELERY_TASK_ACKS_LATE = True
 # Exports run in their own queue, so dedicated workers (`celery -A config worker -Q exports`)
 # take them and a long listing never delays other work (docs/performance.md, scale-out).
 CELERY_TASK_ROUTES = {"exports.*": {"queue": "exports"}}
+# `celery -A config beat` recomputes the safety summary's stale monthly rollups this often
+# (without a broker, run `manage.py refresh_rollups` from cron instead; docs/operations.md).
+ROLLUP_REFRESH_SECONDS = env_int("ROLLUP_REFRESH_SECONDS", 300)
+CELERY_BEAT_SCHEDULE = {
+    "refresh-monthly-rollups": {
+        "task": "reporting.refresh_rollups",
+        "schedule": ROLLUP_REFRESH_SECONDS,
+    },
+}
 
 # Exports with more rows than this run as background jobs.
 EXPORT_JOB_THRESHOLD = env_int("EXPORT_JOB_THRESHOLD", 5000)

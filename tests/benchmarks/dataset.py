@@ -100,6 +100,10 @@ def ensure(dataset: Dataset, log=print) -> dict:
     info = dataset.info()
     if info is not None:
         log(f"{dataset.key}: reusing the data set generated on {info['generated_at']}")
+        # A data set outlives code changes: bring its schema up to date and compute the
+        # monthly rollups the reports read (only months that are stale or missing).
+        _manage(dataset, "migrate", "--no-input", "-v", "0")
+        _manage(dataset, "refresh_rollups")
         return info
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     dataset.sqlite_dir.mkdir(parents=True, exist_ok=True)
@@ -122,6 +126,7 @@ def ensure(dataset: Dataset, log=print) -> dict:
         env=dataset.environment(),
         check=True,
     )
+    _manage(dataset, "refresh_rollups")  # the amendments above marked their month stale
     if dataset.vendor == "postgresql":
         _manage(dataset, "dbshell", "--", "-c", "VACUUM ANALYZE")
     else:

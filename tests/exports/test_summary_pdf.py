@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from audit.models import AccessLog
 from exports import summary_pdf as summary_pdf_module
+from reporting.filters import ReportFilters
 from tests.exports.helpers import read_pdf_text
 from tests.factories import AdverseEventFactory
 
@@ -166,3 +167,26 @@ def test_the_key_figures_csv_holds_counts_and_intervals(client, director, datase
 def test_an_unknown_table_is_not_found(client, director, dataset):
     client.force_login(director)
     assert client.get(reverse("summary-table-csv", args=["by_nothing"])).status_code == 404
+
+
+def test_the_serious_listing_holds_only_counted_serious_events_oldest_first(
+    director, dataset, nurse, other_site_nurse
+):
+    serious = {"is_hospitalisation": True, "narrative": "Admitted overnight."}
+    later = AdverseEventFactory(  # a day after e2
+        session=dataset.s3, onset_at=dataset.s3.started_at, reported_by=nurse, **serious
+    )
+    AdverseEventFactory(  # voided
+        session=dataset.s3,
+        reported_by=nurse,
+        status="voided",
+        void_reason="Entered twice",
+        **serious,
+    )
+    AdverseEventFactory(session=dataset.sessions[4], reported_by=nurse, **serious)  # in progress
+    south_session = dataset.e7.session
+    AdverseEventFactory(session=south_session, reported_by=other_site_nurse, **serious)
+
+    events, truncated = summary_pdf_module.serious_events(director, ReportFilters())
+
+    assert [event.pk for event in events] == [dataset.e2.pk, later.pk] and not truncated

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -92,6 +93,9 @@ class Command(BaseCommand):
         with audit_context(SOURCE), _statements_not_logged():
             cast, fresh_accounts = self._cast()
             self._record(cast, options["seed"], sessions, batch_size)
+        # bulk_create sends no save signals, so nothing was marked stale: compute every
+        # month's rollup now rather than leave the reports live until the first refresh.
+        call_command("refresh_rollups", stdout=self.stdout)
         self._print_logins(fresh_accounts)
 
     # --- people and places ---------------------------------------------------------------
