@@ -3,7 +3,7 @@
 A record at a site the user cannot see raises `Http404`, exactly as a missing one does.
 """
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, IntegerField, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -176,29 +176,17 @@ REVIEW_PRIORITY = (
 REVIEW_DUE_ORDER = ("review_due_at", "id")
 
 
-def review_queue(user) -> QuerySet[AdverseEvent]:
-    """Submitted events for review: serious and unexpected first, then by due date."""
-    priority = Case(
-        *(When(condition, then=Value(rank)) for rank, condition in enumerate(REVIEW_PRIORITY)),
-        output_field=IntegerField(),
-    )
-    return (
-        adverse_event_list(user, status=EventStatus.SUBMITTED)
-        .annotate(priority=priority)
-        .order_by("priority", *REVIEW_DUE_ORDER)
-    )
+class ReviewQueue:
+    """Submitted events for review: serious and unexpected first, then serious, then the
+    rest, each class by due date. Counted and sliced a page at a time (what Django's and
+    DRF's paginators ask of it).
 
-
-class ReviewQueuePages:
-    """The review queue in the order of `review_queue`, counted and sliced a page at a time
-    (what Django's `Paginator` asks of it).
-
-    Ordering by a computed priority makes the database sort every submitted event of the
-    user's sites on every page: 0.3 s on SQLite with 30,000 waiting. Each priority class is
-    read instead in due order along the (status, is_serious, review_due_at) index with its
-    own LIMIT, and the classes are joined end to end: the same rows in the same order, with
-    at most a page read from each class. Serious events are few, so reading the two serious
-    classes from their start costs little; the rest is read with an OFFSET.
+    Ordering by a computed priority would make the database sort every submitted event of
+    the user's sites on every page: 0.3 s on SQLite with 30,000 waiting. Each priority class
+    is read instead in due order along the (status, is_serious, review_due_at) index with
+    its own LIMIT, and the classes are joined end to end, so at most a page is read from
+    each class. Serious events are few, so reading the two serious classes from their start
+    costs little; the rest is read with an OFFSET.
     """
 
     def __init__(self, user):
@@ -207,24 +195,35 @@ class ReviewQueuePages:
     def count(self) -> int:
         return self.events.count()
 
+    def counts(self, now) -> dict[str, int]:
+        """How many events wait for review, and how many of them are past their due time."""
+        return self.events.aggregate(
+            total=Count("id"), overdue=Count("id", filter=Q(review_due_at__lt=now))
+        )
+
     def __getitem__(self, page: slice) -> list[AdverseEvent]:
         start, stop = page.start or 0, page.stop
-        *serious_classes, rest_class = REVIEW_PRIORITY
+        *serious_ranks, rest_rank = range(len(REVIEW_PRIORITY))
         rows: list[AdverseEvent] = []
-        for condition in serious_classes:
-            rows += self._in_due_order(condition)[: stop - len(rows)]
+        for rank in serious_ranks:
+            rows += self._in_due_order(rank)[: stop - len(rows)]
             if len(rows) >= stop:
                 return rows[start:stop]
         # Both serious classes were read to their end: the rest starts at len(rows).
         skip = max(0, start - len(rows))
-        return rows[start:] + list(self._in_due_order(rest_class)[skip : stop - len(rows)])
+        return rows[start:] + list(self._in_due_order(rest_rank)[skip : stop - len(rows)])
 
-    def _in_due_order(self, condition: Q) -> QuerySet[AdverseEvent]:
-        return self.events.filter(condition).order_by(*REVIEW_DUE_ORDER)
+    def _in_due_order(self, rank: int) -> QuerySet[AdverseEvent]:
+        """One priority class in due order, each event carrying its class as `priority`."""
+        return (
+            self.events.filter(REVIEW_PRIORITY[rank])
+            .annotate(priority=Value(rank, output_field=IntegerField()))
+            .order_by(*REVIEW_DUE_ORDER)
+        )
 
 
-def review_queue_pages(user) -> ReviewQueuePages:
-    return ReviewQueuePages(user)
+def review_queue(user) -> ReviewQueue:
+    return ReviewQueue(user)
 
 
 def signature_is_valid(signature) -> bool:

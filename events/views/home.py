@@ -1,7 +1,6 @@
 """The page each role lands on after logging in."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -25,8 +24,6 @@ def home(request):
         context["sessions"] = sessions
     if has_role(request.user, Role.MEDICAL_DIRECTOR):
         queue = review_queue(request.user)
-        context["queue_counts"] = queue.aggregate(
-            total=Count("id"), overdue=Count("id", filter=Q(review_due_at__lt=context["now"]))
-        )
-        context["queue_preview"] = list(queue[:REVIEW_PREVIEW])
+        context["queue_counts"] = queue.counts(context["now"])
+        context["queue_preview"] = queue[:REVIEW_PREVIEW]
     return render(request, "events/home.html", context)

@@ -106,7 +106,7 @@ def event_detail(request, pk):
 def review_queue(request):
     """Submitted events, serious and unexpected first, each with its due clock."""
     # The most urgent come first; paging keeps the page quick however long the queue grows.
-    page = Paginator(selectors.review_queue_pages(request.user), QUEUE_PAGE_SIZE).get_page(
+    page = Paginator(selectors.review_queue(request.user), QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     events = list(page.object_list)

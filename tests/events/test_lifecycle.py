@@ -166,7 +166,7 @@ def test_serious_unexpected_events_lead_the_review_queue(session, nurse, directo
     serious = file(
         "psychosis", is_hospitalisation=True, narrative="Admitted overnight.", is_expected=False
     )
-    assert list(review_queue(director)) == [serious, routine]
+    assert review_queue(director)[:10] == [serious, routine]
     assert serious.review_due_at == serious.submitted_at + timedelta(days=15)
 
 

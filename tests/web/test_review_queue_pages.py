@@ -4,8 +4,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.choices import EventStatus
-from events.selectors import review_queue_pages
+from events.selectors import review_queue
 from events.views.review import QUEUE_PAGE_SIZE
+from tests.api.conftest import Api
 from tests.factories import AdverseEventFactory, InfusionSessionFactory
 
 
@@ -79,9 +80,26 @@ def test_any_slice_of_the_queue_is_the_same_slice_of_the_review_order(director, 
     session = InfusionSessionFactory(patient=patient)
     kinds = [(True, False)] * 3 + [(True, True)] * 2 + [(False, True), (False, False)] * 2
     in_review_order = _queue_of(session, kinds)
-    queue = review_queue_pages(director)
+    queue = review_queue(director)
 
     assert queue.count() == len(kinds)
     for start in range(len(kinds) + 1):
         for stop in range(start, len(kinds) + 2):
             assert [e.pk for e in queue[start:stop]] == in_review_order[start:stop], (start, stop)
+
+
+def test_the_api_pages_the_same_review_order_and_names_each_event_s_class(director, patient):
+    session = InfusionSessionFactory(patient=patient)
+    kinds = [(True, False)] * 2 + [(True, True)] * 3 + [(False, False), (False, True)] * 2
+    in_review_order = _queue_of(session, kinds)
+    api = Api(director)
+
+    pages = [
+        api.get("/api/v1/review-queue/", {"page_size": 4, "page": number}).json()
+        for number in (1, 2, 3)
+    ]
+
+    listed = [item for page in pages for item in page["results"]]
+    assert [item["id"] for item in listed] == in_review_order
+    assert [item["priority"] for item in listed] == [0] * 2 + [1] * 3 + [2] * 4
+    assert {page["count"] for page in pages} == {len(kinds)}
