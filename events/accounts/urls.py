@@ -3,6 +3,7 @@ from django.urls import path
 from events.accounts import views
 
 urlpatterns = [
+    path("", views.account, name="account"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("second-factor/", views.second_factor_verify, name="second-factor-verify"),
     path("second-factor/setup/", views.second_factor_setup, name="second-factor-setup"),

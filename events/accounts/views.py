@@ -129,6 +129,20 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@require_http_methods(["GET"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's second factor: enrolled or not, and recovery codes left."""
+    user = request.user
+    recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    context = {
+        "has_authenticator": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "recovery_codes_left": recovery.token_set.count() if recovery else 0,
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@never_cache
+@login_required
 @require_http_methods(["POST"])
 def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
     """Replace the recovery codes (the old ones stop working); needs a verified session."""

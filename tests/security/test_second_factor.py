@@ -130,3 +130,48 @@ def test_the_next_address_cannot_leave_the_site(client, director):
 def test_without_require_2fa_directors_go_straight_in(client, director):
     client.force_login(director)
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_new_recovery_codes_from_the_account_page_replace_the_old_ones(client, director, password):
+    old_codes = _enrol(client, director)
+    page = client.get(reverse("account"))
+    assert "<strong>10</strong> recovery codes left" in page.text
+    assert reverse("recovery-codes-regenerate") in page.text
+
+    response = client.post(reverse("recovery-codes-regenerate"), {"next": reverse("account")})
+
+    new_codes = response.context["codes"]
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    assert all(code in response.text for code in new_codes)
+    client.logout()
+    client.post(reverse("login"), {"username": "dana", "password": password})
+    old = client.post(reverse("second-factor-verify"), {"token": old_codes[1], "next": "/"})
+    assert old.status_code == 200 and old.context["form"].errors["token"]
+    for device in devices_for_user(director):
+        device.throttle_reset()
+    new = client.post(reverse("second-factor-verify"), {"token": new_codes[0], "next": "/"})
+    assert new.status_code == 302 and new["Location"] == "/"
+    assert "<strong>9</strong> recovery codes left" in client.get(reverse("account")).text
+
+
+def test_recovery_codes_cannot_be_replaced_with_a_password_alone(client, director, password):
+    codes = _enrol(client, director)
+    client.logout()
+    client.post(reverse("login"), {"username": "dana", "password": password})
+
+    response = client.post(reverse("recovery-codes-regenerate"))
+
+    assert response["Location"].startswith(reverse("second-factor-verify"))
+    assert sorted(StaticToken.objects.values_list("token", flat=True)) == sorted(codes)
+
+
+def test_the_account_page_offers_enrolment_to_someone_without_a_second_factor(client, nurse):
+    client.force_login(nurse)
+    page = client.get(reverse("home"))
+    assert f'href="{reverse("account")}"' in page.text
+
+    account = client.get(reverse("account"))
+
+    assert "none enrolled" in account.text
+    assert reverse("second-factor-setup") in account.text
+    assert reverse("recovery-codes-regenerate") not in account.text
