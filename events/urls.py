@@ -12,7 +12,9 @@ urlpatterns = [
     path("sessions/<int:pk>/", sessions.session_detail, name="session-detail"),
     path("sessions/<int:pk>/finish/", sessions.session_finish, name="session-finish"),
     path("sessions/<int:pk>/discharge/", sessions.session_discharge, name="session-discharge"),
+    path("sessions/<int:pk>/void/", sessions.session_void, name="session-void"),
     path("sessions/<int:session_pk>/vitals/", vitals.vital_sign_new, name="vital-new"),
+    path("vitals/<int:pk>/void/", vitals.vital_sign_void_view, name="vital-void"),
     path("sessions/<int:session_pk>/events/new/", adverse_events.event_new, name="event-new"),
     path(
         "suggestions/<int:pk>/confirm/",

@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("sessions/<int:pk>/void/", sessions.InfusionSessionVoidApi.as_view(), name="session-void"),
     path("sessions/<int:pk>/vitals/", vitals.VitalSignListCreateApi.as_view(), name="vital-list"),
+    path("vitals/<int:pk>/void/", vitals.VitalSignVoidApi.as_view(), name="vital-void"),
     path(
         "sessions/<int:pk>/suggestions/",
         vitals.AlertSuggestionListApi.as_view(),

@@ -149,6 +149,8 @@ def infusion_session_void(
     reason = require_reason(reason, "void a session")
     with transaction.atomic():
         session = lock_current(session, expected_version)
+        if session.is_voided:
+            raise ValidationError({"is_voided": "This session is already voided."})
         session.is_voided = True
         session.void_reason = reason
         session.version += 1

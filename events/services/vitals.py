@@ -150,6 +150,8 @@ def vital_sign_void(
     reason = require_reason(reason, "void a reading")
     with transaction.atomic():
         vital = lock_current(vital, expected_version)
+        if vital.is_voided:
+            raise ValidationError({"is_voided": "This reading is already voided."})
         vital.is_voided = True
         vital.void_reason = reason
         vital.version += 1

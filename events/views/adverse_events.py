@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,7 +17,6 @@ from events.forms import (
     AdverseEventCreateForm,
     AdverseEventEditForm,
     VersionedForm,
-    VoidForm,
 )
 from events.models import EventTerm
 from events.services.adverse_events import (
@@ -32,6 +32,7 @@ from events.views.support import (
     new_form_token,
     render_at_site,
     require_writer,
+    void_page,
 )
 
 SUBMIT = "submit"
@@ -171,22 +172,17 @@ def event_void(request, pk):
     """A director marks an event entered in error, with a reason."""
     event = selectors.adverse_event_get(request.user, pk)
     require_role(request.user, event.site_id, *DIRECTORS)
-    form = VoidForm(request.POST or None, initial={"version": event.version})
-    if request.method == "POST" and form.is_valid():
-        voided = call_service(
-            form,
-            lambda: adverse_event_void(
-                event=event,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["version"],
-            ),
-        )
-        if voided:
-            messages.success(request, "Event voided.")
-            return redirect("event-detail", pk=event.pk)
-    return render_at_site(
-        request, "events/event_void.html", {"form": form, "event": event}, event.site
+    return void_page(
+        request,
+        event,
+        site=event.site,
+        void=lambda **change: adverse_event_void(event=event, actor=request.user, **change),
+        title="Event",
+        consequence=(
+            f"{event.term_label}, grade {event.grade}, is kept and stays visible to auditors, "
+            "but it no longer counts in statistics. Any signature is superseded."
+        ),
+        back=reverse("event-detail", args=[event.pk]),
     )
 
 

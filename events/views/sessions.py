@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,6 +22,7 @@ from events.services.sessions import (
     infusion_session_discharge,
     infusion_session_finish,
     infusion_session_start,
+    infusion_session_void,
 )
 from events.views.support import (
     call_service,
@@ -29,6 +31,7 @@ from events.views.support import (
     new_form_token,
     render_at_site,
     require_writer,
+    void_page,
 )
 from events.views.timeline import session_timeline
 
@@ -157,3 +160,24 @@ def session_discharge(request, pk):
     for error in form.non_field_errors():
         messages.error(request, error)
     return redirect("session-detail", pk=session.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_void(request, pk):
+    """Mark a session entered in error (wrong patient, never given), with a reason."""
+    session = selectors.infusion_session_get(request.user, pk)
+    require_writer(request.user, session.site_id)
+    return void_page(
+        request,
+        session,
+        site=session.site,
+        void=lambda **change: infusion_session_void(session=session, actor=request.user, **change),
+        title="Session",
+        consequence=(
+            f"Session {session.sequence_number} of patient {session.patient.chart_number} is "
+            "kept and stays visible to auditors, but neither it nor its events count in "
+            "statistics any more."
+        ),
+        back=reverse("session-detail", args=[session.pk]),
+    )

@@ -4,15 +4,17 @@ form tokens for creation, the access log of what was shown, and each site's cloc
 import uuid
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms import Form
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from audit.models import AccessAction
 from audit.services import access_log_record
 from events.access import WRITERS, require_role
+from events.forms import VoidForm
 from events.services.common import StaleVersionError
 from events.services.idempotency import IdempotencyKeyReused, idempotent_call
 
@@ -28,9 +30,9 @@ def apply_service_errors(form: Form, error: ValidationError, aliases: dict | Non
         for message in error.messages:
             form.add_error(None, message)
         return
-    for name, messages in error.message_dict.items():
+    for name, field_messages in error.message_dict.items():
         target = aliases.get(name, name)
-        for message in messages:
+        for message in field_messages:
             if target in form.fields:
                 form.add_error(target, message)
             else:
@@ -125,3 +127,22 @@ def render_at_site(request, template: str, context: dict, site, status: int = 20
     """Render a page about one site's records with times in that site's time zone."""
     with timezone.override(site.zone):
         return render(request, template, {**context, "site_zone": site.timezone}, status=status)
+
+
+def void_page(request, record, *, site, void: Callable, title: str, consequence: str, back: str):
+    """The page that voids one record with a reason: GET shows what voiding means, POST calls
+    `void(reason=..., expected_version=...)` and goes `back`, or shows the refusal."""
+    form = VoidForm(request.POST or None, initial={"version": record.version})
+    if request.method == "POST" and form.is_valid():
+        voided = call_service(
+            form,
+            lambda: void(
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            ),
+        )
+        if voided:
+            messages.success(request, f"{title} voided.")
+            return redirect(back)
+    context = {"form": form, "title": title, "consequence": consequence, "back": back}
+    return render_at_site(request, "events/void_form.html", context, site)

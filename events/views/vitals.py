@@ -8,15 +8,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from events import selectors
 from events.choices import SuggestionStatus
 from events.forms import SuggestionDismissForm, VitalSignForm
 from events.services.common import StaleVersionError
-from events.services.vitals import suggestion_confirm, suggestion_dismiss, vital_sign_record
+from events.services.vitals import (
+    suggestion_confirm,
+    suggestion_dismiss,
+    vital_sign_record,
+    vital_sign_void,
+)
 from events.views.sessions import render_session, session_context
-from events.views.support import call_service, create_once, render_at_site, require_writer
+from events.views.support import (
+    call_service,
+    create_once,
+    render_at_site,
+    require_writer,
+    void_page,
+)
 
 
 def _panel_or_page(request, session, **forms):
@@ -105,6 +117,26 @@ def suggestion_dismiss_view(request, pk):
         if dismissed:
             return _panel_or_page(request, session)
     return _panel_or_page(request, session, dismiss_forms={suggestion.pk: form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vital_sign_void_view(request, pk):
+    """Take a mistyped reading out of the chart and the table, with a reason."""
+    vital = selectors.vital_sign_get(request.user, pk)
+    require_writer(request.user, vital.session.site_id)
+    return void_page(
+        request,
+        vital,
+        site=vital.session.site,
+        void=lambda **change: vital_sign_void(vital=vital, actor=request.user, **change),
+        title="Reading",
+        consequence=(
+            f"The reading at minute {vital.minutes_from_start} is kept and stays visible to "
+            "auditors, but it leaves the session's chart and readings."
+        ),
+        back=reverse("session-detail", args=[vital.session_id]),
+    )
 
 
 def _int(value) -> int | None:

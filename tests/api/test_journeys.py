@@ -4,7 +4,13 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from events.models import AdverseEvent, AlertSuggestion, ElectronicSignature, InfusionSession
+from events.models import (
+    AdverseEvent,
+    AlertSuggestion,
+    ElectronicSignature,
+    InfusionSession,
+    VitalSign,
+)
 from tests.api.conftest import if_match
 from tests.audit_helpers import assert_audited
 
@@ -232,6 +238,26 @@ def test_a_director_voids_an_event_with_a_reason(as_nurse, as_director, director
     )
     # Voided events stay readable.
     assert as_director.get(f"/api/v1/events/{event['id']}/").data["status"] == "voided"
+
+
+def test_a_nurse_voids_a_mistyped_reading_and_it_leaves_the_list(as_nurse, nurse, session):
+    url = f"/api/v1/sessions/{session.pk}/vitals/"
+    kept = as_nurse.post(url, {"systolic": 131, "diastolic": 80}).data["vital_sign"]
+    mistyped = as_nurse.post(url, {"systolic": 231, "diastolic": 80}).data["vital_sign"]
+    void_url = f"/api/v1/vitals/{mistyped['id']}/void/"
+
+    no_reason = as_nurse.post(void_url, {}, **if_match(mistyped["version"]))
+    assert no_reason.status_code == 400 and "reason" in no_reason.data
+    response = as_nurse.post(void_url, {"reason": "Typed 231 for 131"}, **if_match(1))
+
+    assert response.status_code == 200, response.data
+    assert response.data["version"] == mistyped["version"] + 1
+    assert [v["id"] for v in as_nurse.get(url).data["results"]] == [kept["id"]]
+    assert_audited(
+        VitalSign.objects.get(pk=mistyped["id"]), actor=nurse, reason="Typed 231 for 131"
+    )
+    again = as_nurse.post(void_url, {"reason": "Twice"}, **if_match(response.data["version"]))
+    assert again.status_code == 400 and "is_voided" in again.data
 
 
 def test_a_nurse_dismisses_a_suggestion_with_a_reason(as_nurse, nurse, session):

@@ -21,9 +21,15 @@ from events.selectors import (
     infusion_session_get,
     suggestion_get,
     suggestion_list,
+    vital_sign_get,
     vital_sign_list,
 )
-from events.services.vitals import suggestion_confirm, suggestion_dismiss, vital_sign_record
+from events.services.vitals import (
+    suggestion_confirm,
+    suggestion_dismiss,
+    vital_sign_record,
+    vital_sign_void,
+)
 
 
 class VitalSignListCreateApi(ScopedListApi):
@@ -63,6 +69,28 @@ class VitalSignListCreateApi(ScopedListApi):
             return Response(body, status=status.HTTP_201_CREATED)
 
         return idempotent_response(request, perform)
+
+
+class VitalSignVoidApi(ApiView):
+    @api_schema(
+        summary="Void a reading entered in error (reason required); it leaves the lists",
+        request=ReasonSerializer,
+        response=VitalSignOutputSerializer,
+        errors=UPDATE_ERRORS,
+        etag=True,
+        if_match=True,
+        tags=["vitals"],
+    )
+    def post(self, request, pk):
+        vital = vital_sign_get(request.user, pk)
+        data = validated(ReasonSerializer, request)
+        vital = vital_sign_void(
+            vital=vital,
+            actor=request.user,
+            reason=data.get("reason", ""),
+            expected_version=if_match_version(request),
+        )
+        return record_response(VitalSignOutputSerializer, vital, request)
 
 
 class AlertSuggestionListApi(ScopedListApi):
