@@ -80,7 +80,9 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
         device = match_token(request.user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
-            if isinstance(device, StaticDevice):
+            is_recovery_code = isinstance(device, StaticDevice)
+            _record_second_factor(request, "recovery_code" if is_recovery_code else "totp")
+            if is_recovery_code:
                 messages.warning(request, _recovery_codes_left_message(device))
             return redirect(_next_url(request))
         _record_failed_code(request, step="verify")
@@ -111,6 +113,7 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["token"]):
             codes = _confirm_enrolment(user, device)
             otp_login(request, device)
+            _record_second_factor(request, "totp_enrolled")
             return render(
                 request,
                 "accounts/recovery_codes.html",
@@ -178,6 +181,17 @@ def _recovery_codes_left_message(device: StaticDevice) -> str:
 
 def _base32_secret(device: TOTPDevice) -> str:
     return b32encode(device.bin_key).decode().rstrip("=")
+
+
+def _record_second_factor(request: HttpRequest, method: str) -> None:
+    """The password login was logged when it happened; this logs the second step, so the
+    access log shows which factor completed the login (and when a recovery code was used)."""
+    access_log_record(
+        user=request.user,
+        action=AccessAction.LOGIN,
+        request=request,
+        detail={"second_factor": method},
+    )
 
 
 def _record_failed_code(request: HttpRequest, *, step: str) -> None:

@@ -99,6 +99,13 @@ def test_after_a_password_login_an_enrolled_director_is_asked_for_a_code(
     assert ok.status_code == 302 and ok["Location"] == "/"
     assert client.get(reverse("home")).status_code == 200
     assert not StaticToken.objects.filter(token=codes[0]).exists()
+    logins = AccessLog.objects.filter(user=director, action=AccessAction.LOGIN)
+    assert [entry.detail.get("second_factor") for entry in logins.order_by("id")] == [
+        None,  # signed in to enrol
+        "totp_enrolled",
+        None,  # the password step
+        "recovery_code",
+    ]
 
 
 def test_a_password_alone_cannot_replace_an_enrolled_device(client, director, password):
