@@ -1,15 +1,18 @@
 """Stale marks: every save that can change a rollup's counts marks its partitions stale.
 
-The receivers run inside the saving transaction (every audited save is atomic), so a mark is
-committed, or rolled back, with the write itself, whatever path the write took: services,
-corrections, voids, the admin. A save that moves a session to another month (or site), or an
-event to another session, marks the partition it left as well as the one it joined.
+The receivers run inside the saving transaction (every audited save is atomic,
+`audit.models.make_saves_atomic`), so a mark is committed, or rolled back, with the write
+itself, whatever path the write took: services, corrections, voids, the admin. They run before
+the row is written (pre_save), so that they are done before the history row takes the ledger
+lock, which is then held only for that row and the commit. A save that moves a session to
+another month (or site), or an event to another session, marks the partition it left as well
+as the one it joined.
 
 Nothing stored depends on a patient's own fields (a report filtered by indication is computed
 live, see `reporting.rollups`), so patient saves mark nothing.
 """
 
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
 from events.models import AdverseEvent, EventTerm, InfusionSession
@@ -29,39 +32,29 @@ def _stored_partition(queryset, pk, fields: tuple[str, str]):
 
 
 @receiver(pre_save, sender=InfusionSession)
-def remember_session_partition(sender, instance, using, **kwargs):
-    instance._partition_before = _stored_partition(
+def mark_session_partitions(sender, instance, using, **kwargs):
+    before = _stored_partition(
         InfusionSession.objects.using(using), instance.pk, ("site_id", "month")
     )
-
-
-@receiver(post_save, sender=InfusionSession)
-def mark_session_partitions(sender, instance, using, **kwargs):
-    before = getattr(instance, "_partition_before", None)
     mark_stale([p for p in (before, (instance.site_id, instance.month)) if p], using)
 
 
 @receiver(pre_save, sender=AdverseEvent)
-def remember_event_partition(sender, instance, using, **kwargs):
-    instance._partition_before = _stored_partition(
+def mark_event_partitions(sender, instance, using, **kwargs):
+    before = _stored_partition(
         AdverseEvent.objects.using(using), instance.pk, ("session__site_id", "session__month")
     )
-
-
-@receiver(post_save, sender=AdverseEvent)
-def mark_event_partitions(sender, instance, using, **kwargs):
     # The session's stored partition, not the in-memory one the caller may hold.
     after = _stored_partition(
         InfusionSession.objects.using(using), instance.session_id, ("site_id", "month")
     )
-    before = getattr(instance, "_partition_before", None)
     mark_stale([p for p in (before, after) if p], using)
 
 
-@receiver(post_save, sender=EventTerm)
-def mark_term_partitions(sender, instance, created, using, **kwargs):
+@receiver(pre_save, sender=EventTerm)
+def mark_term_partitions(sender, instance, using, **kwargs):
     # A term's category is a column of the events cube; a new term has no events yet.
-    if created:
+    if instance._state.adding:
         return
     partitions = (
         AdverseEvent.objects.using(using)

@@ -77,6 +77,25 @@ def _wait_until_a_writer_waits_for_the_ledger_lock(seconds: float = 30) -> None:
     pytest.fail("the second writer never waited for the ledger lock")
 
 
+def _second_access_log_writer(nurse, *, after: threading.Event):
+    """A thread that appends one access-log row once `after` is set; its errors are returned
+    in the list, for the test to assert on after joining it."""
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            after.wait()
+            access_log_record(user=nurse, action="view", object_type="events.patient", object_id=2)
+        except BaseException as error:  # noqa: BLE001 - reported by the test's assertion
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    return thread, errors
+
+
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_writer_that_waited_for_the_lock_chains_onto_the_row_committed_meanwhile(nurse):
@@ -85,19 +104,7 @@ def test_a_writer_that_waited_for_the_lock_chains_onto_the_row_committed_meanwhi
     # the head: a head read in the same statement as the lock would see the chain as it was
     # before the wait, and both rows would follow the same predecessor.
     first_row_inserted = threading.Event()
-    errors: list[BaseException] = []
-
-    def second_writer() -> None:
-        try:
-            first_row_inserted.wait()
-            access_log_record(user=nurse, action="view", object_type="events.patient", object_id=2)
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=second_writer)
-    thread.start()
+    thread, errors = _second_access_log_writer(nurse, after=first_row_inserted)
     with transaction.atomic():
         access_log_record(user=nurse, action="view", object_type="events.patient", object_id=1)
         first_row_inserted.set()
@@ -117,19 +124,7 @@ def test_keys_follow_the_chain_when_a_writer_waits_for_the_lock(north, nurse):
     # there too. The second row must get the later key: keys drawn before the lock would put
     # it first in the table but after the first writer's row in the chain.
     holding_the_lock = threading.Event()
-    errors: list[BaseException] = []
-
-    def second_writer() -> None:
-        try:
-            holding_the_lock.wait()
-            access_log_record(user=nurse, action="view", object_type="events.patient", object_id=2)
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=second_writer)
-    thread.start()
+    thread, errors = _second_access_log_writer(nurse, after=holding_the_lock)
     with transaction.atomic():
         PatientFactory(site=north, actor=nurse)
         holding_the_lock.set()
