@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from events import selectors
@@ -132,11 +133,17 @@ def vital_sign_void_view(request, pk):
         void=lambda **change: vital_sign_void(vital=vital, actor=request.user, **change),
         title="Reading",
         consequence=(
-            f"The reading at minute {vital.minutes_from_start} is kept and stays visible to "
-            "auditors, but it leaves the session's chart and readings."
+            f"The reading taken at {_site_time(vital)} is kept and stays visible to auditors, "
+            "but it leaves the session's chart and readings."
         ),
         back=reverse("session-detail", args=[vital.session_id]),
     )
+
+
+def _site_time(vital) -> str:
+    taken = timezone.localtime(vital.taken_at, vital.session.site.zone).strftime("%H:%M")
+    minute = vital.minutes_from_start
+    return taken if minute is None else f"{taken} (minute {minute})"
 
 
 def _int(value) -> int | None:
