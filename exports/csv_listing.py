@@ -271,40 +271,44 @@ def _copy_pages(events, connection, offsets, on_progress) -> Iterator[bytes]:
 def _line_pages(events, connection, offsets, on_progress) -> Iterator[bytes]:
     """Pages of lines SQLite wrote: Python only joins them."""
     sql, params = _lines_sql(events, connection.alias, offsets)
-    after_id, written = 0, 0
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, (*params, after_id, CURSOR_PAGE_ROWS))
-            rows = cursor.fetchall()
-        if not rows:
-            return
+
+    def fetch(after_id: int) -> list:
+        return _fetch(connection, sql, (*params, after_id, CURSOR_PAGE_ROWS))
+
+    for rows in _cursor_row_pages(fetch, on_progress):
         yield "".join([line for _, line in rows]).encode()
-        written += len(rows)
-        after_id = rows[-1][0]
-        if on_progress:
-            on_progress(written)
-        if len(rows) < CURSOR_PAGE_ROWS:
-            return
 
 
 def _cursor_pages(events, connection, offsets, on_progress) -> Iterator[bytes]:
     """Pages read with a plain cursor and written by `csv.writer` in the same dialect as
     PostgreSQL's COPY (minimal quoting, "\\n" line ends, NULL as an empty field)."""
-    after_id, written = 0, 0
-    while True:
+
+    def fetch(after_id: int) -> list:
         sql, params = _page_sql(events, after_id, CURSOR_PAGE_ROWS, connection.alias, offsets)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if not rows:
-            return
+        return _fetch(connection, sql, params)
+
+    for rows in _cursor_row_pages(fetch, on_progress):
         yield _csv_text(rows).encode()
+
+
+def _cursor_row_pages(fetch: Callable[[int], list], on_progress) -> Iterator[list]:
+    """Keyset pages of rows whose first column is the event id, `fetch(after_id)` reading
+    each; progress is reported once the caller has taken a page."""
+    after_id, written = 0, 0
+    while rows := fetch(after_id):
+        yield rows
         written += len(rows)
         after_id = rows[-1][0]
         if on_progress:
             on_progress(written)
         if len(rows) < CURSOR_PAGE_ROWS:
             return
+
+
+def _fetch(connection, sql: str, params) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _csv_text(rows: list) -> str:

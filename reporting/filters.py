@@ -168,6 +168,22 @@ class ReportFilters:
         return any(getattr(self, name) not in (None, ()) for name in self.EVENT_FIELDS)
 
 
+def month_key(day: date) -> str:
+    """The stored reporting month of a day, "YYYY-MM" (`InfusionSession.month`)."""
+    # Not strftime("%Y"): it does not zero-pad years before 1000, which a client may send.
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """Every "YYYY-MM" month from `first` to `last`, both included."""
+    year, month = int(first[:4]), int(first[5:7])
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def _values(query, name: str) -> list[str]:
     if hasattr(query, "getlist"):
         raw = query.getlist(name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import zoneinfo
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pandas as pd
 from django.db import connections
@@ -23,15 +23,10 @@ from django.db.models.functions import Least
 from events.access import ALL_SITES, visible_site_ids
 from events.choices import EventStatus, SessionStatus, TermCategory
 from events.models import AdverseEvent, InfusionSession
-from reporting.filters import ONSET_BANDS, ONSET_UNKNOWN, ReportFilters
+from reporting.filters import ONSET_BANDS, ONSET_UNKNOWN, ReportFilters, month_key
 
 COUNTED_STATUSES = (SessionStatus.COMPLETED, SessionStatus.STOPPED_EARLY)
 SESSION_DIMENSIONS = ("month", "site_id", "route", "drug", "dose_band", "session_number")
-
-
-def _month(day: date) -> str:
-    # Not strftime("%Y"): it does not zero-pad years before 1000, which a client may send.
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def _is_month_aligned(filters: ReportFilters) -> bool:
@@ -71,9 +66,9 @@ def session_conditions(
             numbers |= Q(**{f"{p}sequence_number__gte": 7})
         q &= numbers
     if filters.date_from:
-        q &= Q(**{f"{p}month__gte": _month(filters.date_from)})
+        q &= Q(**{f"{p}month__gte": month_key(filters.date_from)})
     if filters.date_to:
-        q &= Q(**{f"{p}month__lte": _month(filters.date_to)})
+        q &= Q(**{f"{p}month__lte": month_key(filters.date_to)})
     if not _is_month_aligned(filters):
         q &= _local_day_range(filters, site_zones, p)
     return q

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from events.models import AdverseEvent, InfusionSession
 from reporting import queries
-from reporting.filters import ReportFilters
+from reporting.filters import ReportFilters, month_key, month_range
 from reporting.models import MonthlyRollup, StalePartition
 
 # Session filters the partitions can answer; any other filter makes the report live.
@@ -145,9 +145,9 @@ def fresh_rollups(filters: ReportFilters, site_ids: list[int], using: str) -> li
     )
     rollups = MonthlyRollup.objects.using(using).filter(site_id__in=site_ids).filter(~Exists(stale))
     if filters.date_from:
-        rollups = rollups.filter(month__gte=_month(filters.date_from))
+        rollups = rollups.filter(month__gte=month_key(filters.date_from))
     if filters.date_to:
-        rollups = rollups.filter(month__lte=_month(filters.date_to))
+        rollups = rollups.filter(month__lte=month_key(filters.date_to))
     return list(rollups)
 
 
@@ -172,9 +172,9 @@ def _period_partitions(filters: ReportFilters, site_ids: list[int], using: str) 
     )
     if bounds["first"] is None:
         return set()
-    first = max(bounds["first"], _month(filters.date_from) if filters.date_from else "")
-    last = min(bounds["last"], _month(filters.date_to) if filters.date_to else "9999-12")
-    return {(site_id, month) for site_id in site_ids for month in _months(first, last)}
+    first = max(bounds["first"], month_key(filters.date_from) if filters.date_from else "")
+    last = min(bounds["last"], month_key(filters.date_to) if filters.date_to else "9999-12")
+    return {(site_id, month) for site_id in site_ids for month in month_range(first, last)}
 
 
 def _partitions_q(partitions: set[Partition], prefix: str = "") -> Q:
@@ -312,17 +312,3 @@ def _stored(frame: pd.DataFrame) -> dict:
 
 def _frame(stored: dict) -> pd.DataFrame:
     return pd.DataFrame(stored["data"], columns=stored["columns"])
-
-
-def _month(day) -> str:
-    # Not strftime("%Y"): it does not zero-pad years before 1000, which a client may send.
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def _months(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:7])
-    months = []
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months

@@ -23,7 +23,14 @@ from events.choices import Drug, Role, Route, TermCategory
 from events.models import AdverseEvent, EventTerm, Site
 from events.rules import DOSE_BANDS
 from reporting import queries, rollups
-from reporting.filters import ONSET_BANDS, ONSET_UNKNOWN, SESSION_NUMBERS, ReportFilters
+from reporting.filters import (
+    ONSET_BANDS,
+    ONSET_UNKNOWN,
+    SESSION_NUMBERS,
+    ReportFilters,
+    month_key,
+    month_range,
+)
 from reporting.statistics import PChart, clopper_pearson, funnel, p_chart, poisson_rate
 from reporting.summary import Period, SafetySummary, Signal, term_p_chart, with_rates
 
@@ -147,29 +154,15 @@ def _report_terms(filters: ReportFilters, using: str, term_ids_with_events: set)
     return frame.rename(columns={"id": "term_id", "code": "term_code", "name": "term"})
 
 
-def _month_range(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:7])
-    months = []
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-def _month_key(day) -> str:
-    # Not strftime("%Y"): it does not zero-pad years before 1000, which a client may send.
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def _period_months(filters: ReportFilters, cube: pd.DataFrame, event_cube: pd.DataFrame):
     seen = sorted(set(cube["month"]) | set(event_cube["month"]))
-    first = _month_key(filters.date_from) if filters.date_from else None
-    last = _month_key(filters.date_to) if filters.date_to else None
+    first = month_key(filters.date_from) if filters.date_from else None
+    last = month_key(filters.date_to) if filters.date_to else None
     first = first or (seen[0] if seen else last)
     last = last or (seen[-1] if seen else first)
     if not first or not last:
         return []
-    return _month_range(first, last)
+    return month_range(first, last)
 
 
 def _by_session_dimension(
