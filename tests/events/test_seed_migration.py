@@ -1,0 +1,61 @@
+"""The vocabulary seed migration is frozen: the live term list can grow without breaking it."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Run in a fresh interpreter: the test database is already migrated, and the patched
+# vocabulary must be in place before Django imports anything.
+MIGRATE_WITH_A_GROWN_VOCABULARY = textwrap.dedent(
+    """
+    import django
+    import events.vocabulary as vocabulary
+
+    for term in vocabulary.TERMS:
+        term["snomed_code"] = "000000"
+    vocabulary.TERMS.append({**vocabulary.TERMS[0], "code": "added_later", "name": "Added"})
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    from events.models import EventTerm
+
+    print(EventTerm.objects.count(), EventTerm.objects.filter(code="added_later").count())
+    """
+)
+
+
+def test_a_fresh_migrate_succeeds_after_a_key_is_added_to_the_vocabulary(tmp_path):
+    from importlib import import_module
+
+    frozen_terms = import_module("events.migrations.0002_seed_event_terms").TERMS
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "DATABASE_REPLICA_URL"}
+    }
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "SAFETY_LEDGER_VAR_DIR": str(tmp_path),
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", MIGRATE_WITH_A_GROWN_VOCABULARY],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stderr
+    seeded, added_later = result.stdout.split()
+    # The migration seeds the terms it was written with, not the live list.
+    assert int(seeded) == len(frozen_terms)
+    assert added_later == "0"
