@@ -1,6 +1,8 @@
 # Safety Ledger: `make run` serves the demo, `make test` runs the suite.
-PYTHON ?= python3.11
-VENV := .venv
+# The newest supported Python on this machine, unless PYTHON is set (requires-python: 3.11-3.13).
+SUPPORTED_PYTHONS := 3.13 3.12 3.11
+PYTHON ?= $(firstword $(foreach version,$(SUPPORTED_PYTHONS),$(shell python$(version) -c "" >/dev/null 2>&1 && echo python$(version))))
+VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/safety_ledger
 PYTEST_ARGS ?=
@@ -13,6 +15,8 @@ BENCH_DATABASES ?= sqlite postgresql
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || test -n "$(PYTHON)" || \
+		{ echo "No Python $(SUPPORTED_PYTHONS) found: install one or set PYTHON=..."; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q uv==0.13.9
 	UV_PYTHON_DOWNLOADS=never $(BIN)/uv pip install -q -p $(BIN)/python -r requirements.lock
