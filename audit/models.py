@@ -245,6 +245,7 @@ class AccessAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", "Failed login"
     LOCKOUT = "lockout", "Locked out"
     ROLE_CHANGE = "role_change", "Role or membership changed"
+    SECOND_FACTOR_CHANGE = "second_factor_change", "Second factor changed"
 
 
 class AppendOnlyEntry(ChainedRow):

@@ -1,7 +1,12 @@
 """The ways anything is written to the ledger: an audited save, an access-log entry, and a
 verification run."""
 
+from collections.abc import Mapping
+from typing import Any, Required, TypedDict, Unpack
+
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from audit import chain
@@ -81,27 +86,66 @@ def access_log_lockout(*, username: str, request=None, ip_address: str | None = 
     )
 
 
-def access_log_export(
-    *,
-    user,
-    kind: str,
-    filters: dict | None = None,
-    row_count: int | None = None,
-    request=None,
-    object_type: str = "",
-    object_id: str | int = "",
-    site_id: int | None = None,
-) -> AccessLog:
-    """Record an export: what kind, with which filters, how many rows."""
+class AccessEntry(TypedDict, total=False):
+    """The one signature of the access-log vocabulary below (keyword arguments only).
+
+    `record` stands for `object_type`, `object_id` and `site_id` at once: the record's model
+    label, primary key and `site_id` attribute (when it has one).
+    """
+
+    actor: Required[AbstractBaseUser]
+    request: Required[HttpRequest | None]
+    record: models.Model
+    object_type: str
+    object_id: str | int
+    site_id: int | None
+    row_count: int | None
+    filters: Mapping[str, Any]
+    extra: Mapping[str, Any]
+
+
+def access_log_view(**entry: Unpack[AccessEntry]) -> AccessLog:
+    """Record that the actor looked at one record (a page, an API detail, a trail)."""
+    return _access_log(AccessAction.VIEW, entry)
+
+
+def access_log_list(**entry: Unpack[AccessEntry]) -> AccessLog:
+    """Record that the actor listed records: the filters applied and the number of rows
+    matched across every page."""
+    return _access_log(AccessAction.LIST, entry)
+
+
+def access_log_search(**entry: Unpack[AccessEntry]) -> AccessLog:
+    """Record a search: a list narrowed by something the user typed (recorded as given, never
+    as typed) or an auditor's query of the ledger."""
+    return _access_log(AccessAction.SEARCH, entry)
+
+
+def access_log_export(**entry: Unpack[AccessEntry]) -> AccessLog:
+    """Record an export: `extra` names its `kind` (and its job, when one produced it)."""
+    return _access_log(AccessAction.EXPORT, entry)
+
+
+def _access_log(action: AccessAction, entry: AccessEntry) -> AccessLog:
+    """The one detail shape of the access log: `view` (the URL name the request resolved to,
+    empty outside a request), `filters` (ids and choices, never typed text), then the
+    caller's extra keys (`kind`, `ids`, `job_id`, ...)."""
+    request = entry["request"]
+    match = getattr(request, "resolver_match", None)
+    record = entry.get("record")
     return access_log_record(
-        user=user,
-        action=AccessAction.EXPORT,
+        user=entry["actor"],
+        action=action,
         request=request,
-        object_type=object_type,
-        object_id=object_id,
-        site_id=site_id,
-        row_count=row_count,
-        detail={"kind": kind, "filters": filters or {}},
+        object_type=record._meta.label_lower if record else entry.get("object_type", ""),
+        object_id=record.pk if record else entry.get("object_id", ""),
+        site_id=getattr(record, "site_id", None) if record else entry.get("site_id"),
+        row_count=entry.get("row_count"),
+        detail={
+            "view": (match.view_name if match else "") or "",
+            "filters": dict(entry.get("filters") or {}),
+            **(entry.get("extra") or {}),
+        },
     )
 
 

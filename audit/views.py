@@ -16,10 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from audit import selectors
 from audit.chain import chain_heads
 from audit.forms import AccessLogFilterForm, AsOfForm, LogFilterForm, OpenRecordForm
-from audit.models import AccessAction
 from audit.policy import ledger_policy
 from audit.rendering import versions_html
-from audit.services import access_log_record, verification_run_perform
+from audit.services import access_log_search, access_log_view, verification_run_perform
 
 
 @login_required
@@ -42,15 +41,14 @@ def record_trail(request: HttpRequest, label: str, pk: int) -> HttpResponse:
     versions = selectors.record_trail(model, pk, zone=zone)
     as_of_form = AsOfForm(request.GET or None)
     moment = as_of_form.moment()
-    access_log_record(
-        user=request.user,
-        action=AccessAction.VIEW,
+    access_log_view(
+        actor=request.user,
         request=request,
         object_type=model._meta.label_lower,
         object_id=pk,
         site_id=site_id,
         row_count=len(versions),
-        detail={"page": "audit_trail", **({"as_of": moment.isoformat()} if moment else {})},
+        extra={"as_of": moment.isoformat()} if moment else None,
     )
     context = {
         "model_name": model._meta.verbose_name,
@@ -91,13 +89,12 @@ def _log_page(request, form_class, page_function, template: str, object_type: st
     except selectors.InvalidCursor as error:
         messages.warning(request, str(error))
         entries, next_cursor = page_function(request.user, filters)
-    access_log_record(
-        user=request.user,
-        action=AccessAction.SEARCH,
+    access_log_search(
+        actor=request.user,
         request=request,
         object_type=object_type,
         row_count=len(entries),
-        detail={"filters": filters.as_dict()},
+        filters=filters.as_dict(),
     )
     context = {"form": form, "entries": entries, **_page_links(request, next_cursor)}
     context["export_query"] = context["first_page_query"]

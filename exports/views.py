@@ -69,12 +69,12 @@ def events_csv(request):
         )
         return redirect("export-job", pk=job.pk)
     access_log_export(
-        user=request.user,
-        kind="listing_csv",
+        actor=request.user,
         filters=filters.as_dict(),
         row_count=count,
         request=request,
         object_type="events.adverseevent",
+        extra={"kind": "listing_csv"},
     )
     chunks = listing_csv_chunks(request.user, filters)
     return _attachment(
@@ -92,12 +92,12 @@ def summary_pdf(request):
     summary = safety_summary(request.user, filters)
     content = safety_summary_pdf(request.user, filters, summary, generated_at=timezone.now())
     access_log_export(
-        user=request.user,
-        kind="safety_summary_pdf",
+        actor=request.user,
         filters=filters.as_dict(),
         row_count=summary.events,
         request=request,
         object_type="reporting.safety_summary",
+        extra={"kind": "safety_summary_pdf"},
     )
     response = HttpResponse(content, content_type="application/pdf")
     return _attachment(response, f"safety-summary-{_stamp()}.pdf")
@@ -115,12 +115,12 @@ def summary_table_csv(request, name: str):
     summary = safety_summary(request.user, filters)
     content = aggregate_csv(summary, name)
     access_log_export(
-        user=request.user,
-        kind=f"summary_table_csv:{name}",
+        actor=request.user,
         filters=filters.as_dict(),
         row_count=content.count(b"\n") - 1,
         request=request,
         object_type="reporting.safety_summary",
+        extra={"kind": f"summary_table_csv:{name}"},
     )
     return _attachment(HttpResponse(content, content_type=CSV), f"safety-summary-{name}.csv")
 
@@ -141,12 +141,12 @@ def events_fhir(request):
     events = fhir_event_queryset(selectors.listing_events(request.user, filters))
     bundle = adverse_event_bundle(events, generated_at=timezone.now())
     access_log_export(
-        user=request.user,
-        kind="fhir_bundle",
+        actor=request.user,
         filters=filters.as_dict(),
         row_count=count,
         request=request,
         object_type="events.adverseevent",
+        extra={"kind": "fhir_bundle"},
     )
     response = HttpResponse(json.dumps(bundle, ensure_ascii=False), content_type=FHIR_JSON)
     return _attachment(response, f"safety-ledger-adverse-events-{_stamp()}.json")
@@ -160,13 +160,13 @@ def event_case_report(request, pk: int):
     event = adverse_event_get(request.user, pk)
     content = case_report_pdf(event, generated_by=request.user, generated_at=timezone.now())
     access_log_export(
-        user=request.user,
-        kind="case_report_pdf",
+        actor=request.user,
         row_count=1,
         request=request,
         object_type="events.adverseevent",
         object_id=event.pk,
         site_id=event.site_id,
+        extra={"kind": "case_report_pdf"},
     )
     response = HttpResponse(content, content_type="application/pdf")
     return _attachment(response, f"case-report-event-{event.pk}.pdf")
@@ -180,13 +180,13 @@ def event_fhir(request, pk: int):
     event = selectors.fhir_event_get(request.user, pk)
     bundle = adverse_event_bundle([event], generated_at=timezone.now())
     access_log_export(
-        user=request.user,
-        kind="fhir_bundle",
+        actor=request.user,
         row_count=1,
         request=request,
         object_type="events.adverseevent",
         object_id=event.pk,
         site_id=event.site_id,
+        extra={"kind": "fhir_bundle"},
     )
     response = HttpResponse(json.dumps(bundle, ensure_ascii=False), content_type=FHIR_JSON)
     return _attachment(response, f"adverse-event-{event.pk}.json")

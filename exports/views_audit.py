@@ -52,14 +52,14 @@ def audit_trail_export(request: HttpRequest, label: str, pk: int, fmt: str) -> H
             sections=ledger_policy().trail_sections(model, pk, request.user),
         )
     access_log_export(
-        user=request.user,
-        kind=f"audit_trail_{fmt}",
+        actor=request.user,
         filters={"record": label, "record_id": pk},
         row_count=len(versions),
         request=request,
         object_type=label,
         object_id=pk,
         site_id=site_id,
+        extra={"kind": f"audit_trail_{fmt}"},
     )
     return _attachment(body, fmt, f"trail-{label.replace('.', '-')}-{pk}")
 
@@ -86,11 +86,11 @@ def audit_log_export(request: HttpRequest, fmt: str) -> HttpResponse:
             generated_by=request.user.get_username(),
         )
     access_log_export(
-        user=request.user,
-        kind=f"audit_log_{fmt}",
+        actor=request.user,
         filters=filters.as_dict(),
         row_count=len(entries),
         request=request,
         object_type="audit.log",
+        extra={"kind": f"audit_log_{fmt}"},
     )
     return _attachment(body, fmt, "audit-log")

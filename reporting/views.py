@@ -10,8 +10,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 
-from audit.models import AccessAction
-from audit.services import access_log_record
+from audit.services import access_log_list
 from events.choices import Drug, Route, TermCategory
 from events.models import EventTerm
 from reporting.charts import p_chart_svg, summary_charts
@@ -175,13 +174,13 @@ def dashboard(request):
         context = {"form": form, "filter_errors": error.errors}
         return render(request, "reporting/dashboard.html", context, status=400)
     summary = safety_summary(request.user, filters)
-    access_log_record(
-        user=request.user,
-        action=AccessAction.LIST,
+    access_log_list(
+        actor=request.user,
         request=request,
         object_type="reporting.safety_summary",
         row_count=summary.events,
-        detail={"filters": filters.as_dict(), "sessions": summary.sessions},
+        filters=filters.as_dict(),
+        extra={"sessions": summary.sessions},
     )
     query = filters.as_query()
     # Every piece of text in the charts is escaped where the SVG is built.
@@ -221,13 +220,13 @@ def event_list(request):
         )
     paginator = Paginator(event_listing(request.user, filters), LISTING_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    access_log_record(
-        user=request.user,
-        action=AccessAction.LIST,
+    access_log_list(
+        actor=request.user,
         request=request,
         object_type="events.adverseevent",
         row_count=paginator.count,
-        detail={"filters": filters.as_dict(), "page": page.number, "view": "report_listing"},
+        filters=filters.as_dict(),
+        extra={"page": page.number},
     )
     query = filters.as_query()
     return render(

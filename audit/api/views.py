@@ -20,9 +20,8 @@ from audit.api.serializers import (
 )
 from audit.chain import chain_heads
 from audit.forms import AccessLogFilterForm, LogFilterForm
-from audit.models import AccessAction
 from audit.policy import ledger_policy
-from audit.services import access_log_record
+from audit.services import access_log_search, access_log_view
 
 MAX_PAGE_SIZE = 500
 REFUSED = {
@@ -59,15 +58,13 @@ class RecordHistoryApi(AuditApi):
         site_id = selectors.require_record_visible(request.user, model, pk)
         zone = selectors.site_zone(site_id)
         versions = selectors.record_trail(model, pk, zone=zone)
-        access_log_record(
-            user=request.user,
-            action=AccessAction.VIEW,
+        access_log_view(
+            actor=request.user,
             request=request,
             object_type=model._meta.label_lower,
             object_id=pk,
             site_id=site_id,
             row_count=len(versions),
-            detail={"page": "audit_trail_api"},
         )
         data = {
             "record": model._meta.label_lower,
@@ -98,13 +95,12 @@ def _page(request, form_class, page_function, serializer_class, object_type: str
         )
     except selectors.InvalidCursor as error:
         raise ValidationError({"cursor": [str(error)]}) from error
-    access_log_record(
-        user=request.user,
-        action=AccessAction.SEARCH,
+    access_log_search(
+        actor=request.user,
         request=request,
         object_type=object_type,
         row_count=len(entries),
-        detail={"filters": filters.as_dict(), "api": True},
+        filters=filters.as_dict(),
     )
     next_url = None
     if next_cursor:

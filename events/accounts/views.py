@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AccessAction
@@ -25,8 +24,12 @@ from audit.services import access_log_record
 from events.accounts.forms import LoginForm, OneTimeCodeForm
 from events.accounts.policy import requires_second_factor
 from events.accounts.qr import qr_svg
+from events.accounts.services import (
+    recovery_codes_replace,
+    second_factor_device_pending,
+    second_factor_enrol,
+)
 
-RECOVERY_CODE_COUNT = 10
 EXPIRY_NOTICES = {
     "idle": "You were logged out after 15 minutes without activity.",
     "absolute": "You were logged out: a login lasts at most 12 hours.",
@@ -105,13 +108,11 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user_has_device(user) and not user.is_verified():
         return _redirect_to("second-factor-verify", _next_url(request))
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    device = second_factor_device_pending(actor=user)
     form = OneTimeCodeForm(request.POST or None)
     if form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            codes = _confirm_enrolment(user, device)
+            codes = second_factor_enrol(actor=user, device=device, request=request)
             otp_login(request, device)
             _record_second_factor(request, "totp_enrolled")
             return render(
@@ -151,27 +152,10 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
     """Replace the recovery codes (the old ones stop working); needs a verified session."""
     if not request.user.is_verified():
         return _redirect_to("second-factor-verify", request.path)
-    with transaction.atomic():
-        codes = _new_recovery_codes(request.user)
+    codes = recovery_codes_replace(actor=request.user, request=request)
     return render(
         request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_url(request)}
     )
-
-
-def _confirm_enrolment(user, device: TOTPDevice) -> list[str]:
-    with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
-        return _new_recovery_codes(user)
-
-
-def _new_recovery_codes(user) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
-    return codes
 
 
 def _recovery_codes_left_message(device: StaticDevice) -> str:

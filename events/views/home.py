@@ -4,11 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from audit.services import access_log_list
 from events.access import has_role
 from events.choices import Role
 from events.models import InfusionSession
 from events.selectors import review_queue, todays_sessions
-from events.views.support import log_list
 
 REVIEW_PREVIEW = 5
 
@@ -20,7 +20,12 @@ def home(request):
     context = {"now": timezone.now()}
     if has_role(request.user, Role.STAFF, Role.MEDICAL_DIRECTOR):
         sessions = list(todays_sessions(request.user))
-        log_list(request, InfusionSession, rows=len(sessions), view="todays_sessions")
+        access_log_list(
+            actor=request.user,
+            request=request,
+            object_type=InfusionSession._meta.label_lower,
+            row_count=len(sessions),
+        )
         context["sessions"] = sessions
     if has_role(request.user, Role.MEDICAL_DIRECTOR):
         queue = review_queue(request.user)

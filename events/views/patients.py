@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from audit.models import AccessAction
+from audit.services import access_log_list, access_log_search, access_log_view
 from events import selectors
 from events.access import WRITERS, roles_at
 from events.forms import PatientCreateForm, PatientEditForm, PatientSearchForm
@@ -15,8 +15,6 @@ from events.services.patients import patient_create, patient_update
 from events.views.support import (
     call_service,
     create_once,
-    log_list,
-    log_view,
     new_form_token,
     render_at_site,
     require_writer,
@@ -35,14 +33,14 @@ def patient_list(request):
     patients = selectors.patient_list(request.user, search=search)
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    log_list(
-        request,
-        Patient,
-        rows=page.paginator.count,
-        view="patient_list",
-        action=AccessAction.SEARCH if search else AccessAction.LIST,
+    # A chart-number search is recorded as given, with the ids it matched, never as typed.
+    (access_log_search if search else access_log_list)(
+        actor=request.user,
+        request=request,
+        object_type=Patient._meta.label_lower,
+        row_count=page.paginator.count,
         filters={"chart_number": "given"} if search else {},
-        ids=[p.pk for p in rows] if search else None,
+        extra={"ids": [p.pk for p in rows]} if search else None,
     )
     return render(
         request,
@@ -85,7 +83,7 @@ def patient_new(request):
 def patient_detail(request, pk):
     patient = selectors.patient_get(request.user, pk)
     sessions = list(selectors.infusion_session_list(request.user, patient_id=patient.pk))
-    log_view(request, patient, site_id=patient.site_id)
+    access_log_view(actor=request.user, request=request, record=patient)
     can_write = bool(roles_at(request.user, patient.site_id) & set(WRITERS))
     return render_at_site(
         request,

@@ -9,13 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audit.services import access_log_list, access_log_view
 from events import selectors
 from events.access import DIRECTORS, WRITERS, require_role, roles_at
 from events.choices import EventStatus
 from events.forms import AssessmentForm, SignOffForm
 from events.models import AdverseEvent, ElectronicSignature, EventTerm
 from events.services.adverse_events import adverse_event_assess, adverse_event_sign_off
-from events.views.support import call_service, log_list, log_view, render_at_site
+from events.views.support import call_service, render_at_site
 from events.views.timeline import session_timeline
 
 # Bookkeeping columns that change on every save and say nothing to a reviewer.
@@ -98,7 +99,7 @@ def render_event(request, event, **forms):
 @login_required
 def event_detail(request, pk):
     event = selectors.adverse_event_get(request.user, pk)
-    log_view(request, event, site_id=event.site_id)
+    access_log_view(actor=request.user, request=request, record=event)
     return render_event(request, event)
 
 
@@ -114,7 +115,12 @@ def review_queue(request):
     for event in events:
         event.time_left = (event.review_due_at - now) if event.review_due_at else None
         event.is_overdue = event.time_left is not None and event.time_left.total_seconds() < 0
-    log_list(request, AdverseEvent, rows=len(events), view="review_queue")
+    access_log_list(
+        actor=request.user,
+        request=request,
+        object_type=AdverseEvent._meta.label_lower,
+        row_count=len(events),
+    )
     return render(request, "events/review_queue.html", {"events": events, "page": page, "now": now})
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.services import access_log_view
 from events import selectors
 from events.access import WRITERS, roles_at
 from events.choices import SessionStatus
@@ -27,7 +28,6 @@ from events.services.sessions import (
 from events.views.support import (
     call_service,
     create_once,
-    log_view,
     new_form_token,
     render_at_site,
     require_writer,
@@ -111,7 +111,7 @@ def session_new(request, patient_pk):
 @login_required
 def session_detail(request, pk):
     session = selectors.infusion_session_get(request.user, pk)
-    log_view(request, session, site_id=session.site_id)
+    access_log_view(actor=request.user, request=request, record=session)
     return render_session(request, session)
 
 

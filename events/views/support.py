@@ -11,8 +11,6 @@ from django.forms import Form
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from audit.models import AccessAction
-from audit.services import access_log_record
 from events.access import WRITERS, require_role
 from events.forms import VoidForm
 from events.services.common import StaleVersionError
@@ -66,43 +64,6 @@ def require_writer(user, site_id: int) -> None:
     """Refuse a write page early (403, or 404 for a site the user cannot see) so an auditor
     never gets a form; the service checks again when the write happens."""
     require_role(user, site_id, *WRITERS)
-
-
-def log_view(request, obj: models.Model, *, site_id: int) -> None:
-    """One access-log row for a page that shows one record."""
-    access_log_record(
-        user=request.user,
-        action=AccessAction.VIEW,
-        request=request,
-        object_type=obj._meta.label_lower,
-        object_id=obj.pk,
-        site_id=site_id,
-    )
-
-
-def log_list(
-    request,
-    model: type[models.Model],
-    *,
-    rows: int,
-    view: str,
-    filters: dict | None = None,
-    action: str = AccessAction.LIST,
-    ids: list[int] | None = None,
-) -> None:
-    """One access-log row for a page that lists records (the filters and ids, never the data
-    itself; a typed search term is recorded only as having been given)."""
-    detail = {"view": view, "filters": filters or {}}
-    if ids is not None:
-        detail["ids"] = ids
-    access_log_record(
-        user=request.user,
-        action=action,
-        request=request,
-        object_type=model._meta.label_lower,
-        row_count=rows,
-        detail=detail,
-    )
 
 
 def call_service(form: Form, call: Callable, aliases: dict | None = None):

@@ -111,12 +111,12 @@ class ListingCsvApi(APIView):
                 )
             )
         access_log_export(
-            user=request.user,
-            kind="listing_csv",
+            actor=request.user,
             filters=filters.as_dict(),
             row_count=count,
             request=request,
             object_type="events.adverseevent",
+            extra={"kind": "listing_csv"},
         )
         response = StreamingHttpResponse(
             listing_csv_chunks(request.user, filters), content_type="text/csv; charset=utf-8"
@@ -137,12 +137,12 @@ class SummaryPdfApi(APIView):
         summary = safety_summary(request.user, filters)
         content = safety_summary_pdf(request.user, filters, summary, generated_at=timezone.now())
         access_log_export(
-            user=request.user,
-            kind="safety_summary_pdf",
+            actor=request.user,
             filters=filters.as_dict(),
             row_count=summary.events,
             request=request,
             object_type="reporting.safety_summary",
+            extra={"kind": "safety_summary_pdf"},
         )
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = 'attachment; filename="safety-summary.pdf"'
@@ -175,12 +175,12 @@ class FhirBundleApi(APIView):
         events = fhir_event_queryset(selectors.listing_events(request.user, filters))
         bundle = adverse_event_bundle(events, generated_at=timezone.now())
         access_log_export(
-            user=request.user,
-            kind="fhir_bundle",
+            actor=request.user,
             filters=filters.as_dict(),
             row_count=count,
             request=request,
             object_type="events.adverseevent",
+            extra={"kind": "fhir_bundle"},
         )
         return HttpResponse(
             json.dumps(bundle, ensure_ascii=False), content_type="application/fhir+json"

@@ -5,8 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.models import AccessAction
-from audit.services import access_log_record
+from audit.services import access_log_list
 from reporting.api.serializers import SafetySummarySerializer
 from reporting.filters import InvalidFilters, ReportFilters
 from reporting.selectors import require_report_reader, safety_summary
@@ -56,13 +55,13 @@ class SafetySummaryApi(APIView):
         except InvalidFilters as error:
             return Response(error.errors, status=400)
         summary = safety_summary(request.user, filters)
-        access_log_record(
-            user=request.user,
-            action=AccessAction.LIST,
+        access_log_list(
+            actor=request.user,
             request=request,
             object_type="reporting.safety_summary",
             row_count=summary.events,
-            detail={"filters": filters.as_dict(), "sessions": summary.sessions, "api": True},
+            filters=filters.as_dict(),
+            extra={"sessions": summary.sessions},
         )
         chart_term = request.query_params.get("chart_term", "")
         context = {

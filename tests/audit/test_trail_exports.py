@@ -104,8 +104,9 @@ def test_the_filtered_audit_log_downloads_as_csv_and_pdf(client, auditor, correc
     assert "Audit log" in text and "model = events.patient" in text and "Patient" in text
     entry = AccessLog.objects.order_by("-pk").first()
     assert entry.detail == {
-        "kind": "audit_log_pdf",
+        "view": "audit-log-export",
         "filters": {"username": "alice", "model": "events.patient"},
+        "kind": "audit_log_pdf",
     }
     assert entry.row_count == 1
 

@@ -143,7 +143,8 @@ def test_a_small_listing_streams_at_once_with_one_access_log_row(client, directo
     assert len(rows) == 3
     (entry,) = AccessLog.objects.filter(action="export")
     assert entry.row_count == 3 and entry.detail == {
-        "kind": "listing_csv",
+        "view": "events-csv",
         "filters": {"serious": False},
+        "kind": "listing_csv",
     }
     assert not ExportJob.objects.exists()

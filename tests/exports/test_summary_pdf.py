@@ -114,7 +114,11 @@ def test_the_pdf_download_is_in_the_access_log(client, director, dataset):
 
     entry = AccessLog.objects.filter(action="export").latest("id")
     assert entry.user == director and entry.row_count == 1
-    assert entry.detail == {"kind": "safety_summary_pdf", "filters": {"serious": True}}
+    assert entry.detail == {
+        "view": "safety-summary-pdf",
+        "filters": {"serious": True},
+        "kind": "safety_summary_pdf",
+    }
 
 
 def test_staff_cannot_export_reports(client, nurse, dataset):

@@ -182,3 +182,18 @@ def test_the_account_page_offers_enrolment_to_someone_without_a_second_factor(cl
     assert "none enrolled" in account.text
     assert reverse("second-factor-setup") in account.text
     assert reverse("recovery-codes-regenerate") not in account.text
+
+
+def test_enrolling_and_replacing_recovery_codes_are_written_to_the_access_log(client, director):
+    _enrol(client, director)
+    client.post(reverse("recovery-codes-regenerate"), {"next": reverse("account")})
+
+    changes = AccessLog.objects.filter(action=AccessAction.SECOND_FACTOR_CHANGE).order_by("id")
+    assert [
+        (entry.user, entry.object_type, entry.object_id, entry.detail["second_factor"])
+        for entry in changes
+    ] == [
+        (director, "auth.user", str(director.pk), "authenticator_enrolled"),
+        (director, "auth.user", str(director.pk), "recovery_codes_replaced"),
+    ]
+    assert all(entry.source == "web" and entry.request_id for entry in changes)

@@ -66,7 +66,7 @@ def test_a_chart_number_search_logs_the_matches_by_id_not_the_typed_number(
     [row] = rows
     assert (row.action, row.object_type, row.row_count) == ("search", "events.patient", 1)
     assert row.detail == {
-        "view": "patient_list",
+        "view": "patient-list",
         "filters": {"chart_number": "given"},
         "ids": [patient.pk],
     }
@@ -77,6 +77,6 @@ def test_listing_patients_and_todays_sessions_writes_list_rows(signed_in, nurse,
     client = signed_in(nurse)
     rows = _rows_after(lambda: (client.get(reverse("patient-list")), client.get("/")))
     assert [(r.action, r.object_type, r.row_count, r.detail["view"]) for r in rows] == [
-        ("list", "events.patient", 1, "patient_list"),
-        ("list", "events.infusionsession", 1, "todays_sessions"),
+        ("list", "events.patient", 1, "patient-list"),
+        ("list", "events.infusionsession", 1, "home"),
     ]

@@ -5,8 +5,8 @@ from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 
+from audit.services import access_log_view
 from events.access import has_role
-from events.api.access_log import log_view
 from events.api.concurrency import if_match_version
 from events.api.filters import AdverseEventFilter
 from events.api.idempotency import idempotent_response
@@ -100,7 +100,7 @@ class AdverseEventDetailApi(ApiView):
     @api_schema(summary="Read an event with its signatures", response=Detail, etag=True, tags=TAGS)
     def get(self, request, pk):
         event = adverse_event_get(request.user, pk)
-        log_view(request, event)
+        access_log_view(actor=request.user, request=request, record=event)
         return record_response(Detail, event, request)
 
     @_action_schema(

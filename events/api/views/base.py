@@ -8,7 +8,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from events.api.access_log import log_list
+from audit.services import access_log_list
 from events.api.concurrency import with_etag
 from events.api.pagination import ApiPagination
 from events.api.parsers import SafeJSONParser
@@ -65,11 +65,15 @@ class ScopedListApi(ApiMixin, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         if self.access_object_type:
-            log_list(
-                request,
+            filters = self.applied_filters()
+            site = filters.get("site")
+            access_log_list(
+                actor=request.user,
+                request=request,
                 object_type=self.access_object_type,
-                filters=self.applied_filters(),
+                site_id=int(site) if isinstance(site, str) and site.isdigit() else None,
                 row_count=self.paginator.page.paginator.count,
+                filters=filters,
             )
         return response
 

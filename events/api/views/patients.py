@@ -3,7 +3,7 @@
 from django.urls import reverse
 from rest_framework import status
 
-from events.api.access_log import log_view
+from audit.services import access_log_view
 from events.api.concurrency import if_match_version
 from events.api.filters import PatientFilter
 from events.api.idempotency import idempotent_response
@@ -66,7 +66,7 @@ class PatientDetailApi(ApiView):
     @api_schema(summary="Read a patient", response=PatientOutputSerializer, etag=True, tags=TAGS)
     def get(self, request, pk):
         patient = patient_get(request.user, pk)
-        log_view(request, patient)
+        access_log_view(actor=request.user, request=request, record=patient)
         return record_response(PatientOutputSerializer, patient, request)
 
     @api_schema(

@@ -3,7 +3,7 @@
 from django.urls import reverse
 from rest_framework import status
 
-from events.api.access_log import log_view
+from audit.services import access_log_view
 from events.api.concurrency import if_match_version
 from events.api.filters import InfusionSessionFilter
 from events.api.idempotency import idempotent_response
@@ -90,7 +90,7 @@ class InfusionSessionDetailApi(ApiView):
     @api_schema(summary="Read a session", response=Output, etag=True, tags=TAGS)
     def get(self, request, pk):
         session = infusion_session_get(request.user, pk)
-        log_view(request, session)
+        access_log_view(actor=request.user, request=request, record=session)
         return record_response(Output, session, request)
 
     @_update_schema("Correct a session (every field)", InfusionSessionUpdateInputSerializer)
