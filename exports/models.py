@@ -1,4 +1,4 @@
-"""Export jobs: exports too large to produce inside one request.
+"""Export jobs: exports whose size grows with the records, produced outside the request.
 
 A job records who asked for what (kind and filters), how far it got, where the file is and
 why it failed, if it did. Its status changes are audited saves like any other record.
@@ -9,11 +9,22 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from audit.models import AuditedModel, HistoryBase
+from exports.filenames import CSV, FHIR_JSON, PDF, export_filename
 
 
 class ExportKind(models.TextChoices):
     LISTING_CSV = "listing_csv", "Event line listing (CSV)"
     FHIR_BUNDLE = "fhir_bundle", "FHIR R4 AdverseEvent bundle (JSON)"
+    AUDIT_LOG_CSV = "audit_log_csv", "Audit log (CSV)"
+    AUDIT_LOG_PDF = "audit_log_pdf", "Audit log (PDF)"
+
+
+JOB_FILES = {
+    ExportKind.LISTING_CSV: ("events", "csv", CSV),
+    ExportKind.FHIR_BUNDLE: ("adverse-events", "json", FHIR_JSON),
+    ExportKind.AUDIT_LOG_CSV: ("audit-log", "csv", CSV),
+    ExportKind.AUDIT_LOG_PDF: ("audit-log", "pdf", PDF),
+}
 
 
 class ExportJobStatus(models.TextChoices):
@@ -47,6 +58,8 @@ class ExportJob(AuditedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set on every status or progress save; a running job whose heartbeat stops is resumed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords(bases=[HistoryBase], cascade_delete_history=False)
@@ -68,6 +81,11 @@ class ExportJob(AuditedModel):
         return self.status in (ExportJobStatus.DONE, ExportJobStatus.FAILED)
 
     @property
+    def file_type(self) -> tuple[str, str, str]:
+        """What the file is called in its name, its extension and its content type."""
+        return JOB_FILES[ExportKind(self.kind)]
+
+    @property
     def download_name(self) -> str:
-        extension = "csv" if self.kind == ExportKind.LISTING_CSV else "json"
-        return f"safety-ledger-{self.kind.replace('_', '-')}-{self.pk}.{extension}"
+        subject, extension, _ = self.file_type
+        return export_filename(f"{subject}-{self.pk}", extension, at=self.created_at)

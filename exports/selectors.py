@@ -1,33 +1,27 @@
 """Reads of the exports app, scoped like every read: another site's record is a 404."""
 
-from django.db.models import QuerySet
 from django.http import Http404
 
 from events.choices import EventStatus
 from events.models import AdverseEvent
 from events.selectors import adverse_event_get
-from exports.csv_listing import listing_row_count
 from exports.fhir import fhir_event_queryset
-from exports.jobs import can_download
 from exports.models import ExportJob
-from reporting.filters import ReportFilters
-from reporting.selectors import event_listing
+from exports.services import can_download
+from reporting.selectors import require_report_reader
 
 
-def listing_size(user, filters: ReportFilters) -> int:
-    """How many events a listing (CSV or FHIR) with these filters holds."""
-    return listing_row_count(user, filters)
-
-
-def listing_events(user, filters: ReportFilters) -> QuerySet[AdverseEvent]:
-    """The listing's events in event id order (the order of every export)."""
-    return event_listing(user, filters).order_by("id")
+def report_event_get(user, pk) -> AdverseEvent:
+    """One visible event, for those who may export reports (403 for others, 404 when not
+    visible)."""
+    require_report_reader(user)
+    return adverse_event_get(user, pk)
 
 
 def fhir_event_get(user, pk) -> AdverseEvent:
     """One visible event with what its FHIR resource needs. 404 when not visible, and for
     a voided event: it was entered in error, so it is not an actual adverse event."""
-    event = adverse_event_get(user, pk)
+    event = report_event_get(user, pk)
     if event.status == EventStatus.VOIDED:
         raise Http404("This event was voided.")
     return fhir_event_queryset(AdverseEvent.objects.filter(pk=event.pk)).get()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from exports import views, views_audit
+from exports import views
 
 urlpatterns: list = [
     path("events.csv", views.events_csv, name="events-csv"),
@@ -14,8 +14,8 @@ urlpatterns: list = [
     path("jobs/<int:pk>/download/", views.job_download, name="export-job-download"),
     path(
         "audit/trail/<str:label>/<int:pk>.<str:fmt>",
-        views_audit.audit_trail_export,
+        views.audit_trail_export,
         name="audit-trail-export",
     ),
-    path("audit/log.<str:fmt>", views_audit.audit_log_export, name="audit-log-export"),
+    path("audit/log.<str:fmt>", views.audit_log_export, name="audit-log-export"),
 ]

@@ -1,195 +1,90 @@
-"""Downloads of the safety reports: line listing CSV, summary PDF and table CSVs, FHIR
-bundles, case reports, and the pages of export jobs.
-
-Exports are for medical directors and auditors (`reporting.selectors.require_report_reader`),
-over the sites they can see. Every download writes one access-log row (kind, filters, row
-count). A listing or bundle over `settings.EXPORT_JOB_THRESHOLD` rows becomes an export job:
-the browser is sent to the job's page, which shows its progress and then its download link.
+"""Web downloads of the safety reports: line listing CSV, summary PDF and table CSVs, FHIR
+bundles, case reports, and the pages of export jobs. What each export holds and who may have
+it is `exports.services`; these views read the request and shape the answer: a job sends the
+browser to its page (progress, then the download link), a file is sent as an attachment.
 """
 
-import json
+from collections.abc import Callable
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import (
-    Http404,
-    HttpResponse,
-    JsonResponse,
-    StreamingHttpResponse,
-)
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from audit.services import access_log_export
-from events.selectors import adverse_event_get
-from exports import selectors
-from exports.case_report import case_report_pdf
-from exports.csv_listing import listing_csv_chunks
-from exports.fhir import adverse_event_bundle, fhir_event_queryset
-from exports.jobs import export_job_download, export_job_request
-from exports.models import ExportKind
-from exports.summary_pdf import AGGREGATE_TABLES, aggregate_csv, safety_summary_pdf
+from exports import selectors, services
+from exports.http import file_response
+from exports.models import ExportJob
 from reporting.filters import InvalidFilters, ReportFilters
-from reporting.selectors import require_report_reader, safety_summary
-
-CSV = "text/csv; charset=utf-8"
-FHIR_JSON = "application/fhir+json"
 
 
-def _attachment(response: HttpResponse, name: str) -> HttpResponse:
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-def _stamp() -> str:
-    return timezone.now().strftime("%Y%m%d-%H%M")
-
-
-def _report_filters(request) -> ReportFilters | HttpResponse:
-    """The filters of the request, or a 400 response naming each unreadable parameter."""
-    require_report_reader(request.user)
+def _report_export(request: HttpRequest, export: Callable, **arguments) -> HttpResponse:
+    """Run a report export with the request's filters (a 400 names each unreadable one)."""
     try:
-        return ReportFilters.from_query(request.GET)
+        filters = ReportFilters.from_query(request.GET)
     except InvalidFilters as error:
         return JsonResponse({"errors": error.errors}, status=400)
+    result = export(actor=request.user, filters=filters, request=request, **arguments)
+    if isinstance(result, ExportJob):
+        return redirect("export-job", pk=result.pk)
+    return file_response(result)
 
 
 @login_required
 @require_GET
 def events_csv(request):
-    """The event line listing as CSV, streamed (or as a job when it is large)."""
-    filters = _report_filters(request)
-    if isinstance(filters, HttpResponse):
-        return filters
-    count = selectors.listing_size(request.user, filters)
-    if count > settings.EXPORT_JOB_THRESHOLD:
-        job = export_job_request(
-            actor=request.user, kind=ExportKind.LISTING_CSV, filters=filters, expected_rows=count
-        )
-        return redirect("export-job", pk=job.pk)
-    access_log_export(
-        actor=request.user,
-        filters=filters.as_dict(),
-        row_count=count,
-        request=request,
-        object_type="events.adverseevent",
-        extra={"kind": "listing_csv"},
-    )
-    chunks = listing_csv_chunks(request.user, filters)
-    return _attachment(
-        StreamingHttpResponse(chunks, content_type=CSV), f"safety-ledger-events-{_stamp()}.csv"
-    )
-
-
-@login_required
-@require_GET
-def summary_pdf(request):
-    """The safety summary as PDF (aggregates and the serious events: always small)."""
-    filters = _report_filters(request)
-    if isinstance(filters, HttpResponse):
-        return filters
-    summary = safety_summary(request.user, filters)
-    content = safety_summary_pdf(request.user, filters, summary, generated_at=timezone.now())
-    access_log_export(
-        actor=request.user,
-        filters=filters.as_dict(),
-        row_count=summary.events,
-        request=request,
-        object_type="reporting.safety_summary",
-        extra={"kind": "safety_summary_pdf"},
-    )
-    response = HttpResponse(content, content_type="application/pdf")
-    return _attachment(response, f"safety-summary-{_stamp()}.pdf")
-
-
-@login_required
-@require_GET
-def summary_table_csv(request, name: str):
-    """One table of the safety summary (key figures, by term, by month...) as CSV."""
-    if name not in AGGREGATE_TABLES:
-        raise Http404("No such table.")
-    filters = _report_filters(request)
-    if isinstance(filters, HttpResponse):
-        return filters
-    summary = safety_summary(request.user, filters)
-    content = aggregate_csv(summary, name)
-    access_log_export(
-        actor=request.user,
-        filters=filters.as_dict(),
-        row_count=content.count(b"\n") - 1,
-        request=request,
-        object_type="reporting.safety_summary",
-        extra={"kind": f"summary_table_csv:{name}"},
-    )
-    return _attachment(HttpResponse(content, content_type=CSV), f"safety-summary-{name}.csv")
+    return _report_export(request, services.listing_csv_export)
 
 
 @login_required
 @require_GET
 def events_fhir(request):
-    """The filtered events as a FHIR R4 Bundle (or as a job when there are many)."""
-    filters = _report_filters(request)
-    if isinstance(filters, HttpResponse):
-        return filters
-    count = selectors.listing_size(request.user, filters)
-    if count > settings.EXPORT_JOB_THRESHOLD:
-        job = export_job_request(
-            actor=request.user, kind=ExportKind.FHIR_BUNDLE, filters=filters, expected_rows=count
-        )
-        return redirect("export-job", pk=job.pk)
-    events = fhir_event_queryset(selectors.listing_events(request.user, filters))
-    bundle = adverse_event_bundle(events, generated_at=timezone.now())
-    access_log_export(
-        actor=request.user,
-        filters=filters.as_dict(),
-        row_count=count,
-        request=request,
-        object_type="events.adverseevent",
-        extra={"kind": "fhir_bundle"},
-    )
-    response = HttpResponse(json.dumps(bundle, ensure_ascii=False), content_type=FHIR_JSON)
-    return _attachment(response, f"safety-ledger-adverse-events-{_stamp()}.json")
+    return _report_export(request, services.fhir_bundle_export)
+
+
+@login_required
+@require_GET
+def summary_pdf(request):
+    return _report_export(request, services.summary_pdf_export)
+
+
+@login_required
+@require_GET
+def summary_table_csv(request, name: str):
+    return _report_export(request, services.summary_table_export, table=name)
 
 
 @login_required
 @require_GET
 def event_case_report(request, pk: int):
-    """One event's case report laid out like MedWatch 3500."""
-    require_report_reader(request.user)
-    event = adverse_event_get(request.user, pk)
-    content = case_report_pdf(event, generated_by=request.user, generated_at=timezone.now())
-    access_log_export(
-        actor=request.user,
-        row_count=1,
-        request=request,
-        object_type="events.adverseevent",
-        object_id=event.pk,
-        site_id=event.site_id,
-        extra={"kind": "case_report_pdf"},
+    event = selectors.report_event_get(request.user, pk)
+    return file_response(
+        services.case_report_export(actor=request.user, event=event, request=request)
     )
-    response = HttpResponse(content, content_type="application/pdf")
-    return _attachment(response, f"case-report-event-{event.pk}.pdf")
 
 
 @login_required
 @require_GET
 def event_fhir(request, pk: int):
-    """One event as a FHIR R4 Bundle."""
-    require_report_reader(request.user)
     event = selectors.fhir_event_get(request.user, pk)
-    bundle = adverse_event_bundle([event], generated_at=timezone.now())
-    access_log_export(
-        actor=request.user,
-        row_count=1,
-        request=request,
-        object_type="events.adverseevent",
-        object_id=event.pk,
-        site_id=event.site_id,
-        extra={"kind": "fhir_bundle"},
+    return file_response(
+        services.event_fhir_export(actor=request.user, event=event, request=request)
     )
-    response = HttpResponse(json.dumps(bundle, ensure_ascii=False), content_type=FHIR_JSON)
-    return _attachment(response, f"adverse-event-{event.pk}.json")
+
+
+@login_required
+@require_GET
+def audit_trail_export(request, label: str, pk: int, fmt: str):
+    export = services.audit_trail_export(
+        actor=request.user, label=label, pk=pk, fmt=fmt, request=request
+    )
+    return file_response(export)
+
+
+@login_required
+@require_GET
+def audit_log_export(request, fmt: str):
+    job = services.audit_log_export(actor=request.user, query=request.GET, fmt=fmt, request=request)
+    return redirect("export-job", pk=job.pk)
 
 
 @login_required
@@ -210,4 +105,5 @@ def job_status(request, pk: int):
 @login_required
 @require_GET
 def job_download(request, pk: int):
-    return export_job_download(request, selectors.export_job_get(request.user, pk))
+    job = selectors.export_job_get(request.user, pk)
+    return file_response(services.export_job_download(actor=request.user, job=job, request=request))

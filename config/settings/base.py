@@ -7,6 +7,7 @@ from pathlib import Path
 from config.env import (
     database_from_url,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_str,
@@ -199,8 +200,16 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Exports with more rows than this run as background jobs.
-EXPORT_JOB_THRESHOLD = env_int("EXPORT_JOB_THRESHOLD", 5000)
+# Who runs export jobs (exports.services._dispatch): Celery workers when there is a broker,
+# otherwise a thread in each web process (exports.worker); "manual" leaves them for
+# `manage.py run_export_jobs`. Jobs never run inside the request that asks for them.
+EXPORT_JOB_RUNNER = env_choice(
+    "EXPORT_JOB_RUNNER", "celery" if CELERY_BROKER_URL else "thread", ("celery", "thread", "manual")
+)
+# The in-process worker looks at the queue this often even when nothing wakes it.
+EXPORT_WORKER_POLL_SECONDS = env_int("EXPORT_WORKER_POLL_SECONDS", 5)
+# A running job that records no progress for this long lost its worker, and is queued again.
+EXPORT_JOB_STALE_SECONDS = env_int("EXPORT_JOB_STALE_SECONDS", 120)
 
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute limit of a login
 SESSION_IDLE_TIMEOUT = 15 * 60

@@ -5,6 +5,9 @@ from config.settings.base import VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
+# Export jobs run eagerly when their transaction commits (pytest-django's
+# django_capture_on_commit_callbacks in TestCase tests): deterministic, no thread.
+EXPORT_JOB_RUNNER = "celery"
 EXPORTS_DIR = VAR_DIR / "test-exports"
 AXES_VERBOSE = False
 

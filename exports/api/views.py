@@ -2,28 +2,18 @@
 export jobs to create, watch and download. Report filters are the query parameters of
 `reporting.filters.ReportFilters` (date_from, date_to, site, route, drug, dose_band, ...)."""
 
-import json
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import access_log_export
-from exports import selectors
-from exports.csv_listing import listing_csv_chunks
-from exports.fhir import adverse_event_bundle, fhir_event_queryset
-from exports.jobs import export_job_download, export_job_request
+from exports import selectors, services
+from exports.http import file_response
 from exports.models import ExportJob, ExportKind
-from exports.summary_pdf import safety_summary_pdf
 from reporting.filters import InvalidFilters, ReportFilters
-from reporting.selectors import require_report_reader, safety_summary
 
 FILTER_PARAMETERS = [
     OpenApiParameter(parameter, OpenApiTypes.STR, description=f"Report filter ({field})")
@@ -68,7 +58,11 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 
 class ExportJobCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ExportKind.choices)
+    kind = serializers.ChoiceField(
+        choices=[
+            (kind.value, kind.label) for kind in (ExportKind.LISTING_CSV, ExportKind.FHIR_BUNDLE)
+        ]
+    )
     filters = serializers.DictField(
         required=False, default=dict, help_text="Report filters as query parameters"
     )
@@ -87,42 +81,22 @@ def _job_accepted(job: ExportJob) -> Response:
     return response
 
 
+def _report_export(request, export, **arguments):
+    filters = _filters(request.query_params)
+    result = export(actor=request.user, filters=filters, request=request, **arguments)
+    if isinstance(result, ExportJob):
+        return _job_accepted(result)
+    return file_response(result)
+
+
 class ListingCsvApi(APIView):
     @extend_schema(
-        summary="Event line listing as CSV (202 with a job when over the threshold)",
+        summary="Event line listing as CSV: 202 with the export job that writes it",
         parameters=FILTER_PARAMETERS,
-        responses={
-            (200, "text/csv"): OpenApiTypes.BINARY,
-            202: ExportJobSerializer,
-            **ERRORS,
-        },
+        responses={202: ExportJobSerializer, **ERRORS},
     )
     def get(self, request):
-        require_report_reader(request.user)
-        filters = _filters(request.query_params)
-        count = selectors.listing_size(request.user, filters)
-        if count > settings.EXPORT_JOB_THRESHOLD:
-            return _job_accepted(
-                export_job_request(
-                    actor=request.user,
-                    kind=ExportKind.LISTING_CSV,
-                    filters=filters,
-                    expected_rows=count,
-                )
-            )
-        access_log_export(
-            actor=request.user,
-            filters=filters.as_dict(),
-            row_count=count,
-            request=request,
-            object_type="events.adverseevent",
-            extra={"kind": "listing_csv"},
-        )
-        response = StreamingHttpResponse(
-            listing_csv_chunks(request.user, filters), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = 'attachment; filename="safety-ledger-events.csv"'
-        return response
+        return _report_export(request, services.listing_csv_export)
 
 
 class SummaryPdfApi(APIView):
@@ -132,59 +106,23 @@ class SummaryPdfApi(APIView):
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
     )
     def get(self, request):
-        require_report_reader(request.user)
-        filters = _filters(request.query_params)
-        summary = safety_summary(request.user, filters)
-        content = safety_summary_pdf(request.user, filters, summary, generated_at=timezone.now())
-        access_log_export(
-            actor=request.user,
-            filters=filters.as_dict(),
-            row_count=summary.events,
-            request=request,
-            object_type="reporting.safety_summary",
-            extra={"kind": "safety_summary_pdf"},
-        )
-        response = HttpResponse(content, content_type="application/pdf")
-        response["Content-Disposition"] = 'attachment; filename="safety-summary.pdf"'
-        return response
+        return _report_export(request, services.summary_pdf_export)
 
 
 class FhirBundleApi(APIView):
     @extend_schema(
-        summary="Events as a FHIR R4 AdverseEvent Bundle (202 with a job when over the threshold)",
+        summary="Events as a FHIR R4 AdverseEvent Bundle: 202 with the export job that writes it",
         parameters=FILTER_PARAMETERS,
-        responses={
-            (200, "application/fhir+json"): OpenApiTypes.OBJECT,
-            202: ExportJobSerializer,
-            **ERRORS,
-        },
+        responses={202: ExportJobSerializer, **ERRORS},
     )
     def get(self, request):
-        require_report_reader(request.user)
-        filters = _filters(request.query_params)
-        count = selectors.listing_size(request.user, filters)
-        if count > settings.EXPORT_JOB_THRESHOLD:
-            return _job_accepted(
-                export_job_request(
-                    actor=request.user,
-                    kind=ExportKind.FHIR_BUNDLE,
-                    filters=filters,
-                    expected_rows=count,
-                )
-            )
-        events = fhir_event_queryset(selectors.listing_events(request.user, filters))
-        bundle = adverse_event_bundle(events, generated_at=timezone.now())
-        access_log_export(
-            actor=request.user,
-            filters=filters.as_dict(),
-            row_count=count,
-            request=request,
-            object_type="events.adverseevent",
-            extra={"kind": "fhir_bundle"},
-        )
-        return HttpResponse(
-            json.dumps(bundle, ensure_ascii=False), content_type="application/fhir+json"
-        )
+        return _report_export(request, services.fhir_bundle_export)
+
+
+EXPORTS_BY_KIND = {
+    ExportKind.LISTING_CSV: services.listing_csv_export,
+    ExportKind.FHIR_BUNDLE: services.fhir_bundle_export,
+}
 
 
 class ExportJobCreateApi(APIView):
@@ -194,17 +132,11 @@ class ExportJobCreateApi(APIView):
         responses={202: ExportJobSerializer, **ERRORS},
     )
     def post(self, request):
-        require_report_reader(request.user)
         data = ExportJobCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        export = EXPORTS_BY_KIND[data.validated_data["kind"]]
         filters = _filters(data.validated_data["filters"])
-        job = export_job_request(
-            actor=request.user,
-            kind=data.validated_data["kind"],
-            filters=filters,
-            expected_rows=selectors.listing_size(request.user, filters),
-        )
-        return _job_accepted(job)
+        return _job_accepted(export(actor=request.user, filters=filters, request=request))
 
 
 class ExportJobDetailApi(APIView):
@@ -226,4 +158,7 @@ class ExportJobDownloadApi(APIView):
         },
     )
     def get(self, request, pk: int):
-        return export_job_download(request, selectors.export_job_get(request.user, pk))
+        job = selectors.export_job_get(request.user, pk)
+        return file_response(
+            services.export_job_download(actor=request.user, job=job, request=request)
+        )

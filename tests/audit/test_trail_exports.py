@@ -11,6 +11,8 @@ import pytest
 
 from audit.models import AccessLog
 from events.services.patients import patient_update
+from exports.models import ExportJob
+from tests.exports.helpers import body, exported
 from tests.factories import PatientFactory
 
 
@@ -94,21 +96,32 @@ def test_the_filtered_audit_log_downloads_as_csv_and_pdf(client, auditor, correc
     client.force_login(auditor)
     query = "?model=events.patient&user=alice"
 
-    as_csv = client.get(f"/exports/audit/log.csv{query}")
-    as_pdf = client.get(f"/exports/audit/log.pdf{query}")
+    as_csv = exported(client, f"/exports/audit/log.csv{query}")
+    as_pdf = exported(client, f"/exports/audit/log.pdf{query}")
 
-    frame = pd.read_csv(io.BytesIO(as_csv.content))
+    frame = pd.read_csv(io.BytesIO(body(as_csv)))
     assert list(frame["record"]) == ["events.patient"]
     assert list(frame["action"]) == ["Changed"]
-    text = pdf_text(as_pdf.content, tmp_path)
+    assert as_pdf["Content-Type"] == "application/pdf"
+    text = pdf_text(body(as_pdf), tmp_path)
     assert "Audit log" in text and "model = events.patient" in text and "Patient" in text
-    entry = AccessLog.objects.order_by("-pk").first()
+    entry = AccessLog.objects.filter(action="export").order_by("-pk").first()
+    job = ExportJob.objects.get(kind="audit_log_pdf")
     assert entry.detail == {
-        "view": "audit-log-export",
+        "view": "",
         "filters": {"username": "alice", "model": "events.patient"},
         "kind": "audit_log_pdf",
+        "job_id": job.pk,
     }
     assert entry.row_count == 1
+
+
+def test_an_audit_log_job_is_for_its_requester_alone(client, auditor, director, corrected):
+    client.force_login(auditor)
+    response = client.get("/exports/audit/log.csv")
+    client.force_login(director)
+
+    assert client.get(response["Location"]).status_code == 404
 
 
 def test_staff_cannot_download_trails(client, nurse, corrected):

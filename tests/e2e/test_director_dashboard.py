@@ -1,6 +1,8 @@
 """A medical director's journey through the safety reports, in Chromium: open the dashboard,
 filter, read the figures, drill down to the events behind a number, download the PDF and CSV."""
 
+import re
+
 from tests.e2e.conftest import log_in
 from tests.reporting.dataset import build_dataset
 
@@ -40,12 +42,15 @@ def test_director_filters_the_dashboard_and_drills_down_to_the_events(
     assert all("Nausea" in text for text in rows.all_inner_texts())
     screenshot("director-dashboard-listing")
 
+    # A listing is an export job: its page shows the status, then the download link.
+    page.get_by_role("link", name="CSV listing").click()
     with page.expect_download() as csv_download:
-        page.get_by_role("link", name="CSV listing").click()
+        page.get_by_role("link", name=re.compile(r"^Download safety-ledger-events-")).click()
     assert csv_download.value.suggested_filename.endswith(".csv")
     with open(csv_download.value.path(), encoding="utf-8") as handle:
         assert handle.read().count("nausea") >= 3
 
+    page.go_back()
     page.get_by_role("link", name="Back to the dashboard").click()
     page.get_by_role("heading", name="Safety dashboard").wait_for()
     with page.expect_download() as pdf_download:

@@ -2,6 +2,7 @@
 dashboard, in Chromium, and the files hold the figures and rows of the record."""
 
 import csv
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,8 +48,10 @@ def test_director_downloads_the_summary_pdf_and_the_csv_from_the_dashboard(
     assert "Events (per 100 sessions) 2 50.0" in text
     assert "Sessions with an event 2 50.0%" in text
 
+    page.get_by_role("link", name="CSV listing").click()
+    screenshot("director-exports-job")
     with page.expect_download(timeout=60_000) as csv_download:
-        page.get_by_role("link", name="CSV listing").click()
+        page.get_by_role("link", name=re.compile(r"^Download safety-ledger-events-")).click()
     with open(csv_download.value.path(), encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(row["term_code"] for row in rows) == ["dizziness", "nausea"]

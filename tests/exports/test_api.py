@@ -3,18 +3,20 @@
 import csv
 import io
 
-from django.test import override_settings
-
 from audit.models import AccessLog
 from exports.models import ExportJobStatus
+from tests.exports.helpers import body, exported
 
 
-def test_the_api_streams_the_listing_csv_for_a_director(api_client, director, dataset):
+def test_the_api_exports_the_listing_csv_for_a_director_through_a_job(
+    api_client, director, dataset
+):
     api_client.force_authenticate(director)
-    response = api_client.get("/api/v1/exports/listing.csv", {"grade": "2"})
+    response = exported(api_client, "/api/v1/exports/listing.csv", {"grade": "2"})
 
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(body(response).decode())))
     assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert sorted(int(r["event_id"]) for r in rows) == sorted([dataset.e3.pk, dataset.e4.pk])
     assert AccessLog.objects.get(action="export").row_count == 2
 
@@ -47,13 +49,13 @@ def test_a_job_is_created_watched_and_downloaded_through_the_api(
     assert api_client.get(created["Location"]).status_code == 404
 
 
-def test_a_large_listing_answers_202_with_the_job(api_client, director, dataset):
+def test_a_listing_of_any_size_answers_202_with_the_queued_job(api_client, director, dataset):
     api_client.force_authenticate(director)
-    with override_settings(EXPORT_JOB_THRESHOLD=1):
-        response = api_client.get("/api/v1/exports/fhir/")
+    response = api_client.get("/api/v1/exports/fhir/")
 
     assert response.status_code == 202
     assert response.json()["kind"] == "fhir_bundle" and response["Location"].endswith("/")
+    assert response.json()["status"] == ExportJobStatus.QUEUED
 
 
 def test_the_export_endpoints_are_in_the_openapi_schema(api_client, director):

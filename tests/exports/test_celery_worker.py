@@ -22,13 +22,12 @@ from pathlib import Path
 import pytest
 import redis
 from django.db import connection
-from django.test import override_settings
 from django.urls import reverse
 
 from config.celery import app as celery_app
 from events.services.terms import event_terms_seed
-from exports.jobs import export_job_file
 from exports.models import ExportJob, ExportJobStatus
+from exports.services import export_job_file
 from tests.audit_helpers import assert_audited
 from tests.factories import system_actor
 
@@ -131,8 +130,7 @@ def test_a_real_celery_worker_runs_the_export_job(worker, client, director, data
     process, log_path = worker
     client.force_login(director)
 
-    with override_settings(EXPORT_JOB_THRESHOLD=2):
-        response = client.get(reverse("events-csv"))
+    response = client.get(reverse("events-csv"))
 
     job = ExportJob.objects.get()
     assert response.status_code == 302

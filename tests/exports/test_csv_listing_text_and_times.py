@@ -23,7 +23,7 @@ from events.choices import EventStatus, SessionStatus
 from events.models import ElectronicSignature, EventTerm
 from exports.csv_listing import LISTING_COLUMNS
 from exports.formula_guard import guard_cell
-from tests.exports.helpers import INJECTIONS, NON_ASCII, at
+from tests.exports.helpers import INJECTIONS, NON_ASCII, at, body, exported
 from tests.factories import (
     AdverseEventFactory,
     InfusionSessionFactory,
@@ -117,9 +117,9 @@ def listing_events(north, nurse, director, auditor):
 
 def download(client, user) -> bytes:
     client.force_login(user)
-    response = client.get(reverse("events-csv"))
+    response = exported(client, reverse("events-csv"))
     assert response.status_code == 200
-    return b"".join(response.streaming_content)
+    return body(response)
 
 
 def local(moment, zone_name: str) -> str:

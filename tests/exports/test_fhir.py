@@ -6,6 +6,7 @@ from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
 from audit.models import AccessLog
+from tests.exports.helpers import body, exported
 
 
 def resources(bundle: dict, kind: str) -> list[dict]:
@@ -50,7 +51,7 @@ def test_one_event_is_a_valid_r4_bundle_with_seriousness_severity_outcome_and_ca
 
 def test_a_filtered_set_is_one_bundle_with_each_patient_once(client, director, dataset):
     client.force_login(director)
-    bundle = json.loads(client.get(reverse("events-fhir")).content)
+    bundle = json.loads(body(exported(client, reverse("events-fhir"))))
 
     Bundle.model_validate(bundle)
     events = resources(bundle, "AdverseEvent")

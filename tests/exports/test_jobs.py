@@ -3,22 +3,16 @@ download for the requester and same-site directors, and a reason when they fail.
 
 import csv
 import io
+import re
 
-import pytest
-from django.test import override_settings
 from django.urls import reverse
 
 from audit.models import AccessLog
-from exports.jobs import export_job_file
 from exports.models import ExportJob, ExportJobStatus, ExportKind
+from exports.services import export_job_file
 from tests.audit_helpers import assert_audited
+from tests.exports.helpers import body, exported
 from tests.factories import MembershipFactory, UserFactory
-
-
-@pytest.fixture
-def small_threshold():
-    with override_settings(EXPORT_JOB_THRESHOLD=2):
-        yield
 
 
 def request_listing_job(client, user, django_capture_on_commit_callbacks, **query):
@@ -29,8 +23,8 @@ def request_listing_job(client, user, django_capture_on_commit_callbacks, **quer
     return ExportJob.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
 
 
-def test_a_listing_over_the_threshold_runs_as_a_job_and_is_downloaded(
-    client, director, dataset, small_threshold, django_capture_on_commit_callbacks
+def test_a_listing_runs_as_a_job_and_is_downloaded(
+    client, director, dataset, django_capture_on_commit_callbacks
 ):
     job = request_listing_job(client, director, django_capture_on_commit_callbacks)
 
@@ -50,15 +44,13 @@ def test_a_listing_over_the_threshold_runs_as_a_job_and_is_downloaded(
     download = client.get(reverse("export-job-download", args=[job.pk]))
     rows = list(csv.DictReader(io.StringIO(b"".join(download.streaming_content).decode())))
     assert sorted(int(r["event_id"]) for r in rows) == sorted(e.pk for e in dataset.counted_events)
-    export = AccessLog.objects.get(action="export", object_type="exportjob")
+    export = AccessLog.objects.get(action="export", object_type="exports.exportjob")
     assert export.user == director and export.row_count == 4
     assert export.detail["kind"] == "listing_csv" and export.detail["job_id"] == job.pk
-    assert AccessLog.objects.filter(action="view", object_type="exportjob").count() == 1
+    assert AccessLog.objects.filter(action="view", object_type="exports.exportjob").count() == 1
 
 
-def test_a_running_job_page_polls_its_status_and_shows_progress(
-    client, director, dataset, small_threshold
-):
+def test_a_running_job_page_polls_its_status_and_shows_progress(client, director, dataset):
     client.force_login(director)
     response = client.get(reverse("events-csv"))  # the commit callback never runs here
     job = ExportJob.objects.get()
@@ -76,7 +68,6 @@ def test_only_the_requester_and_directors_of_its_sites_see_a_job(
     other_site_nurse,
     dataset,
     north,
-    small_threshold,
     django_capture_on_commit_callbacks,
 ):
     job = request_listing_job(client, director, django_capture_on_commit_callbacks)
@@ -89,7 +80,7 @@ def test_only_the_requester_and_directors_of_its_sites_see_a_job(
 
 
 def test_an_auditors_job_over_every_site_is_theirs_alone(
-    client, auditor, director, dataset, small_threshold, django_capture_on_commit_callbacks
+    client, auditor, director, dataset, django_capture_on_commit_callbacks
 ):
     job = request_listing_job(client, auditor, django_capture_on_commit_callbacks)
     job.refresh_from_db()
@@ -99,9 +90,7 @@ def test_an_auditors_job_over_every_site_is_theirs_alone(
     assert client.get(reverse("export-job", args=[job.pk])).status_code == 404
 
 
-def test_a_fhir_bundle_over_the_threshold_runs_as_a_job(
-    client, director, dataset, small_threshold, django_capture_on_commit_callbacks
-):
+def test_a_fhir_bundle_runs_as_a_job(client, director, dataset, django_capture_on_commit_callbacks):
     import json
 
     from fhir.resources.R4B.bundle import Bundle
@@ -116,12 +105,12 @@ def test_a_fhir_bundle_over_the_threshold_runs_as_a_job(
 
 
 def test_a_failed_job_says_why(
-    client, director, dataset, small_threshold, django_capture_on_commit_callbacks, monkeypatch
+    client, director, dataset, django_capture_on_commit_callbacks, monkeypatch
 ):
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("exports.jobs.listing_csv_chunks", broken)
+    monkeypatch.setattr("exports.services.listing_csv_chunks", broken)
     job = request_listing_job(client, director, django_capture_on_commit_callbacks)
     job.refresh_from_db()
 
@@ -133,18 +122,26 @@ def test_a_failed_job_says_why(
     assert not AccessLog.objects.filter(action="export").exists()
 
 
-def test_a_small_listing_streams_at_once_with_one_access_log_row(client, director, dataset):
+def test_a_small_listing_is_a_job_too_with_one_export_row_and_one_download_row(
+    client, director, dataset
+):
     client.force_login(director)
-    response = client.get(reverse("events-csv"), {"serious": "false"})
+    response = exported(client, reverse("events-csv"), {"serious": "false"})
 
     assert response.streaming and response["Content-Type"] == "text/csv; charset=utf-8"
-    assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert re.fullmatch(
+        r'attachment; filename="safety-ledger-events-\d+-\d{8}-\d{4}\.csv"',
+        response["Content-Disposition"],
+    )
+    rows = list(csv.DictReader(io.StringIO(body(response).decode())))
     assert len(rows) == 3
     (entry,) = AccessLog.objects.filter(action="export")
+    job = ExportJob.objects.get()
     assert entry.row_count == 3 and entry.detail == {
-        "view": "events-csv",
+        "view": "",
         "filters": {"serious": False},
         "kind": "listing_csv",
+        "job_id": job.pk,
     }
-    assert not ExportJob.objects.exists()
+    (download,) = AccessLog.objects.filter(action="view", object_type="exports.exportjob")
+    assert download.detail["view"] == "export-job-download"
