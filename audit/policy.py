@@ -22,6 +22,16 @@ class TrailSection:
     context: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Download:
+    """A download offered on an auditor page. `is_file` is False when the link opens a page
+    (an export job's) rather than the file itself."""
+
+    label: str
+    url: str
+    is_file: bool = True
+
+
 class LedgerPolicy:
     """The questions the ledger asks about users and records. Override them all."""
 
@@ -53,6 +63,14 @@ class LedgerPolicy:
 
     def trail_sections(self, model: type[models.Model], pk, user) -> list[TrailSection]:
         """Extra panels for a record's trail page."""
+        return []
+
+    def trail_downloads(self, label: str, pk) -> list[Download]:
+        """Downloads of a record's trail (offered by an app above the ledger, if any)."""
+        return []
+
+    def log_downloads(self, query: str) -> list[Download]:
+        """Downloads of the audit log filtered by `query` (a URL query string)."""
         return []
 
 

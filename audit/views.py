@@ -61,6 +61,7 @@ def record_trail(request: HttpRequest, label: str, pk: int) -> HttpResponse:
         "moment": moment,
         "as_of_version": selectors.version_as_of(versions, moment) if moment else None,
         "sections": ledger_policy().trail_sections(model, pk, request.user),
+        "downloads": ledger_policy().trail_downloads(model._meta.label_lower, pk),
     }
     return render(request, "audit/trail.html", context)
 
@@ -97,7 +98,8 @@ def _log_page(request, form_class, page_function, template: str, object_type: st
         filters=filters.as_dict(),
     )
     context = {"form": form, "entries": entries, **_page_links(request, next_cursor)}
-    context["export_query"] = context["first_page_query"]
+    if template == "audit/log.html":
+        context["downloads"] = ledger_policy().log_downloads(context["first_page_query"])
     context["zones"] = ledger_policy().site_timezones()
     return render(request, template, context)
 

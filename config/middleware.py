@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, logout
+from django.contrib.auth import BACKEND_SESSION_KEY, logout, user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -41,6 +41,11 @@ def session_start(request: HttpRequest, now: float | None = None) -> None:
     )
 
 
+def _start_session_clock(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        session_start(request)
+
+
 def session_limit_exceeded(session, now: float) -> str:
     """'absolute', 'idle' or '' for a logged-in session."""
     login_at = session.get(LOGIN_AT_KEY)
@@ -62,6 +67,8 @@ class SessionLimitsMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # The absolute limit runs from the login itself, not from the next request.
+        user_logged_in.connect(_start_session_clock, dispatch_uid="session-limits")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)

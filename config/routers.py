@@ -1,6 +1,7 @@
 """Database routing: reporting reads may go to a read replica.
 
-Only code that asks for it explicitly (`reporting_database()`) reads from the replica, so a
+Only code that asks for it explicitly (`reporting.selectors.reporting_database()`) reads
+from the replica, so a
 write never lands there and the record is always read from the primary after a change. The
 reporting selectors (`reporting.selectors`, `reporting.queries`) and the CSV line listing
 (`exports.csv_listing`) ask for it; access decisions (memberships) are read from the primary.
@@ -9,16 +10,6 @@ reporting selectors (`reporting.selectors`, `reporting.queries`) and the CSV lin
 `REPORTING_DATABASE` names another alias explicitly (the test settings keep reports on the
 primary, because a test mirror cannot see a test's uncommitted rows).
 """
-
-from django.conf import settings
-
-
-def reporting_database() -> str:
-    """Alias reporting selectors read from: the replica when one is configured."""
-    explicit = getattr(settings, "REPORTING_DATABASE", "")
-    if explicit:
-        return explicit
-    return "replica" if "replica" in settings.DATABASES else "default"
 
 
 class ReportingReplicaRouter:

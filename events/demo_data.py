@@ -51,7 +51,7 @@ from events.rules import (
     minutes_between,
     review_due_at,
 )
-from events.services.adverse_events import signed_content_hash
+from events.signatures import signed_content_hash
 
 PASSWORD = "demo-password-2026"  # noqa: S105 - published demo login, printed by the command
 CHANGE_REASON = "Demo data"

@@ -18,6 +18,7 @@ from events.models import (
     Site,
     VitalSign,
 )
+from events.signatures import signed_content_hash
 
 
 def _scoped(queryset: QuerySet, user, site_field: str = "site_id") -> QuerySet:
@@ -229,8 +230,6 @@ def review_queue(user) -> ReviewQueue:
 def signature_is_valid(signature) -> bool:
     """Whether a signature's hash matches the event version it was bound to, as recorded
     in the event's history (so a later change to that version would show)."""
-    from events.services.adverse_events import signed_content_hash
-
     version = (
         signature.event.history.filter(version=signature.event_version)
         .order_by("history_id")

@@ -28,7 +28,6 @@ from django.db import connections
 from django.db.models import F, FilteredRelation, Max, Min, Q, QuerySet
 from django.utils import timezone
 
-from config.routers import reporting_database
 from events.models import Site
 from exports.listing_sql import (
     BooleanText,
@@ -41,7 +40,7 @@ from exports.listing_sql import (
     zone_offset_periods,
 )
 from reporting.filters import ReportFilters
-from reporting.selectors import event_listing
+from reporting.selectors import event_listing, reporting_database
 
 CHUNK_BYTES = 64 * 1024
 COPY_PAGE_ROWS = 50_000

@@ -4,7 +4,7 @@
 - `event_listing(user, filters)`: the events behind any number of the summary (drill-down).
 - `event_listing_sql(user, filters)`: the same listing as one SQL statement, for streaming.
 
-All reads go to `config.routers.reporting_database()`, the read replica when there is one.
+All reads go to `reporting_database()`, the read replica when there is one.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import calendar
 from datetime import date
 
 import pandas as pd
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.db.models import F, QuerySet
 
-from config.routers import reporting_database
 from events.access import ALL_SITES, has_role, visible_site_ids
 from events.choices import Drug, Role, Route, TermCategory
 from events.models import AdverseEvent, EventTerm, Site
@@ -33,6 +33,17 @@ from reporting.filters import (
 )
 from reporting.statistics import PChart, clopper_pearson, funnel, p_chart, poisson_rate
 from reporting.summary import Period, SafetySummary, Signal, term_p_chart, with_rates
+
+
+def reporting_database() -> str:
+    """Alias reports read from: `settings.REPORTING_DATABASE` when named, else the read
+    replica when one is configured (`DATABASE_REPLICA_URL`), else the primary
+    (config/routers.py keeps writes and migrations on the primary)."""
+    explicit = getattr(settings, "REPORTING_DATABASE", "")
+    if explicit:
+        return explicit
+    return "replica" if "replica" in settings.DATABASES else "default"
+
 
 GRADES = (1, 2, 3, 4, 5)
 REPORT_READERS = (Role.MEDICAL_DIRECTOR, Role.AUDITOR)

@@ -4,6 +4,7 @@ with the filters and the row count."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -36,13 +37,9 @@ def _filter_form(request) -> ReportFilterForm:
 
 
 def _export_links(query: str) -> list[tuple[str, str]]:
-    """Download links offered by the exports app, when it provides them."""
+    """The downloads configured in `settings.REPORT_DOWNLOADS`, those whose URL exists."""
     links = []
-    for label, name in (
-        ("PDF safety summary", "safety-summary-pdf"),
-        ("CSV listing", "events-csv"),
-        ("FHIR bundle", "events-fhir"),
-    ):
+    for label, name in settings.REPORT_DOWNLOADS:
         try:
             links.append((label, f"{reverse(name)}?{query}"))
         except NoReverseMatch:

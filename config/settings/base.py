@@ -141,8 +141,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Exports written by jobs live here, outside any served directory.
 EXPORTS_DIR = VAR_DIR / "exports"
 
-# The ledger asks the record app who may read it (audit imports no app above it).
-AUDIT_LEDGER_POLICY = "events.ledger_policy.ClinicLedgerPolicy"
+# The ledger asks the apps above it who may read it and which downloads to offer (audit
+# imports no app above it): the clinic's policy (events) with the exports' downloads.
+AUDIT_LEDGER_POLICY = "exports.ledger_policy.ExportingLedgerPolicy"
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_EDIT = False
@@ -200,6 +201,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Downloads the safety reports offer, as (label, URL name): the exports app provides them and
+# configuration wires them here, so reporting names no exports URL.
+REPORT_DOWNLOADS = [
+    ("PDF safety summary", "safety-summary-pdf"),
+    ("CSV listing", "events-csv"),
+    ("FHIR bundle", "events-fhir"),
+]
 # Who runs export jobs (exports.services._dispatch): Celery workers when there is a broker,
 # otherwise a thread in each web process (exports.worker); "manual" leaves them for
 # `manage.py run_export_jobs`. Jobs never run inside the request that asks for them.

@@ -4,13 +4,10 @@ Edits to a submitted or signed-off event are amendments and need a reason; an am
 after sign-off returns the event to submitted and supersedes the signature.
 """
 
-import hashlib
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.chain import canonical_row
 from audit.models import AccessAction
 from audit.services import access_log_record, audited_save
 from events.access import DIRECTORS, WRITERS, require_role
@@ -18,6 +15,7 @@ from events.choices import EventStatus
 from events.models import AdverseEvent, ElectronicSignature, InfusionSession
 from events.rules import review_due_at
 from events.services.common import assign, lock_current, require_reason, validate
+from events.signatures import signed_content_hash
 
 EDITABLE_FIELDS = (
     "term",
@@ -133,12 +131,6 @@ def adverse_event_assess(
         event.causality = causality
         event.version += 1
         return _save(event, actor=actor, reason=reason or "Causality assessed")
-
-
-def signed_content_hash(values: dict) -> str:
-    """Hash of the clinical content of one event version (a dict of attribute values)."""
-    content = {name: values.get(name) for name in AdverseEvent.SIGNED_FIELDS}
-    return hashlib.sha256(canonical_row(AdverseEvent, content)).hexdigest()
 
 
 def adverse_event_sign_off(

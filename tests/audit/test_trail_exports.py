@@ -135,3 +135,35 @@ def test_a_director_cannot_download_another_sites_trail(client, director, south)
     client.force_login(director)
     assert trail_export(client, elsewhere, "pdf").status_code == 404
     assert trail_export(client, elsewhere, "xls").status_code == 404
+
+
+def test_the_auditor_pages_offer_the_downloads_their_ledger_policy_names(
+    client, auditor, corrected
+):
+    client.force_login(auditor)
+    trail = client.get(f"/audit/trail/events.patient/{corrected.pk}/").text
+    log = client.get("/audit/log/", {"user": "alice"}).text
+
+    for fmt in ("csv", "pdf"):
+        trail_url = f"/exports/audit/trail/events.patient/{corrected.pk}.{fmt}"
+        assert f'href="{trail_url}" download>Download {fmt.upper()}</a>' in trail
+        # The log is an export job: its link opens the job's page, so it is no download.
+        assert f'href="/exports/audit/log.{fmt}?user=alice">Download {fmt.upper()}</a>' in log
+
+
+def test_without_an_exports_policy_the_auditor_pages_offer_no_downloads(
+    client, auditor, corrected, settings
+):
+    from audit.policy import ledger_policy
+
+    settings.AUDIT_LEDGER_POLICY = "events.ledger_policy.ClinicLedgerPolicy"
+    ledger_policy.cache_clear()
+    try:
+        client.force_login(auditor)
+        trail = client.get(f"/audit/trail/events.patient/{corrected.pk}/")
+        log = client.get("/audit/log/")
+    finally:
+        ledger_policy.cache_clear()
+
+    assert trail.status_code == log.status_code == 200
+    assert "/exports/" not in trail.text and "/exports/" not in log.text

@@ -189,7 +189,7 @@ def _summary_sql(filters) -> list[tuple[str, list]]:
 def _summary_reference(filters_factory):
     from django.db import connections
 
-    from config.routers import reporting_database
+    from reporting.selectors import reporting_database
 
     statements = _summary_sql(filters_factory())
 
@@ -257,7 +257,7 @@ def _inline(sql: str, params: tuple) -> str:
 def _csv_reference():
     from django.db import connections
 
-    from config.routers import reporting_database
+    from reporting.selectors import reporting_database
 
     connection = connections[reporting_database()]
     sql, params = _listing_sql()

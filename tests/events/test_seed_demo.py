@@ -28,7 +28,7 @@ from events.models import (
     VitalSign,
 )
 from events.rules import dose_band, minutes_between, review_due_at, total_dose_matches
-from events.services.adverse_events import signed_content_hash
+from events.signatures import signed_content_hash
 
 SESSIONS = 60
 SOURCE = "command:seed_demo"

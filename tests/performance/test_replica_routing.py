@@ -12,12 +12,12 @@ from celery import Celery
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
-from config.routers import ReportingReplicaRouter, reporting_database
+from config.routers import ReportingReplicaRouter
 from events.choices import EventStatus, SessionStatus
 from events.models import AdverseEvent, EventTerm
 from exports.csv_listing import listing_csv_chunks
 from reporting.filters import ReportFilters
-from reporting.selectors import safety_summary
+from reporting.selectors import reporting_database, safety_summary
 from tests.factories import AdverseEventFactory, InfusionSessionFactory
 
 REPLICA = ["default", "replica"]
