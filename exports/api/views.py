@@ -74,9 +74,9 @@ class ExportJobCreateSerializer(serializers.Serializer):
     )
 
 
-def _filters(query) -> ReportFilters:
+def _filters(request, query) -> ReportFilters:
     try:
-        return ReportFilters.from_query(query)
+        return ReportFilters.from_query(query, user=request.user)
     except InvalidFilters as error:
         raise ValidationError(error.errors) from None
 
@@ -99,7 +99,7 @@ class ListingCsvApi(APIView):
     )
     def get(self, request):
         require_report_reader(request.user)
-        filters = _filters(request.query_params)
+        filters = _filters(request, request.query_params)
         count = selectors.listing_size(request.user, filters)
         if count > settings.EXPORT_JOB_THRESHOLD:
             return _job_accepted(
@@ -133,7 +133,7 @@ class SummaryPdfApi(APIView):
     )
     def get(self, request):
         require_report_reader(request.user)
-        filters = _filters(request.query_params)
+        filters = _filters(request, request.query_params)
         summary = safety_summary(request.user, filters)
         content = safety_summary_pdf(request.user, filters, summary, generated_at=timezone.now())
         access_log_export(
@@ -161,7 +161,7 @@ class FhirBundleApi(APIView):
     )
     def get(self, request):
         require_report_reader(request.user)
-        filters = _filters(request.query_params)
+        filters = _filters(request, request.query_params)
         count = selectors.listing_size(request.user, filters)
         if count > settings.EXPORT_JOB_THRESHOLD:
             return _job_accepted(
@@ -197,7 +197,7 @@ class ExportJobCreateApi(APIView):
         require_report_reader(request.user)
         data = ExportJobCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        filters = _filters(data.validated_data["filters"])
+        filters = _filters(request, data.validated_data["filters"])
         job = export_job_request(
             actor=request.user,
             kind=data.validated_data["kind"],
