@@ -1,5 +1,6 @@
 """JSON API of the safety reports: the same summary the dashboard shows."""
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
@@ -57,7 +58,7 @@ class SafetySummaryApi(APIView):
             )
             chart_term = term_option(request.query_params, "chart_term")
         except InvalidFilters as error:
-            return Response(error.errors, status=400)
+            raise ValidationError(error.errors) from None
         summary = safety_summary(request.user, filters)
         access_log_record(
             user=request.user,
@@ -67,7 +68,5 @@ class SafetySummaryApi(APIView):
             row_count=summary.events,
             detail={"filters": filters.as_dict(), "sessions": summary.sessions, "api": True},
         )
-        context = {
-            "term_p_chart": summary.p_chart_for_term(chart_term) if chart_term else None
-        }
+        context = {"term_p_chart": summary.p_chart_for_term(chart_term) if chart_term else None}
         return Response(SafetySummarySerializer(summary, context=context).data)

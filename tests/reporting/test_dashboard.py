@@ -48,7 +48,7 @@ def test_asking_for_another_sites_figures_is_refused_naming_the_site(
     login(client, director)
     response = client.get(f"/api/v1/reporting/summary/?site={south.pk}")
     assert response.status_code == 400
-    assert response.json() == {"site": f"Not a site you can see: {south.pk}."}
+    assert response.json() == {"site": [f"Not a site you can see: {south.pk}."]}
     listing = client.get(f"/reports/events/?site={south.pk}")
     assert listing.status_code == 400 and "site" in listing.context["filter_errors"]
 
