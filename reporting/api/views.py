@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.models import AccessAction
+from events.api.schema import ERRORS
 from audit.services import access_log_record
 from reporting.api.serializers import SafetySummarySerializer
 from reporting.filters import InvalidFilters, ReportFilters, term_option
@@ -45,9 +46,11 @@ class SafetySummaryApi(APIView):
         parameters=FILTER_PARAMETERS,
         responses={
             200: SafetySummarySerializer,
-            400: OpenApiResponse(description="A filter could not be read: {parameter: message}."),
-            401: OpenApiResponse(description="Not logged in."),
-            403: OpenApiResponse(description="Not a medical director or auditor."),
+            400: ERRORS[400],
+            401: ERRORS[401],
+            403: OpenApiResponse(
+                ERRORS[403].response, description="Not a medical director or auditor."
+            ),
         },
     )
     def get(self, request):
