@@ -7,8 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.models import AccessAction
-from events.api.schema import ERRORS
 from audit.services import access_log_record
+from events.api.schema import ERRORS
 from reporting.api.serializers import SafetySummarySerializer
 from reporting.filters import InvalidFilters, ReportFilters, term_option
 from reporting.selectors import require_report_reader, safety_summary
