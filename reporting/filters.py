@@ -25,6 +25,7 @@ attributes narrow only the events (the rate of "grade 3 hypertension per 100 ses
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -57,6 +58,7 @@ DATE_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
 # Values of one parameter: more sites or terms than any clinic has, fewer than a database's
 # limit on bound variables.
 MAX_VALUES = 200
+_TERM_CODE = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 
 class InvalidFilters(ValueError):
@@ -265,7 +267,9 @@ def _site_errors(user, site_ids: tuple[int, ...]) -> dict[str, str]:
 def _terms(raw: list[str]) -> tuple[int, ...]:
     """Term codes (`hypertension`) or ids, as ids; an unknown code is an error."""
     codes = [value for value in raw if not value.isdecimal()]
-    found = dict(EventTerm.objects.filter(code__in=codes).values_list("code", "id"))
+    # Only what can be a code reaches the database (PostgreSQL refuses a NUL in text).
+    slugs = [code for code in codes if _TERM_CODE.fullmatch(code)]
+    found = dict(EventTerm.objects.filter(code__in=slugs).values_list("code", "id"))
     unknown = [value for value in codes if value not in found]
     if unknown:
         raise ValueError(f"{unknown[0]!r} is not a term code.")
