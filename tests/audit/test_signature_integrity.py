@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from audit.triggers import maintenance_flush
 from events.models import AdverseEvent, ElectronicSignature
 from events.selectors import signature_is_valid
 from tests.audit.test_signature_trail import signed_event
@@ -35,11 +36,11 @@ def test_every_seeded_signature_verifies_on_untouched_demo_data(client):
 
 
 def edit_behind_the_back(event: AdverseEvent) -> None:
-    """What someone with database access but no application account could do."""
+    """What someone with database access could do. Past the maintenance switch, because on
+    PostgreSQL the deferred live-row check refuses a plain UPDATE at commit (and when the
+    test's constraints are checked at teardown)."""
     table = connection.ops.quote_name(AdverseEvent._meta.db_table)
-    # Inside the test's transaction: PostgreSQL's deferred live-row check would refuse this
-    # at commit, which is the point; the signature must show it before then as well.
-    with connection.cursor() as cursor:
+    with maintenance_flush(), connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET grade = 3 WHERE id = %s", [event.pk])  # noqa: S608
 
 
