@@ -33,8 +33,11 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'safety_ledger_maintenance') THEN
         CREATE ROLE safety_ledger_maintenance NOLOGIN;
     END IF;
-EXCEPTION WHEN insufficient_privilege THEN
-    RAISE NOTICE 'role safety_ledger_maintenance is missing: a superuser creates it';
+EXCEPTION
+    WHEN insufficient_privilege THEN
+        RAISE NOTICE 'role safety_ledger_maintenance is missing: a superuser creates it';
+    WHEN duplicate_object OR unique_violation THEN
+        NULL;  -- created meanwhile by a migration of another database in the cluster
 END
 $$;
 
