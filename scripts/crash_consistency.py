@@ -15,7 +15,7 @@ then prove that nothing acknowledged was lost and nothing half-written exists.
    no history row lacks its event; `manage.py verify_audit` passes (every chain intact and
    every live row equal to its latest history version). Drops the database.
 
-Run: `.venv/bin/python scripts/crash_consistency.py` (CI runs it; about two minutes on two cores).
+Run: `.venv/bin/python scripts/crash_consistency.py` (CI runs it; about two minutes).
 Exit status 0 when every check holds and at least `--kills` workers were killed.
 """
 

@@ -33,9 +33,7 @@ def rewrite_history_as(role: str, patient) -> None:
     with transaction.atomic():
         run(f"SET LOCAL ROLE {role}")
         run("SET LOCAL safety_ledger.maintenance = 'on'")
-        run(
-            "UPDATE events_historicalpatient SET birth_year = 1999 WHERE id = %s", [patient.pk]
-        )
+        run("UPDATE events_historicalpatient SET birth_year = 1999 WHERE id = %s", [patient.pk])
         run("RESET ROLE")
 
 
