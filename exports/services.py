@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -191,12 +192,21 @@ def audit_trail_export(
 def audit_log_export(
     *, actor: AbstractBaseUser, query: Mapping[str, Any], fmt: str, request: HttpRequest | None
 ) -> ExportJob:
-    """The filtered audit log as CSV or PDF, as a job. `query` holds the log page's filters."""
+    """The filtered audit log as CSV or PDF, as a job. `query` holds the log page's filters;
+    any that cannot be read raise `ValidationError` naming each."""
     if fmt not in ("csv", "pdf"):
         raise Http404("No such format.")
     ledger.require_ledger_reader(actor)
     site_choices = ledger_policy().site_choices(actor)
-    filters = LogFilterForm(query or None, site_choices=site_choices).filters()
+    form = LogFilterForm(query or None, site_choices=site_choices)
+    # The file must cover exactly what was asked for: a site the user cannot see or an
+    # unknown parameter is refused, not silently dropped.
+    errors = {name: "Unknown parameter." for name in query if name not in form.fields}
+    if form.is_bound and not form.is_valid():
+        errors.update({name: " ".join(messages) for name, messages in form.errors.items()})
+    if errors:
+        raise ValidationError(errors)
+    filters = form.filters()
     kind = ExportKind.AUDIT_LOG_CSV if fmt == "csv" else ExportKind.AUDIT_LOG_PDF
     return export_job_request(actor=actor, kind=kind, filters=filters.as_dict())
 
@@ -375,7 +385,7 @@ def _job_report_filters(job: ExportJob) -> ReportFilters:
         if isinstance(value, bool):
             value = "true" if value else "false"
         query[parameter] = [str(item) for item in value] if isinstance(value, list) else value
-    return ReportFilters.from_query(query)
+    return ReportFilters.from_query(query, user=job.requested_by)
 
 
 def _write_listing_csv(out: IO[bytes], job: ExportJob, progress: "_ProgressRecorder") -> None:

@@ -7,6 +7,7 @@ browser to its page (progress, then the download link), a file is sent as an att
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -15,12 +16,14 @@ from exports import selectors, services
 from exports.http import file_response
 from exports.models import ExportJob
 from reporting.filters import InvalidFilters, ReportFilters
+from reporting.selectors import require_report_reader
 
 
 def _report_export(request: HttpRequest, export: Callable, **arguments) -> HttpResponse:
     """Run a report export with the request's filters (a 400 names each unreadable one)."""
+    require_report_reader(request.user)  # 403 before any filter is read
     try:
-        filters = ReportFilters.from_query(request.GET)
+        filters = ReportFilters.from_query(request.GET, user=request.user)
     except InvalidFilters as error:
         return JsonResponse({"errors": error.errors}, status=400)
     result = export(actor=request.user, filters=filters, request=request, **arguments)
@@ -83,7 +86,13 @@ def audit_trail_export(request, label: str, pk: int, fmt: str):
 @login_required
 @require_GET
 def audit_log_export(request, fmt: str):
-    job = services.audit_log_export(actor=request.user, query=request.GET, fmt=fmt, request=request)
+    try:
+        job = services.audit_log_export(
+            actor=request.user, query=request.GET, fmt=fmt, request=request
+        )
+    except ValidationError as error:
+        errors = {name: " ".join(messages) for name, messages in error.message_dict.items()}
+        return JsonResponse({"errors": errors}, status=400)
     return redirect("export-job", pk=job.pk)
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
+    "events.api.errors.ApiErrorBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -149,9 +150,11 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_EDIT = False
 
 REST_FRAMEWORK = {
+    # Token first: its `WWW-Authenticate: Token` header makes a request without credentials
+    # a 401 on every endpoint (session authentication has no such header, so DRF sends 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -218,6 +221,8 @@ EXPORT_JOB_RUNNER = env_choice(
 EXPORT_WORKER_POLL_SECONDS = env_int("EXPORT_WORKER_POLL_SECONDS", 5)
 # A running job that records no progress for this long lost its worker, and is queued again.
 EXPORT_JOB_STALE_SECONDS = env_int("EXPORT_JOB_STALE_SECONDS", 120)
+# The longest period a report, a dashboard or an export may cover; longer is a 400.
+REPORT_MAX_PERIOD_YEARS = env_int("REPORT_MAX_PERIOD_YEARS", 10)
 
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute limit of a login
 SESSION_IDLE_TIMEOUT = 15 * 60

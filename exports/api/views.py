@@ -10,18 +10,23 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from events.api.schema import ERRORS as API_ERRORS
 from exports import selectors, services
 from exports.http import file_response
-from exports.models import ExportJob, ExportKind
+from exports.models import JOB_FILES, ExportJob, ExportKind
 from reporting.filters import InvalidFilters, ReportFilters
+from reporting.selectors import require_report_reader
 
 FILTER_PARAMETERS = [
     OpenApiParameter(parameter, OpenApiTypes.STR, description=f"Report filter ({field})")
     for field, parameter in ReportFilters.PARAMETERS.items()
 ]
 ERRORS = {
-    400: OpenApiResponse(description="A filter could not be read (each parameter named)"),
-    403: OpenApiResponse(description="Exports are for medical directors and auditors"),
+    400: API_ERRORS[400],
+    401: API_ERRORS[401],
+    403: OpenApiResponse(
+        API_ERRORS[403].response, description="Exports are for medical directors and auditors"
+    ),
 }
 
 
@@ -68,9 +73,9 @@ class ExportJobCreateSerializer(serializers.Serializer):
     )
 
 
-def _filters(query) -> ReportFilters:
+def _filters(request, query) -> ReportFilters:
     try:
-        return ReportFilters.from_query(query)
+        return ReportFilters.from_query(query, user=request.user)
     except InvalidFilters as error:
         raise ValidationError(error.errors) from None
 
@@ -82,7 +87,8 @@ def _job_accepted(job: ExportJob) -> Response:
 
 
 def _report_export(request, export, **arguments):
-    filters = _filters(request.query_params)
+    require_report_reader(request.user)  # 403 before any filter is read
+    filters = _filters(request, request.query_params)
     result = export(actor=request.user, filters=filters, request=request, **arguments)
     if isinstance(result, ExportJob):
         return _job_accepted(result)
@@ -135,14 +141,18 @@ class ExportJobCreateApi(APIView):
         data = ExportJobCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         export = EXPORTS_BY_KIND[data.validated_data["kind"]]
-        filters = _filters(data.validated_data["filters"])
+        filters = _filters(request, data.validated_data["filters"])
         return _job_accepted(export(actor=request.user, filters=filters, request=request))
 
 
 class ExportJobDetailApi(APIView):
     @extend_schema(
         summary="An export job's status and progress",
-        responses={200: ExportJobSerializer, 404: OpenApiResponse(description="Not found")},
+        responses={
+            200: ExportJobSerializer,
+            **{code: ERRORS[code] for code in (401, 403)},
+            404: OpenApiResponse(description="Not found"),
+        },
     )
     def get(self, request, pk: int):
         job = selectors.export_job_get(request.user, pk)
@@ -153,7 +163,12 @@ class ExportJobDownloadApi(APIView):
     @extend_schema(
         summary="Download a finished export job's file",
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            # One media type per kind of job, as the download sends it.
+            **{
+                (200, content_type.split(";")[0]): OpenApiTypes.BINARY
+                for _, _, content_type in JOB_FILES.values()
+            },
+            **{code: ERRORS[code] for code in (401, 403)},
             404: OpenApiResponse(description="Not found, or not finished"),
         },
     )

@@ -14,6 +14,7 @@ from events.services.patients import patient_update
 from exports.models import ExportJob
 from tests.exports.helpers import body, exported
 from tests.factories import PatientFactory
+from tests.system_packages import require_program
 
 
 @pytest.fixture
@@ -34,10 +35,11 @@ def trail_export(client, patient, fmt):
 
 
 def pdf_text(content: bytes, tmp_path) -> str:
+    pdftotext = require_program("pdftotext", "poppler-utils")
     path = tmp_path / "export.pdf"
     path.write_bytes(content)
     return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+        [pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
 
 
