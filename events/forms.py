@@ -21,7 +21,7 @@ from events.choices import (
     Sex,
     YesNoNA,
 )
-from events.models import AdverseEvent, EventTerm, Site
+from events.models import AdverseEvent, EventTerm, Site, VitalSign
 from events.services.adverse_events import EDITABLE_FIELDS as EVENT_FIELDS
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
@@ -181,15 +181,8 @@ class VitalSignForm(OneTimeForm):
     moaas = forms.IntegerField(label="MOAA/S (0-5)", required=False)
     cadss6 = forms.IntegerField(label="CADSS-6 (0-24)", required=False)
 
-    MEASUREMENTS = (
-        "systolic",
-        "diastolic",
-        "heart_rate",
-        "spo2",
-        "respiratory_rate",
-        "moaas",
-        "cadss6",
-    )
+    # The model names the measurements; the form only labels them.
+    MEASUREMENTS = VitalSign.MEASUREMENTS
 
     def service_data(self, started_at) -> dict:
         data = {name: self.cleaned_data[name] for name in self.MEASUREMENTS}

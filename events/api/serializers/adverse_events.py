@@ -97,17 +97,13 @@ class AdverseEventDetailOutputSerializer(AdverseEventListOutputSerializer):
     class Meta(AdverseEventListOutputSerializer.Meta):
         fields = [
             *AdverseEventListOutputSerializer.Meta.fields,
-            "other_term_text",
-            "resolved_at",
-            *AdverseEvent.CRITERIA,
+            # Every field a reporter can edit (the service's list), then the bookkeeping.
+            *(
+                name
+                for name in EDITABLE_FIELDS
+                if name not in AdverseEventListOutputSerializer.Meta.fields
+            ),
             "seriousness_criteria",
-            "action_taken",
-            "rescue_medication",
-            "dechallenge",
-            "rechallenge",
-            "detected_by",
-            "source_vital",
-            "narrative",
             "void_reason",
             "created_at",
             "updated_at",
