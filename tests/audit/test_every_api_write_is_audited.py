@@ -1,0 +1,358 @@
+"""Every write route of the API, walked generically: a valid write by a person allowed to make
+it leaves a history row naming that person, with source `api`, the request id the response
+returned as `X-Request-ID`, and the reason the person gave where one is asked for.
+
+A new write route fails `test_every_api_write_route_has_a_case` until a case is added here.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from events.models import AdverseEvent, AlertSuggestion, InfusionSession, Patient, VitalSign
+from exports.models import ExportJob
+from tests.api.conftest import Api, if_match
+from tests.factories import AdverseEventFactory, InfusionSessionFactory, VitalSignFactory
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+# Writes whose record is not an audited model: they are covered elsewhere.
+NOT_RECORDS = {
+    ("api:token", "post"): "issues a token and logs the login (tests/api/test_journeys.py)",
+}
+
+
+@dataclass
+class Write:
+    api: Api
+    method: str
+    url: str
+    record: callable  # the record whose history the write must extend
+    body: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
+    reason: str | None = None
+
+
+def _current(api: Api, url: str, fields) -> dict:
+    """The record's writable fields as the API shows them, for a full PUT."""
+    shown = api.get(url).data
+    return {name: shown[name] for name in fields if name in shown}
+
+
+def _submitted(people, **extra) -> AdverseEvent:
+    return AdverseEventFactory(
+        session=people.session, reported_by=people.nurse, status="submitted", **extra
+    )
+
+
+def _suggestion(people) -> AlertSuggestion:
+    recorded = people.as_nurse.post(f"/api/v1/sessions/{people.session.pk}/vitals/", {"spo2": 90})
+    return AlertSuggestion.objects.get(pk=recorded.data["suggestions"][0]["id"])
+
+
+def _patient_create(p):
+    body = {"site": p.north.pk, "chart_number": "N-3003", "birth_year": 1970, "sex": "female"}
+    body["indication"] = "trd"
+    return Write(
+        p.as_nurse, "post", "/api/v1/patients/", lambda: Patient.objects.latest("pk"), body
+    )
+
+
+def _patient_update(method):
+    def case(p):
+        url = f"/api/v1/patients/{p.patient.pk}/"
+        body = _current(p.as_nurse, url, ("chart_number", "birth_year", "sex", "indication"))
+        body |= {"birth_year": 1985, "reason": "Year misread from the referral"}
+        return Write(
+            p.as_nurse,
+            method,
+            url,
+            lambda: Patient.objects.get(pk=p.patient.pk),
+            body if method == "put" else {"birth_year": 1985, "reason": body["reason"]},
+            if_match(p.patient.version),
+            reason="Year misread from the referral",
+        )
+
+    return case
+
+
+def _session_start(p):
+    body = {
+        "patient": p.patient.pk,
+        "drug": "ketamine",
+        "route": "iv",
+        "dose_mg_per_kg": "0.5",
+        "weight_kg": "80",
+        "lot_number": "LOT-8",
+        "started_at": p.now.isoformat(),
+    }
+    return Write(
+        p.as_nurse, "post", "/api/v1/sessions/", lambda: InfusionSession.objects.latest("pk"), body
+    )
+
+
+def _session_update(method):
+    def case(p):
+        url = f"/api/v1/sessions/{p.session.pk}/"
+        reason = "Lot number copied wrongly"
+        body = {"lot_number": "LOT-9", "reason": reason}
+        if method == "put":
+            fields = ("drug", "route", "dose_mg_per_kg", "weight_kg", "lot_number", "started_at")
+            body = _current(p.as_nurse, url, fields) | body
+        return Write(
+            p.as_nurse,
+            method,
+            url,
+            lambda: InfusionSession.objects.get(pk=p.session.pk),
+            body,
+            if_match(p.session.version),
+            reason=reason,
+        )
+
+    return case
+
+
+def _session_action(action, body, *, status="in_progress", reason=None):
+    def case(p):
+        session = p.session
+        if status != "in_progress":
+            session = InfusionSessionFactory(
+                patient=p.patient,
+                administered_by=p.nurse,
+                status=status,
+                ended_at=p.now - timedelta(minutes=5),
+            )
+        return Write(
+            p.as_nurse,
+            "post",
+            f"/api/v1/sessions/{session.pk}/{action}/",
+            lambda: InfusionSession.objects.get(pk=session.pk),
+            body,
+            if_match(session.version),
+            reason=reason,
+        )
+
+    return case
+
+
+def _vital_record(p):
+    return Write(
+        p.as_nurse,
+        "post",
+        f"/api/v1/sessions/{p.session.pk}/vitals/",
+        lambda: VitalSign.objects.latest("pk"),
+        {"systolic": 128, "diastolic": 82},
+    )
+
+
+def _vital_void(p):
+    vital = VitalSignFactory(session=p.session, recorded_by=p.nurse)
+    reason = "Cuff on the wrong patient"
+    return Write(
+        p.as_nurse,
+        "post",
+        f"/api/v1/vitals/{vital.pk}/void/",
+        lambda: VitalSign.objects.get(pk=vital.pk),
+        {"reason": reason},
+        if_match(vital.version),
+        reason=reason,
+    )
+
+
+def _suggestion_action(action, body, reason=None):
+    def case(p):
+        suggestion = _suggestion(p)
+        return Write(
+            p.as_nurse,
+            "post",
+            f"/api/v1/suggestions/{suggestion.pk}/{action}/",
+            lambda: AlertSuggestion.objects.get(pk=suggestion.pk),
+            body,
+            if_match(suggestion.version),
+            reason=reason,
+        )
+
+    return case
+
+
+def _event_report(p):
+    body = {
+        "session": p.session.pk,
+        "term": "nausea",
+        "onset_at": (p.session.started_at + timedelta(minutes=10)).isoformat(),
+        "grade": 1,
+    }
+    return Write(
+        p.as_nurse, "post", "/api/v1/events/", lambda: AdverseEvent.objects.latest("pk"), body
+    )
+
+
+def _event_update(method):
+    def case(p):
+        event = AdverseEventFactory(session=p.session, reported_by=p.nurse)
+        url = f"/api/v1/events/{event.pk}/"
+        body = {"outcome": "recovered"}
+        if method == "put":
+            fields = ("term", "onset_at", "grade", "outcome", "is_expected", "detected_by")
+            body = _current(p.as_nurse, url, fields) | body
+        return Write(
+            p.as_nurse,
+            method,
+            url,
+            lambda: AdverseEvent.objects.get(pk=event.pk),
+            body,
+            if_match(event.version),
+        )
+
+    return case
+
+
+def _event_action(action, body, *, by="nurse", state=None, reason=None):
+    def case(p):
+        if state == "submitted":
+            event = _submitted(p)
+        elif state == "assessed":
+            event = _submitted(p, causality="probable")
+        else:
+            event = AdverseEventFactory(session=p.session, reported_by=p.nurse)
+        return Write(
+            p.as_nurse if by == "nurse" else p.as_director,
+            "post",
+            f"/api/v1/events/{event.pk}/{action}/",
+            lambda: AdverseEvent.objects.get(pk=event.pk),
+            body(p) if callable(body) else body,
+            if_match(event.version),
+            reason=reason,
+        )
+
+    return case
+
+
+def _thresholds(method):
+    def case(p):
+        reason = "Committee decision"
+        return Write(
+            p.as_director,
+            method,
+            f"/api/v1/sites/{p.north.pk}/thresholds/",
+            lambda: type(p.north).objects.get(pk=p.north.pk),
+            {"systolic_high": 175, "reason": reason},
+            if_match(p.north.version),
+            reason=reason,
+        )
+
+    return case
+
+
+def _export_job(p):
+    return Write(
+        p.as_director,
+        "post",
+        "/api/v1/exports/jobs/",
+        lambda: ExportJob.objects.latest("pk"),
+        {"kind": "listing_csv", "filters": {}},
+        reason="Export requested",
+    )
+
+
+CASES = {
+    ("api:patient-list", "post"): _patient_create,
+    ("api:patient-detail", "put"): _patient_update("put"),
+    ("api:patient-detail", "patch"): _patient_update("patch"),
+    ("api:session-list", "post"): _session_start,
+    ("api:session-detail", "put"): _session_update("put"),
+    ("api:session-detail", "patch"): _session_update("patch"),
+    ("api:session-finish", "post"): _session_action("finish", {"status": "completed"}),
+    ("api:session-discharge", "post"): _session_action("discharge", {}, status="completed"),
+    ("api:session-void", "post"): _session_action(
+        "void", {"reason": "Opened for the wrong patient"}, reason="Opened for the wrong patient"
+    ),
+    ("api:vital-list", "post"): _vital_record,
+    ("api:vital-void", "post"): _vital_void,
+    ("api:suggestion-confirm", "post"): _suggestion_action("confirm", {}),
+    ("api:suggestion-dismiss", "post"): _suggestion_action(
+        "dismiss", {"reason": "Probe slipped"}, reason="Probe slipped"
+    ),
+    ("api:event-list", "post"): _event_report,
+    ("api:event-detail", "put"): _event_update("put"),
+    ("api:event-detail", "patch"): _event_update("patch"),
+    ("api:event-submit", "post"): _event_action("submit", {}, reason="Event submitted"),
+    ("api:event-assess", "post"): _event_action(
+        "assess", {"causality": "possible"}, by="director", state="submitted"
+    ),
+    ("api:event-sign-off", "post"): _event_action(
+        "sign-off", lambda p: {"password": p.password}, by="director", state="assessed"
+    ),
+    ("api:event-void", "post"): _event_action(
+        "void",
+        {"reason": "Entered twice"},
+        by="director",
+        state="submitted",
+        reason="Entered twice",
+    ),
+    ("api:site-thresholds", "put"): _thresholds("put"),
+    ("api:site-thresholds", "patch"): _thresholds("patch"),
+    ("api-export-jobs", "post"): _export_job,
+}
+
+
+def api_write_routes() -> set[tuple[str, str]]:
+    """(URL name, method) of every API view that accepts a write."""
+    routes = set()
+
+    def walk(patterns, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern):
+                view = getattr(pattern.callback, "view_class", None)
+                if view is None:
+                    continue
+                for method in WRITE_METHODS:
+                    if hasattr(view, method):
+                        routes.add((f"{namespace}{pattern.name}", method))
+
+    walk(get_resolver().url_patterns, "")
+    return {route for route in routes if route[0].startswith(("api:", "api-"))}
+
+
+def test_every_api_write_route_has_a_case():
+    routes = api_write_routes()
+    assert routes - set(CASES) - set(NOT_RECORDS) == set()
+    assert set(CASES) <= routes  # no case for a route that is gone
+
+
+@pytest.fixture
+def people(nurse, director, north, patient, session, password):
+    from django.utils import timezone
+
+    return SimpleNamespace(
+        nurse=nurse,
+        director=director,
+        north=north,
+        patient=patient,
+        session=session,
+        password=password,
+        now=timezone.now(),
+        as_nurse=Api(nurse),
+        as_director=Api(director),
+    )
+
+
+@pytest.mark.parametrize("route", sorted(CASES), ids=lambda route: f"{route[1]} {route[0]}")
+def test_a_valid_api_write_leaves_a_history_row_naming_who_why_and_the_request(route, people):
+    write = CASES[route](people)
+
+    response = getattr(write.api, write.method)(write.url, write.body, **write.headers)
+
+    assert response.status_code in (200, 201, 202), (response.status_code, response.data)
+    row = write.record().history.order_by("-history_id").first()
+    assert row.history_user == write.api.user
+    assert row.source == "api"
+    assert row.request_id == response["X-Request-ID"]
+    if write.reason is not None:
+        assert row.history_change_reason == write.reason
+    assert row.history_change_reason  # every write says why
