@@ -48,6 +48,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/mypy
 
 # Benchmarks (docs/performance.md): data sets are generated once per size and seed, then reused.
 bench: install

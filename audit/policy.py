@@ -7,6 +7,7 @@ respect the clinic's roles and sites. The record app supplies a `LedgerPolicy` n
 
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -19,7 +20,7 @@ class TrailSection:
 
     title: str
     template: str
-    context: dict = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,15 @@ class Download:
 class LedgerPolicy:
     """The questions the ledger asks about users and records. Override them all."""
 
-    def can_read(self, user) -> bool:
+    def can_read(self, user: Any) -> bool:
         """May this user open the auditor pages and the audit API?"""
         return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
 
-    def can_verify(self, user) -> bool:
+    def can_verify(self, user: Any) -> bool:
         """May this user run a chain verification from the web?"""
         return self.can_read(user)
 
-    def visible_site_ids(self, user) -> set[int] | None:
+    def visible_site_ids(self, user: Any) -> set[int] | None:
         """Sites whose records the user may read; `None` means every site (and sitewide
         records, such as accounts and the vocabulary)."""
         return None
@@ -53,7 +54,7 @@ class LedgerPolicy:
         belongs to no site."""
         return None
 
-    def site_choices(self, user) -> list[tuple[int, str]]:
+    def site_choices(self, user: Any) -> list[tuple[int, str]]:
         """Sites offered in the filters: (id, label)."""
         return []
 
@@ -61,11 +62,11 @@ class LedgerPolicy:
         """Site id -> IANA time zone name, to show times as the clinic saw them."""
         return {}
 
-    def trail_sections(self, model: type[models.Model], pk, user) -> list[TrailSection]:
+    def trail_sections(self, model: type[models.Model], pk: Any, user: Any) -> list[TrailSection]:
         """Extra panels for a record's trail page."""
         return []
 
-    def trail_downloads(self, label: str, pk) -> list[Download]:
+    def trail_downloads(self, label: str, pk: Any) -> list[Download]:
         """Downloads of a record's trail (offered by an app above the ledger, if any)."""
         return []
 

@@ -2,9 +2,9 @@
 verification run."""
 
 from collections.abc import Mapping
-from typing import Any, Required, TypedDict, Unpack
+from typing import Any, Required, TypeAlias, TypedDict, Unpack
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -12,11 +12,14 @@ from django.utils import timezone
 from audit import chain, live_rows
 from audit.models import AccessAction, AccessLog, MissingActorError, VerificationRun
 
+# Who does something: every service takes one, and every history row names one.
+Actor: TypeAlias = User
+
 
 def audited_save(
     instance: models.Model,
     *,
-    actor,
+    actor: Actor | models.Model,
     reason: str = "",
     update_fields: list[str] | None = None,
 ) -> models.Model:
@@ -27,13 +30,13 @@ def audited_save(
     """
     if actor is None or (not getattr(actor, "pk", None) and actor is not instance):
         raise MissingActorError(f"{type(instance).__name__}: an audited write needs an actor.")
-    instance._history_user = actor
-    instance._change_reason = reason
+    instance._history_user = actor  # type: ignore[attr-defined]
+    instance._change_reason = reason  # type: ignore[attr-defined]
     instance.save(update_fields=update_fields)
     return instance
 
 
-def _client_ip(request) -> str | None:
+def _client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
@@ -41,15 +44,15 @@ def _client_ip(request) -> str | None:
 
 def access_log_record(
     *,
-    user,
+    user: Actor | None,
     action: AccessAction | str,
-    request=None,
+    request: HttpRequest | None = None,
     username: str | None = None,
     object_type: str = "",
     object_id: str | int = "",
     site_id: int | None = None,
     row_count: int | None = None,
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AccessLog:
     """Append one access-log entry (ids and filters only, never patient data)."""
@@ -70,7 +73,9 @@ def access_log_record(
     return entry
 
 
-def access_log_lockout(*, username: str, request=None, ip_address: str | None = None):
+def access_log_lockout(
+    *, username: str, request: HttpRequest | None = None, ip_address: str | None = None
+) -> AccessLog:
     """Record that an account was locked out after repeated failed logins (django-axes'
     `user_locked_out` signal calls this). The user is linked when the name matches one."""
     from django.contrib.auth import get_user_model
@@ -93,7 +98,7 @@ class AccessEntry(TypedDict, total=False):
     label, primary key and `site_id` attribute (when it has one).
     """
 
-    actor: Required[AbstractBaseUser]
+    actor: Required[Actor]
     request: Required[HttpRequest | None]
     record: models.Model
     object_type: str
@@ -150,7 +155,10 @@ def _access_log(action: AccessAction, entry: AccessEntry) -> AccessLog:
 
 
 def verification_run_perform(
-    *, user=None, recorded_heads: dict[str, chain.ChainHead] | None = None, using="default"
+    *,
+    user: Actor | None = None,
+    recorded_heads: dict[str, chain.ChainHead] | None = None,
+    using: str = "default",
 ) -> VerificationRun:
     """Recompute every chain, compare every live row with its latest history version, and
     append the result to the ledger's own record of runs.
@@ -186,7 +194,7 @@ def verification_run_perform(
     return run
 
 
-def _report_summary(report: chain.ChainReport) -> dict:
+def _report_summary(report: chain.ChainReport) -> dict[str, Any]:
     return {
         "table": report.table,
         "rows": report.rows,
@@ -198,7 +206,7 @@ def _report_summary(report: chain.ChainReport) -> dict:
     }
 
 
-def _live_summary(report: live_rows.LiveRowReport) -> dict:
+def _live_summary(report: live_rows.LiveRowReport) -> dict[str, Any]:
     first = report.problems[0] if report.problems else None
     problem = ""
     if first is not None:

@@ -6,12 +6,13 @@ data, so signing and checking can never hash differently.
 """
 
 import hashlib
+from typing import Any
 
 from audit.chain import canonical_row
 from events.models import AdverseEvent
 
 
-def signed_content_hash(values: dict) -> str:
+def signed_content_hash(values: dict[str, Any]) -> str:
     """Hash of the clinical content of one event version (a dict of attribute values)."""
     content = {name: values.get(name) for name in AdverseEvent.SIGNED_FIELDS}
     return hashlib.sha256(canonical_row(AdverseEvent, content)).hexdigest()

@@ -5,9 +5,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from exports.services import ExportFile
 
 
-def file_response(export: ExportFile) -> HttpResponse:
+def file_response(export: ExportFile) -> HttpResponse | StreamingHttpResponse:
     """An export file as an attachment, streamed when it comes in chunks."""
-    response: HttpResponse
+    response: HttpResponse | StreamingHttpResponse
     if isinstance(export.content, bytes):
         response = HttpResponse(export.content, content_type=export.content_type)
     else:

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
@@ -33,7 +32,7 @@ from audit import selectors as ledger
 from audit.context import audit_context
 from audit.forms import LogFilterForm
 from audit.policy import ledger_policy
-from audit.services import access_log_export, access_log_view, audited_save
+from audit.services import Actor, access_log_export, access_log_view, audited_save
 from events.access import ALL_SITES, DIRECTORS, roles_at, visible_site_ids
 from events.models import AdverseEvent
 from exports import audit_trail
@@ -67,7 +66,7 @@ class ExportFile:
 
 
 def listing_csv_export(
-    *, actor: AbstractBaseUser, filters: ReportFilters, request: HttpRequest | None
+    *, actor: Actor, filters: ReportFilters, request: HttpRequest | None
 ) -> ExportJob:
     """The event line listing as CSV, as a job."""
     require_report_reader(actor)
@@ -75,7 +74,7 @@ def listing_csv_export(
 
 
 def fhir_bundle_export(
-    *, actor: AbstractBaseUser, filters: ReportFilters, request: HttpRequest | None
+    *, actor: Actor, filters: ReportFilters, request: HttpRequest | None
 ) -> ExportJob:
     """The filtered events as one FHIR R4 Bundle, as a job."""
     require_report_reader(actor)
@@ -83,7 +82,7 @@ def fhir_bundle_export(
 
 
 def summary_pdf_export(
-    *, actor: AbstractBaseUser, filters: ReportFilters, request: HttpRequest | None
+    *, actor: Actor, filters: ReportFilters, request: HttpRequest | None
 ) -> ExportFile:
     """The safety summary as PDF: aggregates and at most 50 serious events, always small."""
     require_report_reader(actor)
@@ -101,7 +100,7 @@ def summary_pdf_export(
 
 
 def summary_table_export(
-    *, actor: AbstractBaseUser, filters: ReportFilters, request: HttpRequest | None, table: str
+    *, actor: Actor, filters: ReportFilters, request: HttpRequest | None, table: str
 ) -> ExportFile:
     """One table of the safety summary (key figures, by term, by month...) as CSV."""
     require_report_reader(actor)
@@ -120,7 +119,7 @@ def summary_table_export(
 
 
 def case_report_export(
-    *, actor: AbstractBaseUser, event: AdverseEvent, request: HttpRequest | None
+    *, actor: Actor, event: AdverseEvent, request: HttpRequest | None
 ) -> ExportFile:
     """One event's case report, laid out like MedWatch 3500 (`event` from a scoped selector)."""
     require_report_reader(actor)
@@ -136,7 +135,7 @@ def case_report_export(
 
 
 def event_fhir_export(
-    *, actor: AbstractBaseUser, event: AdverseEvent, request: HttpRequest | None
+    *, actor: Actor, event: AdverseEvent, request: HttpRequest | None
 ) -> ExportFile:
     """One event as a FHIR R4 Bundle (`event` from `exports.selectors.fhir_event_get`)."""
     require_report_reader(actor)
@@ -152,7 +151,7 @@ def event_fhir_export(
 
 
 def audit_trail_export(
-    *, actor: AbstractBaseUser, label: str, pk: int, fmt: str, request: HttpRequest | None
+    *, actor: Actor, label: str, pk: int, fmt: str, request: HttpRequest | None
 ) -> ExportFile:
     """One record's trail (every version) as CSV or PDF, for those who may read the ledger."""
     if fmt not in ("csv", "pdf"):
@@ -190,7 +189,7 @@ def audit_trail_export(
 
 
 def audit_log_export(
-    *, actor: AbstractBaseUser, query: Mapping[str, Any], fmt: str, request: HttpRequest | None
+    *, actor: Actor, query: Mapping[str, Any], fmt: str, request: HttpRequest | None
 ) -> ExportJob:
     """The filtered audit log as CSV or PDF, as a job. `query` holds the log page's filters;
     any that cannot be read raise `ValidationError` naming each."""
@@ -203,7 +202,9 @@ def audit_log_export(
     # unknown parameter is refused, not silently dropped.
     errors = {name: "Unknown parameter." for name in query if name not in form.fields}
     if form.is_bound and not form.is_valid():
-        errors.update({name: " ".join(messages) for name, messages in form.errors.items()})
+        errors.update(
+            {name: " ".join(map(str, messages)) for name, messages in form.errors.items()}
+        )
     if errors:
         raise ValidationError(errors)
     filters = form.filters()
@@ -216,7 +217,7 @@ def audit_log_export(
 
 def export_job_request(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     kind: ExportKind | str,
     filters: ReportFilters | Mapping[str, str],
 ) -> ExportJob:
@@ -237,7 +238,7 @@ def export_job_request(
     return job
 
 
-def _report_sites(actor: AbstractBaseUser, filters: ReportFilters) -> tuple[list[int], bool]:
+def _report_sites(actor: Actor, filters: ReportFilters) -> tuple[list[int], bool]:
     visible = visible_site_ids(actor)
     if visible is ALL_SITES:
         return sorted(filters.site_ids), not filters.site_ids
@@ -415,12 +416,11 @@ def _write_fhir_bundle(out: IO[bytes], job: ExportJob, progress: "_ProgressRecor
 def _write_audit_log(out: IO[bytes], job: ExportJob, progress: "_ProgressRecorder") -> None:
     actor = job.requested_by
     ledger.require_ledger_reader(actor)
-    filters = ledger.LogFilters(
-        **{
-            name: date.fromisoformat(value) if name in ("since", "until") else value
-            for name, value in job.filters.items()
-        }
-    )
+    stored: dict[str, Any] = {
+        name: date.fromisoformat(value) if name in ("since", "until") else value
+        for name, value in job.filters.items()
+    }
+    filters = ledger.LogFilters(**stored)
     is_csv = job.kind == ExportKind.AUDIT_LOG_CSV
     limit = LOG_CSV_ROW_LIMIT if is_csv else LOG_PDF_ROW_LIMIT
     entries = ledger.audit_log_entries(actor, filters, limit=limit)
@@ -467,7 +467,8 @@ class _ProgressRecorder:
         self.rows = rows
         expected = self.job.expected_rows
         percent = min(99, rows * 100 // expected) if expected else self.job.progress
-        beat_due = timezone.now() - self.job.heartbeat_at >= self.HEARTBEAT
+        last_beat = self.job.heartbeat_at or self.job.created_at
+        beat_due = timezone.now() - last_beat >= self.HEARTBEAT
         if percent >= self.job.progress + self.STEP or beat_due:
             _record(self.job, "Export progress", progress=percent)
 
@@ -476,9 +477,7 @@ def export_job_file(job: ExportJob) -> Path:
     return Path(settings.EXPORTS_DIR) / job.file_name
 
 
-def export_job_download(
-    *, actor: AbstractBaseUser, job: ExportJob, request: HttpRequest | None
-) -> ExportFile:
+def export_job_download(*, actor: Actor, job: ExportJob, request: HttpRequest | None) -> ExportFile:
     """The finished file of a job (`job` from `exports.selectors.export_job_get`), its
     download written to the access log."""
     path = export_job_file(job)
@@ -496,7 +495,7 @@ def export_job_download(
     return ExportFile(path.open("rb"), job.download_name, content_type)
 
 
-def can_download(user: AbstractBaseUser, job: ExportJob) -> bool:
+def can_download(user: Actor, job: ExportJob) -> bool:
     """The requester, or a medical director who sees every site the file may contain."""
     if job.requested_by_id == user.pk:
         return True
