@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.models import AccessAction
-from audit.services import access_log_record, audited_save
+from audit.services import Actor, access_log_record, audited_save
 from events.access import DIRECTORS, WRITERS, require_role
 from events.choices import EventStatus
 from events.models import AdverseEvent, ElectronicSignature, InfusionSession
@@ -52,7 +52,7 @@ def _prepare(event: AdverseEvent) -> None:
         event.review_due_at = _due(event)
 
 
-def _save(event: AdverseEvent, *, actor, reason: str) -> AdverseEvent:
+def _save(event: AdverseEvent, *, actor: Actor, reason: str) -> AdverseEvent:
     _prepare(event)
     return audited_save(event, actor=actor, reason=reason)
 
@@ -67,7 +67,7 @@ def _due(event: AdverseEvent):
 
 
 def adverse_event_create(
-    *, actor, session: InfusionSession, data: dict, submit: bool = False
+    *, actor: Actor, session: InfusionSession, data: dict, submit: bool = False
 ) -> AdverseEvent:
     """File an event as a draft (or submit it at once with `submit=True`)."""
     require_role(actor, session.site_id, *WRITERS)
@@ -91,7 +91,7 @@ def adverse_event_create(
 
 
 def adverse_event_update(
-    *, event: AdverseEvent, actor, data: dict, expected_version: int | None, reason: str = ""
+    *, event: AdverseEvent, actor: Actor, data: dict, expected_version: int | None, reason: str = ""
 ) -> AdverseEvent:
     """Edit a draft, or amend a submitted or signed-off event (a reason is then required)."""
     require_role(actor, event.site_id, *WRITERS)
@@ -114,7 +114,7 @@ def adverse_event_update(
 
 
 def adverse_event_submit(
-    *, event: AdverseEvent, actor, expected_version: int | None
+    *, event: AdverseEvent, actor: Actor, expected_version: int | None
 ) -> AdverseEvent:
     require_role(actor, event.site_id, *WRITERS)
     with transaction.atomic():
@@ -128,7 +128,12 @@ def adverse_event_submit(
 
 
 def adverse_event_assess(
-    *, event: AdverseEvent, actor, causality: str, expected_version: int | None, reason: str = ""
+    *,
+    event: AdverseEvent,
+    actor: Actor,
+    causality: str,
+    expected_version: int | None,
+    reason: str = "",
 ) -> AdverseEvent:
     """A director records the WHO-UMC causality of a submitted event."""
     require_role(actor, event.site_id, *DIRECTORS)
@@ -143,7 +148,7 @@ def adverse_event_assess(
 
 
 def adverse_event_sign_off(
-    *, event: AdverseEvent, actor, password: str, expected_version: int | None
+    *, event: AdverseEvent, actor: Actor, password: str, expected_version: int | None
 ) -> ElectronicSignature:
     """Electronic signature: password re-entered, bound to the hash of this exact version."""
     require_role(actor, event.site_id, *DIRECTORS)
@@ -182,14 +187,14 @@ def adverse_event_sign_off(
     return signature
 
 
-def _supersede_signatures(event: AdverseEvent, actor, reason: str) -> None:
+def _supersede_signatures(event: AdverseEvent, actor: Actor, reason: str) -> None:
     for signature in event.signatures.filter(superseded_at__isnull=True):
         signature.superseded_at = timezone.now()
         audited_save(signature, actor=actor, reason=f"Superseded by amendment: {reason}")
 
 
 def adverse_event_void(
-    *, event: AdverseEvent, actor, reason: str, expected_version: int | None
+    *, event: AdverseEvent, actor: Actor, reason: str, expected_version: int | None
 ) -> AdverseEvent:
     """A director marks an event entered in error; it is kept but no longer counted."""
     require_role(actor, event.site_id, *DIRECTORS)

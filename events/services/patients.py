@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from audit.services import audited_save
+from audit.services import Actor, audited_save
 from events.access import WRITERS, require_role
 from events.models import Patient, Site
 from events.services.common import assign, lock_current, optional_reason, validate
@@ -20,7 +20,7 @@ def _check_chart_number_free(patient: Patient) -> None:
         raise ValidationError({"chart_number": _DUPLICATE})
 
 
-def _save(patient: Patient, *, actor, reason: str) -> Patient:
+def _save(patient: Patient, *, actor: Actor, reason: str) -> Patient:
     validate(patient)
     _check_chart_number_free(patient)
     try:
@@ -32,7 +32,7 @@ def _save(patient: Patient, *, actor, reason: str) -> Patient:
     return patient
 
 
-def patient_create(*, actor, site: Site, data: dict) -> Patient:
+def patient_create(*, actor: Actor, site: Site, data: dict) -> Patient:
     require_role(actor, site, *WRITERS)
     patient = Patient(site=site)
     assign(patient, data, EDITABLE_FIELDS)
@@ -43,7 +43,7 @@ def patient_create(*, actor, site: Site, data: dict) -> Patient:
 
 
 def patient_update(
-    *, patient: Patient, actor, data: dict, expected_version: int | None, reason: str = ""
+    *, patient: Patient, actor: Actor, data: dict, expected_version: int | None, reason: str = ""
 ) -> Patient:
     require_role(actor, patient.site_id, *WRITERS)
     reason = optional_reason(reason)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audited_save
+from audit.services import Actor, audited_save
 from events.access import WRITERS, require_role
 from events.choices import SessionStatus
 from events.models import InfusionSession, Patient
@@ -58,7 +58,7 @@ def _derive(session: InfusionSession) -> None:
         session.month = timezone.localtime(session.started_at, session.site.zone).strftime("%Y-%m")
 
 
-def infusion_session_start(*, actor, patient: Patient, data: dict) -> InfusionSession:
+def infusion_session_start(*, actor: Actor, patient: Patient, data: dict) -> InfusionSession:
     """Start (or plan) a session; its number in the patient's course is derived."""
     require_role(actor, patient.site_id, *WRITERS)
     session = InfusionSession(patient=patient, site_id=patient.site_id, administered_by=actor)
@@ -80,7 +80,12 @@ def infusion_session_start(*, actor, patient: Patient, data: dict) -> InfusionSe
 
 
 def infusion_session_update(
-    *, session: InfusionSession, actor, data: dict, expected_version: int | None, reason: str = ""
+    *,
+    session: InfusionSession,
+    actor: Actor,
+    data: dict,
+    expected_version: int | None,
+    reason: str = "",
 ) -> InfusionSession:
     require_role(actor, session.site_id, *WRITERS)
     reason = optional_reason(reason)
@@ -100,7 +105,7 @@ def infusion_session_update(
 def infusion_session_finish(
     *,
     session: InfusionSession,
-    actor,
+    actor: Actor,
     status: str,
     expected_version: int | None,
     ended_at=None,
@@ -129,7 +134,7 @@ def infusion_session_finish(
 def infusion_session_discharge(
     *,
     session: InfusionSession,
-    actor,
+    actor: Actor,
     expected_version: int | None,
     discharged_at=None,
     minutes_to_discharge_ready: int | None = None,
@@ -151,7 +156,7 @@ def infusion_session_discharge(
 
 
 def infusion_session_void(
-    *, session: InfusionSession, actor, reason: str, expected_version: int | None
+    *, session: InfusionSession, actor: Actor, reason: str, expected_version: int | None
 ) -> InfusionSession:
     """Mark a session entered in error; it stays visible to auditors."""
     require_role(actor, session.site_id, *WRITERS)

@@ -3,14 +3,14 @@
 from django.db import transaction
 
 from audit.models import AccessAction
-from audit.services import access_log_record, audited_save
+from audit.services import Actor, access_log_record, audited_save
 from events.access import DIRECTORS, require_role
 from events.models import Membership, Site
 from events.services.common import assign, lock_current, optional_reason, validate
 
 
 def site_thresholds_update(
-    *, site: Site, actor, data: dict, expected_version: int | None, reason: str = ""
+    *, site: Site, actor: Actor, data: dict, expected_version: int | None, reason: str = ""
 ) -> Site:
     """A director changes the alert thresholds of one of their sites."""
     require_role(actor, site, *DIRECTORS)
@@ -25,7 +25,7 @@ def site_thresholds_update(
     return site
 
 
-def site_save(*, site: Site, actor, reason: str = "") -> Site:
+def site_save(*, site: Site, actor: Actor, reason: str = "") -> Site:
     """Create or change a site (administrators, through the admin)."""
     with transaction.atomic():
         if site.pk:
@@ -35,7 +35,7 @@ def site_save(*, site: Site, actor, reason: str = "") -> Site:
     return site
 
 
-def membership_save(*, membership: Membership, actor, reason: str = "") -> Membership:
+def membership_save(*, membership: Membership, actor: Actor, reason: str = "") -> Membership:
     """Grant, change or deactivate a role; recorded in history and in the access log."""
     with transaction.atomic():
         validate(membership)

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audited_save
+from audit.services import Actor, audited_save
 from events.access import WRITERS, require_role
 from events.choices import DetectedBy, SuggestionStatus
 from events.models import AdverseEvent, AlertSuggestion, EventTerm, InfusionSession, VitalSign
@@ -31,7 +31,7 @@ def _reading(vital: VitalSign) -> Reading:
 
 
 def vital_sign_record(
-    *, session: InfusionSession, actor, data: dict
+    *, session: InfusionSession, actor: Actor, data: dict
 ) -> tuple[VitalSign, list[AlertSuggestion]]:
     """Record one set of readings; return it with the suggestions it raised or worsened."""
     require_role(actor, session.site_id, *WRITERS)
@@ -53,7 +53,7 @@ def _summary(alert: Alert, term: EventTerm, vital: VitalSign) -> str:
     return f"{term.name}, grade {alert.grade}: {alert.description}{at}"
 
 
-def _raise_suggestions(vital: VitalSign, actor) -> list[AlertSuggestion]:
+def _raise_suggestions(vital: VitalSign, actor: Actor) -> list[AlertSuggestion]:
     alerts = check_thresholds(_reading(vital), _thresholds(vital.session))
     if not alerts:
         return []
@@ -93,7 +93,7 @@ def _alert_for(suggestion: AlertSuggestion, term_code: str) -> Alert | None:
 
 
 def suggestion_confirm(
-    *, suggestion: AlertSuggestion, actor, expected_version: int | None
+    *, suggestion: AlertSuggestion, actor: Actor, expected_version: int | None
 ) -> AdverseEvent:
     """Turn a suggestion into a draft event linked to the reading that raised it."""
     from events.services.adverse_events import adverse_event_create
@@ -124,7 +124,7 @@ def suggestion_confirm(
 
 
 def suggestion_dismiss(
-    *, suggestion: AlertSuggestion, actor, reason: str, expected_version: int | None
+    *, suggestion: AlertSuggestion, actor: Actor, reason: str, expected_version: int | None
 ) -> AlertSuggestion:
     require_role(actor, suggestion.session.site_id, *WRITERS)
     reason = require_reason(reason, "dismiss a suggestion")
@@ -144,7 +144,7 @@ def _require_open(suggestion: AlertSuggestion) -> None:
 
 
 def vital_sign_void(
-    *, vital: VitalSign, actor, reason: str, expected_version: int | None
+    *, vital: VitalSign, actor: Actor, reason: str, expected_version: int | None
 ) -> VitalSign:
     require_role(actor, vital.session.site_id, *WRITERS)
     reason = require_reason(reason, "void a reading")
