@@ -36,9 +36,11 @@ def session_start(request: HttpRequest, now: float | None = None) -> None:
     now = time.time() if now is None else now
     request.session[LOGIN_AT_KEY] = now
     request.session[LAST_SEEN_KEY] = now
-    request.session.set_expiry(
-        datetime.fromtimestamp(now, tz=UTC) + timedelta(seconds=settings.SESSION_COOKIE_AGE)
-    )
+    # The store keeps the session one idle period past the absolute limit, so a user still
+    # active then is logged out by the middleware, which tells them why; the middleware
+    # enforces the limit itself, to the second.
+    lifetime = timedelta(seconds=settings.SESSION_COOKIE_AGE + settings.SESSION_IDLE_TIMEOUT)
+    request.session.set_expiry(datetime.fromtimestamp(now, tz=UTC) + lifetime)
 
 
 def _start_session_clock(sender, request, user, **kwargs) -> None:

@@ -1,9 +1,10 @@
 """A login ends after 15 minutes without a request and 12 hours after it began, however
 active the user is."""
 
-import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import override_settings
 from django.urls import reverse
 
@@ -11,23 +12,20 @@ from audit.models import AccessAction, AccessLog
 
 
 class Clock:
-    """Stands in for `time.time` in the session-limit middleware."""
+    """The frozen clock of a test (time-machine: `time.time`, `datetime.now` and so the
+    session's stored expiry all agree); `advance` moves it."""
 
-    def __init__(self):
-        self.now = time.time()
+    def __init__(self, traveller):
+        self.traveller = traveller
 
     def advance(self, *, minutes: float) -> None:
-        self.now += minutes * 60
-
-    def __call__(self) -> float:
-        return self.now
+        self.traveller.shift(timedelta(minutes=minutes))
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr("config.middleware.time.time", clock)
-    return clock
+def clock():
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False) as traveller:
+        yield Clock(traveller)
 
 
 def test_the_limits_are_fifteen_minutes_idle_and_twelve_hours_absolute(settings):
