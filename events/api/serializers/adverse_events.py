@@ -57,6 +57,12 @@ class AdverseEventListOutputSerializer(serializers.ModelSerializer):
     term = serializers.SlugRelatedField(slug_field="code", read_only=True)
     term_label = serializers.CharField()
     reported_by = serializers.CharField(source="reported_by.get_username")
+    causality = serializers.ChoiceField(
+        choices=Causality.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty until a director assesses the event.",
+    )
 
     class Meta:
         model = AdverseEvent
@@ -84,7 +90,7 @@ class AdverseEventListOutputSerializer(serializers.ModelSerializer):
 
 
 class AdverseEventDetailOutputSerializer(AdverseEventListOutputSerializer):
-    source_vital = serializers.PrimaryKeyRelatedField(read_only=True)
+    source_vital = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     seriousness_criteria = serializers.ListField(child=serializers.CharField())
     signatures = ElectronicSignatureOutputSerializer(many=True)
 
