@@ -18,6 +18,7 @@ from django.utils import timezone
 from events.choices import SERIOUSNESS_CRITERIA
 from events.models import AdverseEvent, ElectronicSignature, VitalSign
 from exports.pdf import render_pdf
+from exports.pdf import site_time as local_time
 
 # Readings shown as "relevant tests": from this long before onset to this long after.
 VITALS_BEFORE = timedelta(minutes=30)
@@ -40,15 +41,6 @@ PRE_SESSION_SCREEN = {
 class Criterion:
     label: str
     is_checked: bool
-
-
-def local_time(moment: datetime | None, zone) -> str:
-    """'2026-01-05 09:30 (UTC-06:00)', or '' for no time."""
-    if moment is None:
-        return ""
-    local = timezone.localtime(moment, zone)
-    offset = local.strftime("%z")
-    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def split_text(text: str, limit: int) -> tuple[str, str]:
