@@ -16,7 +16,7 @@ from exports import audit_trail
 
 # A PDF of more rows than this is unreadable and slow to lay out: it is printed as an extract,
 # titled "first N of M entries", and the CSV of the same filters holds the rest.
-LOG_PDF_ROW_LIMIT = 1000
+LOG_PDF_ROW_LIMIT = 500
 LOG_CSV_ROW_LIMIT = 200_000
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}

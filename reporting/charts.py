@@ -257,8 +257,9 @@ def _overlaps(a: Box, b: Box) -> bool:
 
 def _site_labels(frame: _Frame, units) -> tuple[list[str], int]:
     """Each site's name beside its point, at the first of four places (right above, right
-    below, left above, left below) that lies inside the plotting area and clear of every
-    point and earlier label. Sites outside the limits are placed first."""
+    below, left above, left below; then the same a line further up or down) that lies inside
+    the plotting area and clear of every point and earlier label. Sites outside the limits
+    are placed first."""
     points = [
         (frame.x(u.n) - 4, frame.y(u.proportion) - 4, frame.x(u.n) + 4, frame.y(u.proportion) + 4)
         for u in units
@@ -269,12 +270,18 @@ def _site_labels(frame: _Frame, units) -> tuple[list[str], int]:
     for unit in ranked:
         x, y = frame.x(unit.n), frame.y(unit.proportion)
         width, ascent = text_width(unit.label, FONT_SIZE), FONT_SIZE * 0.8
-        for left, baseline in (
-            (x + 6, y - 6),
-            (x + 6, y + 6 + ascent),
-            (x - 6 - width, y - 6),
-            (x - 6 - width, y + 6 + ascent),
-        ):
+        # Beside the point first, then one line further up or down.
+        places = [
+            (left, baseline + shift)
+            for shift in (0, -FONT_SIZE - 2, FONT_SIZE + 2)
+            for left, baseline in (
+                (x + 6, y - 6),
+                (x + 6, y + 6 + ascent),
+                (x - 6 - width, y - 6),
+                (x - 6 - width, y + 6 + ascent),
+            )
+        ]
+        for left, baseline in places:
             box = (left, baseline - ascent, left + width, baseline + FONT_SIZE * 0.25)
             inside = (
                 box[0] >= MARGIN_LEFT

@@ -34,7 +34,7 @@ def _sentences(length: int) -> str:
 
 
 def worst_case_event(*, site, reporter) -> AdverseEvent:
-    patient = PatientFactory(site=site, chart_number="WORST-CASE-0000000000000000000000000000")
+    patient = PatientFactory(site=site, chart_number="WC-0001")
     session = InfusionSessionFactory(
         patient=patient,
         lot_number="LOT-" + "9" * 36,
