@@ -31,6 +31,7 @@ from reporting.filters import (
     month_key,
     month_range,
 )
+from reporting.models import SignalReview
 from reporting.signal_detection import detect_signals
 from reporting.statistics import clopper_pearson, funnel, p_chart, poisson_rate
 from reporting.summary import Period, SafetySummary, with_rates
@@ -337,3 +338,17 @@ def event_listing_sql(user, filters: ReportFilters) -> tuple[str, tuple]:
     order = f"{quote('onset_at')}, {quote('event_id')}"
     sql = f"SELECT {columns} FROM ({inner}) listing ORDER BY {order}"  # noqa: S608  # nosec B608
     return sql, tuple(params)
+
+
+# --- Signal reviews ----------------------------------------------------------------------
+
+
+def signal_reviews(user, keys) -> dict:
+    """The reviews of the signals named by `keys` that `user` may read (all their sites)."""
+    visible = visible_site_ids(user)
+    reviews = SignalReview.objects.filter(key__in=list(keys)).select_related("reviewed_by")
+    return {
+        review.key: review
+        for review in reviews
+        if visible is ALL_SITES or set(review.site_ids) <= visible
+    }

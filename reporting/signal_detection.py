@@ -194,7 +194,7 @@ def _term_tests(
         )
         for run in chart.runs
     ]
-    if comparison is not None:
+    if comparison is not None and comparison.ratio is not None:
         recent, baseline = windows
         c = comparison
         tests.append(

@@ -10,7 +10,6 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from scipy.stats import binomtest, false_discovery_control
 
 from reporting.statistics import (
