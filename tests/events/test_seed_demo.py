@@ -16,7 +16,7 @@ from django.utils import timezone
 from audit.chain import chained_models, verify_chain
 from audit.models import AccessAction, AccessLog
 from events.choices import EventStatus, Role, SessionStatus, SuggestionStatus
-from events.demo_data import ACCOUNTS, CHANGE_REASON, PASSWORD
+from events.demo import ACCOUNTS, CHANGE_REASON, PASSWORD
 from events.models import (
     AdverseEvent,
     AlertSuggestion,
@@ -88,7 +88,7 @@ def test_seeding_creates_sessions_with_patients_vitals_events_and_sign_offs(outp
     assert Site.objects.count() == 4
     assert 3 <= Patient.objects.count() < SESSIONS
     assert VitalSign.objects.count() >= 4 * SESSIONS
-    assert 3 * SESSIONS <= AdverseEvent.objects.count() <= 8 * SESSIONS
+    assert 0.1 * SESSIONS <= AdverseEvent.objects.count() <= 1.5 * SESSIONS
     statuses = set(AdverseEvent.objects.values_list("status", flat=True))
     assert {EventStatus.SIGNED_OFF, EventStatus.SUBMITTED} <= statuses
     signed = AdverseEvent.objects.filter(status=EventStatus.SIGNED_OFF).count()
@@ -103,7 +103,7 @@ def test_the_same_seed_gives_the_same_record_and_another_seed_a_different_one(db
     other = seed_and_roll_back(7)
 
     assert first == again
-    assert len(first[1]) > SESSIONS
+    assert len(first[1]) > SESSIONS / 10
     assert other != first
 
 

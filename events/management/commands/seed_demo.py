@@ -1,7 +1,7 @@
 """`manage.py seed_demo`: realistic, deterministic demo data of any size, every row with history.
 
 The people and places are created through the services (`audited_save`, `site_save`,
-`membership_save`); the clinical record is built in memory by `events.demo_data` and stored
+`membership_save`); the clinical record is built in memory by `events.demo` and stored
 with `bulk_create_with_history`, one transaction per batch, so the ledger's manager seals the
 hash chain and memory stays flat at any size.
 """
@@ -21,10 +21,11 @@ from simple_history.utils import bulk_create_with_history
 
 from audit.context import audit_context
 from audit.services import audited_save
-from events.demo_data import (
+from events.demo import (
     ACCOUNTS,
     CHANGE_REASON,
     PASSWORD,
+    PROFILES,
     SITES,
     SPARSE_VITALS_ABOVE,
     DemoBatch,
@@ -54,8 +55,9 @@ class Command(BaseCommand):
     help = (
         "Fill an empty database with realistic, deterministic demo data: four clinics in "
         "different time zones, patients with induction courses and boosters over the last 18 "
-        "months, vital signs, about five adverse events per session through draft, review "
-        "and sign-off, and demo logins for every role. Every row gets history "
+        "months, vital signs, adverse events at rates calibrated to published figures "
+        "through draft, review and sign-off, one planted signal, and demo logins for every "
+        "role. Every row gets history "
         f"(source {SOURCE}). Runs above {SPARSE_VITALS_ABOVE:,} sessions record 3 readings "
         "per session instead of one every 10-15 minutes, to keep large runs to minutes."
     )
@@ -64,6 +66,15 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42, help="Random seed (default 42).")
         parser.add_argument(
             "--sessions", type=int, default=2000, help="Infusion sessions (default 2000)."
+        )
+        parser.add_argument(
+            "--profile",
+            choices=sorted(PROFILES),
+            default="clinic",
+            help=(
+                "clinic (default): rates calibrated to published figures, one planted signal; "
+                "stress: the benchmark set, about five events per session, nothing planted."
+            ),
         )
         parser.add_argument(
             "--if-empty",
@@ -92,7 +103,7 @@ class Command(BaseCommand):
             )
         with audit_context(SOURCE), _statements_not_logged():
             cast, fresh_accounts = self._cast()
-            self._record(cast, options["seed"], sessions, batch_size)
+            self._record(cast, options["seed"], sessions, batch_size, PROFILES[options["profile"]])
         # bulk_create sends no save signals, so nothing was marked stale: compute every
         # month's rollup now rather than leave the reports live until the first refresh.
         call_command("refresh_rollups", stdout=self.stdout)
@@ -154,8 +165,9 @@ class Command(BaseCommand):
 
     # --- the clinical record -------------------------------------------------------------
 
-    def _record(self, cast: DemoCast, seed: int, sessions: int, batch_size: int) -> None:
+    def _record(self, cast: DemoCast, seed: int, sessions: int, batch_size: int, profile) -> None:
         generator = DemoGenerator(
+            profile=profile,
             cast=cast,
             seed=seed,
             sessions=sessions,
