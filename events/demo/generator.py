@@ -27,6 +27,7 @@ from events.choices import (
     SessionStatus,
     YesNoNA,
 )
+from events.demo.loader import Step, set_trail
 from events.demo.specs import (
     CAUSALITY,
     DECHALLENGED,
@@ -127,8 +128,9 @@ class DemoBatch:
 
     def signatures(self) -> list[ElectronicSignature]:
         """Signatures for the signed-off events; call once the events have their ids."""
-        return [
-            ElectronicSignature(
+        signatures = []
+        for event, signer, signed_at in self.sign_offs:
+            signature = ElectronicSignature(
                 event=event,
                 signed_by=signer,
                 signer_name=signer.get_full_name() or signer.get_username(),
@@ -139,8 +141,9 @@ class DemoBatch:
                     {name: getattr(event, name) for name in AdverseEvent.SIGNED_FIELDS}
                 ),
             )
-            for event, signer, signed_at in self.sign_offs
-        ]
+            set_trail(signature, [Step(signed_at, signer, ElectronicSignature.MEANING)])
+            signatures.append(signature)
+        return signatures
 
 
 def today_count(sessions: int) -> int:
@@ -170,6 +173,12 @@ class DemoGenerator:
         self.now = now
         self.dense_vitals = dense_vitals
         self.today = {site.pk: now.astimezone(site.zone).date() for site in cast.sites}
+        # Days from today back to the first day of the planted protocol, per site.
+        self.planted_days = {
+            site.pk: (today - _months_back(today, self.planted.months - 1)).days
+            for site, today in ((s, self.today[s.pk]) for s in cast.sites)
+            if self.planted and site.code == self.planted.site
+        }
         self.charts = {site.pk: 0 for site in cast.sites}
         self.limits = {
             site.pk: Thresholds(**{name: getattr(site, name) for name in Site.THRESHOLD_FIELDS})
@@ -189,9 +198,17 @@ class DemoGenerator:
         batch = DemoBatch()
         for profile, offsets, today_mode in self._courses():
             batch.patients.append(profile.patient)
+            first = len(batch.sessions)
             for number, offset in enumerate(offsets, start=1):
                 is_today = today_mode and offset == 0
                 self._session(batch, profile, number, offset, today_mode if is_today else "")
+            if len(batch.sessions) > first:
+                session = batch.sessions[first]
+                registered = session.started_at - timedelta(minutes=self.rng.randint(15, 90))
+                set_trail(
+                    profile.patient,
+                    [Step(registered, session.administered_by, "Patient registered")],
+                )
             if len(batch.sessions) >= batch_size:
                 yield batch
                 batch = DemoBatch()
@@ -264,7 +281,7 @@ class DemoGenerator:
                 25.0, max(2.0, rng.gauss(7.5 if self.now.year - birth_year < 50 else 11, 3))
             ),
             is_older=self.now.year - birth_year >= 50,
-            sensitivity=rng.lognormvariate(-0.1, 0.45),
+            sensitivity=rng.lognormvariate(-0.05, 0.3),
             screen={
                 "takes_benzodiazepines": rng.random() < 0.15,
                 "takes_psychostimulants": rng.random() < 0.07,
@@ -321,13 +338,19 @@ class DemoGenerator:
             is_fasting=rng.random() > 0.06,
             **p.screen,
         )
-        ketamine_dose = float(dose) if p.drug == Drug.KETAMINE else 0.5
+        # The planted protocol change raises blood pressure alone (see `_readings`), so the
+        # demo shows one clear signal rather than a rise of every dose-related event.
+        base_dose = p.dose if self._under_planted_protocol(p, offset) else dose
+        ketamine_dose = float(base_dose) if p.drug == Drug.KETAMINE else 0.5
         factor = (ketamine_dose / 0.5) ** 0.5 * (1.1 if p.route == Route.IM else 1.0)
         plan = Plan(session, p, age_days=-offset, elapsed=elapsed, dose_factor=factor)
         self._readings(plan, alert=mode == "live-alert")
         plan.alerts = self._alerts(plan)
         events = self._events(plan)
         self._finish(plan, events)
+        set_trail(session, self._session_steps(session))
+        for reading in plan.readings:
+            set_trail(reading, [Step(reading.taken_at, reading.recorded_by, VITALS_RECORDED)])
         batch.sessions.append(session)
         batch.vitals.extend(plan.readings)
         for event in events:
@@ -336,10 +359,38 @@ class DemoGenerator:
         if elapsed is not None:
             batch.suggestions.extend(self._open_suggestions(plan))
 
+    @staticmethod
+    def _session_steps(session: InfusionSession) -> list[Step]:
+        """Started, then finished (completed or stopped early), then discharged."""
+        nurse = session.administered_by
+        started = Step(
+            session.started_at,
+            nurse,
+            "Session started",
+            {
+                "status": SessionStatus.IN_PROGRESS,
+                "ended_at": None,
+                "discharged_at": None,
+                "minutes_to_discharge_ready": None,
+                "notes": "",
+            },
+        )
+        if session.status == SessionStatus.IN_PROGRESS:
+            return [started]
+        stopped = session.status == SessionStatus.STOPPED_EARLY
+        finished = Step(
+            session.ended_at,
+            nurse,
+            (session.notes or "Stopped early for an adverse event")
+            if stopped
+            else "Session completed",
+            {"discharged_at": None, "minutes_to_discharge_ready": None},
+        )
+        return [started, finished, Step(session.discharged_at, nurse, "Patient discharged")]
+
     def _under_planted_protocol(self, p: Profile, offset: int) -> bool:
         """Sessions of the planted signal's site and period (offset: days from today)."""
-        planted = self.planted
-        return bool(planted and p.site.code == planted.site and -offset <= planted.days)
+        return p.site.pk in self.planted_days and -offset <= self.planted_days[p.site.pk]
 
     def _finish(self, plan: Plan, events: list[AdverseEvent]) -> None:
         """End and discharge times; a withdrawn drug during the infusion stops it early."""
@@ -460,17 +511,20 @@ class DemoGenerator:
         return worst
 
     def _open_suggestions(self, plan: Plan) -> list[AlertSuggestion]:
-        return [
-            AlertSuggestion(
+        suggestions = []
+        for code, (alert, reading) in plan.alerts.items():
+            if code not in self.cast.terms:
+                continue
+            suggestion = AlertSuggestion(
                 session=plan.session,
                 term=self.cast.terms[code],
                 vital_sign=reading,
                 grade=alert.grade,
                 summary=_summary(alert, self.cast.terms[code], reading),
             )
-            for code, (alert, reading) in plan.alerts.items()
-            if code in self.cast.terms
-        ]
+            set_trail(suggestion, [Step(reading.taken_at, reading.recorded_by, SUGGESTION_RAISED)])
+            suggestions.append(suggestion)
+        return suggestions
 
     # --- adverse events ------------------------------------------------------------------
 
@@ -635,8 +689,15 @@ class DemoGenerator:
         if status == EventStatus.DRAFT and event.is_serious:
             status = EventStatus.SUBMITTED  # serious events are reported at once
         event.status = status
+        reporter = event.reported_by
         if status == EventStatus.DRAFT:
-            event.version = 1 if rng.random() < 0.8 else 2
+            drafted = min(event.onset_at + timedelta(minutes=rng.randint(5, 60)), now - MINUTE)
+            steps = [Step(drafted, reporter, "Event drafted")]
+            if rng.random() < 0.2:
+                steps.append(
+                    Step(min(drafted + 5 * MINUTE, now - MINUTE), reporter, "Draft edited")
+                )
+            set_trail(event, steps)
             return
         session_end = plan.session.discharged_at or now
         filed = max(event.onset_at, session_end) + timedelta(minutes=rng.randint(0, 240))
@@ -647,23 +708,34 @@ class DemoGenerator:
             is_expected=event.is_expected,
             is_fatal_or_lt=event.is_death or event.is_life_threatening,
         )
+        director = self.cast.directors[event.site_id]
+        submitted = {"status": EventStatus.SUBMITTED, "causality": "", "void_reason": ""}
+        steps = [Step(event.submitted_at, reporter, "Event submitted", submitted)]
         if status == EventStatus.VOIDED:
             event.void_reason = rng.choice(VOID_REASONS)
-            event.version = 2
+            voided = min(event.submitted_at + timedelta(hours=rng.randint(1, 48)), now - MINUTE)
+            set_trail(event, [*steps, Step(voided, director, event.void_reason)])
             return
         allowed = event.review_due_at - event.submitted_at
         if age > 0 and self._signed_off_by_now(event, allowed):
             status = event.status = EventStatus.SIGNED_OFF
         if status == EventStatus.SUBMITTED:
-            event.causality = _pick(rng, CAUSALITY) if rng.random() < 0.35 else ""
-            event.version = 2 if event.causality else 1
+            if rng.random() < 0.35:
+                event.causality = _pick(rng, CAUSALITY)
+                assessed = event.submitted_at + (now - event.submitted_at) * rng.uniform(0.1, 0.9)
+                steps.append(Step(assessed, director, "Causality assessed"))
+            set_trail(event, steps)
             return
         event.causality = _pick(rng, CAUSALITY)
-        event.version = 3  # submitted (1), causality assessed (2), signed off (3)
         share = rng.uniform(0.05, 0.9) if rng.random() > 0.06 else rng.uniform(1.0, 1.2)
-        signed_at = min(event.submitted_at + allowed * share, now - MINUTE)
-        signer = self.cast.directors[event.site_id]
-        batch.sign_offs.append((event, signer, max(signed_at, event.submitted_at)))
+        signed_at = max(min(event.submitted_at + allowed * share, now - MINUTE), event.submitted_at)
+        assessed = event.submitted_at + (signed_at - event.submitted_at) * rng.uniform(0.2, 0.9)
+        steps += [
+            Step(assessed, director, "Causality assessed", {"status": EventStatus.SUBMITTED}),
+            Step(signed_at, director, ElectronicSignature.MEANING),
+        ]
+        set_trail(event, steps)
+        batch.sign_offs.append((event, director, signed_at))
 
     def _signed_off_by_now(self, event: AdverseEvent, allowed: timedelta) -> bool:
         elapsed = (self.now - event.submitted_at) / allowed
@@ -671,6 +743,16 @@ class DemoGenerator:
             return self.rng.random() < 0.2 + 0.7 * elapsed
         overdue = self.now - event.review_due_at
         return overdue > timedelta(days=8) or self.rng.random() > 0.1
+
+
+VITALS_RECORDED = "Vital signs recorded"
+SUGGESTION_RAISED = "Suggestion raised by a reading past a threshold"
+
+
+def _months_back(day, months: int):
+    """The first day of the month `months` before `day`'s month."""
+    index = day.year * 12 + day.month - 1 - months
+    return day.replace(year=index // 12, month=index % 12 + 1, day=1)
 
 
 def _pick(rng: random.Random, weighted: tuple) -> object:

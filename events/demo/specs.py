@@ -206,17 +206,17 @@ DECHALLENGED = (
 
 @dataclass(frozen=True)
 class PlantedSignal:
-    """A real change the signal engine should find: from `days` ago, one site's IV ketamine
-    patients move to a higher dose protocol, and their blood pressure more often passes the
-    site's alert threshold."""
+    """A real change the signal engine should find: for the last `months` calendar months
+    (this one included), one site's IV ketamine patients are on a higher dose protocol, and
+    their blood pressure more often passes the site's alert threshold."""
 
     site: str
-    days: int
+    months: int
     dose: Decimal
     spike_chance: float  # per session, against about 1-2% before
 
 
-PLANTED_SIGNAL = PlantedSignal("lakeshore", days=90, dose=Decimal("1.200"), spike_chance=0.25)
+PLANTED_SIGNAL = PlantedSignal("lakeshore", months=3, dose=Decimal("1.200"), spike_chance=0.3)
 
 
 @dataclass(frozen=True)

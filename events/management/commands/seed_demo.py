@@ -1,9 +1,10 @@
 """`manage.py seed_demo`: realistic, deterministic demo data of any size, every row with history.
 
 The people and places are created through the services (`audited_save`, `site_save`,
-`membership_save`); the clinical record is built in memory by `events.demo` and stored
-with `bulk_create_with_history`, one transaction per batch, so the ledger's manager seals the
-hash chain and memory stays flat at any size.
+`membership_save`); the clinical record is built in memory by `events.demo` and stored by its
+bulk loader (`events.demo.loader`), one transaction per batch: each record with one history
+row per service step it went through, sealed into the hash chain in bulk, so 200,000 sessions
+take minutes and memory stays flat at any size.
 """
 
 import time
@@ -17,7 +18,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from audit.context import audit_context
 from audit.services import audited_save
@@ -32,6 +32,7 @@ from events.demo import (
     DemoCast,
     DemoGenerator,
 )
+from events.demo.loader import BulkLoader
 from events.models import (
     AdverseEvent,
     AlertSuggestion,
@@ -46,9 +47,6 @@ from events.models import (
 from events.services.sites import membership_save, site_save
 
 SOURCE = "command:seed_demo"
-# Rows per INSERT. PostgreSQL takes them all (under its 65,535 parameters for the widest
-# table); on SQLite Django lowers it to fit 999 parameters per statement.
-INSERT_BATCH = 1000
 
 
 class Command(BaseCommand):
@@ -177,9 +175,10 @@ class Command(BaseCommand):
         totals = dict.fromkeys(("sessions", "vitals", "events", "signatures", "rows"), 0)
         started = time.monotonic()
         self.stdout.write(f"Seeding {sessions:,} sessions (seed {seed})...")
+        loader = BulkLoader()
         for batch in generator.batches(batch_size):
             with transaction.atomic():
-                counts = self._insert(batch, cast.admin)
+                counts = self._insert(batch, loader)
             for name, value in counts.items():
                 totals[name] += value
             elapsed = time.monotonic() - started
@@ -188,6 +187,7 @@ class Command(BaseCommand):
                 f"{totals['events']:,} events, {totals['rows']:,} rows with history "
                 f"in {elapsed:.0f} s ({totals['rows'] / max(elapsed, 1e-9):,.0f} rows/s)"
             )
+        loader.finish()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -197,30 +197,21 @@ class Command(BaseCommand):
             )
         )
 
-    def _insert(self, batch: DemoBatch, admin) -> dict[str, int]:
-        """Store one batch, parents first; rows count the record and its history."""
-        save = _bulk_saver(admin)
-        save(batch.patients, Patient)
-        save(batch.sessions, InfusionSession)
-        save(batch.vitals, VitalSign)
-        save(batch.events, AdverseEvent)
+    def _insert(self, batch: DemoBatch, loader: BulkLoader) -> dict[str, int]:
+        """Store one batch, parents first; rows count the records and their history."""
+        rows = loader.insert(Patient, batch.patients)
+        rows += loader.insert(InfusionSession, batch.sessions)
+        rows += loader.insert(VitalSign, batch.vitals)
+        rows += loader.insert(AdverseEvent, batch.events)
         signatures = batch.signatures()  # hashes need the events' ids
-        save(signatures, ElectronicSignature)
-        save(batch.suggestions, AlertSuggestion)
-        records = (
-            len(batch.patients)
-            + len(batch.sessions)
-            + len(batch.vitals)
-            + len(batch.events)
-            + len(signatures)
-            + len(batch.suggestions)
-        )
+        rows += loader.insert(ElectronicSignature, signatures)
+        rows += loader.insert(AlertSuggestion, batch.suggestions)
         return {
             "sessions": len(batch.sessions),
             "vitals": len(batch.vitals),
             "events": len(batch.events),
             "signatures": len(signatures),
-            "rows": 2 * records,
+            "rows": rows,
         }
 
     def _print_logins(self, fresh: set[str]) -> None:
@@ -267,17 +258,3 @@ def _bootstrap_admin(password_hash: str):
         is_superuser=True,
     )
     return audited_save(admin, actor=admin, reason=CHANGE_REASON)
-
-
-def _bulk_saver(admin):
-    def save(objs: list, model) -> None:
-        if objs:
-            bulk_create_with_history(
-                objs,
-                model,
-                batch_size=INSERT_BATCH,
-                default_user=admin,
-                default_change_reason=CHANGE_REASON,
-            )
-
-    return save
