@@ -71,7 +71,7 @@ def signal_detail(request, key: str):
     """GET: the evidence and the review. POST: record a review, then back to the page."""
     require_report_reader(request.user)
     try:
-        filters = ReportFilters.from_query(request.GET)
+        filters = ReportFilters.from_query(request.GET, user=request.user)
     except InvalidFilters as error:
         return render(request, "reporting/signal.html", {"filter_errors": error.errors}, status=400)
     summary = safety_summary(request.user, filters)
