@@ -31,8 +31,10 @@ from reporting.filters import (
     month_key,
     month_range,
 )
-from reporting.statistics import PChart, clopper_pearson, funnel, p_chart, poisson_rate
-from reporting.summary import Period, SafetySummary, Signal, term_p_chart, with_rates
+from reporting.models import SignalReview
+from reporting.signal_detection import detect_signals
+from reporting.statistics import clopper_pearson, funnel, p_chart, poisson_rate
+from reporting.summary import Period, SafetySummary, with_rates
 
 GRADES = (1, 2, 3, 4, 5)
 REPORT_READERS = (Role.MEDICAL_DIRECTOR, Role.AUDITOR)
@@ -135,7 +137,8 @@ def safety_summary(user, filters: ReportFilters) -> SafetySummary:
         signals=[],
         term_months=term_months,
     )
-    summary.signals = _signals(summary, by_term)
+    scope = "+".join(site["code"] for site in sites)
+    summary.signals = detect_signals(summary, scope, month_filters)
     return summary
 
 
@@ -268,53 +271,6 @@ def month_filters(filters: ReportFilters, month: str) -> ReportFilters:
     return filters.replace(date_from=start, date_to=end)
 
 
-def _chart_signals(chart: PChart, kind: str, prefix: str, filters: ReportFilters) -> list[Signal]:
-    signals = []
-    for point in chart.signals:
-        reasons = []
-        if point.above_ucl:
-            reasons.append(f"{point.proportion:.1%} is above the upper limit {point.ucl:.1%}")
-        if point.in_run:
-            reasons.append("part of a run of 8 or more months above the centre line")
-        signals.append(
-            Signal(
-                kind=kind,
-                label=f"{prefix}{point.label}",
-                detail=f"{point.count} of {point.n} sessions: " + "; ".join(reasons),
-                filters=month_filters(filters, point.label),
-            )
-        )
-    return signals
-
-
-def _signals(summary: SafetySummary, by_term: pd.DataFrame) -> list[Signal]:
-    """Flagged months (overall and per term) and sites outside the funnel's 99.8% limits."""
-    filters = summary.filters
-    signals = _chart_signals(summary.p_chart, "p_chart", "Any event, ", filters)
-    with_events = by_term[by_term["sessions_with_event"] > 0]
-    for term_id, term in zip(with_events["term_id"], with_events["term"], strict=True):
-        chart = term_p_chart(summary.term_months, summary.by_month, int(term_id))
-        term_filters = filters.replace(term_ids=(int(term_id),))
-        signals += _chart_signals(chart, "p_chart_term", f"{term}, ", term_filters)
-    site_ids = dict(zip(summary.by_site["site_code"], summary.by_site["site_id"], strict=True))
-    for unit in summary.funnel.units:
-        if not unit.outside_998:
-            continue
-        direction = "above" if unit.proportion > unit.hi998 else "below"
-        signals.append(
-            Signal(
-                kind="funnel",
-                label=f"Site {unit.label}",
-                detail=(
-                    f"{unit.events} of {unit.n} sessions ({unit.proportion:.1%}) is {direction} "
-                    f"the 99.8% limit around {summary.funnel.target:.1%}"
-                ),
-                filters=filters.replace(site_ids=(int(site_ids[unit.label]),)),
-            )
-        )
-    return signals
-
-
 # --- Line listing (drill-down and CSV) ---------------------------------------------------
 
 # Output column -> ORM path, in the order of the CSV line listing.
@@ -382,3 +338,17 @@ def event_listing_sql(user, filters: ReportFilters) -> tuple[str, tuple]:
     order = f"{quote('onset_at')}, {quote('event_id')}"
     sql = f"SELECT {columns} FROM ({inner}) listing ORDER BY {order}"  # noqa: S608  # nosec B608
     return sql, tuple(params)
+
+
+# --- Signal reviews ----------------------------------------------------------------------
+
+
+def signal_reviews(user, keys) -> dict:
+    """The reviews of the signals named by `keys` that `user` may read (all their sites)."""
+    visible = visible_site_ids(user)
+    reviews = SignalReview.objects.filter(key__in=list(keys)).select_related("reviewed_by")
+    return {
+        review.key: review
+        for review in reviews
+        if visible is ALL_SITES or set(review.site_ids) <= visible
+    }

@@ -24,6 +24,7 @@ from reporting.selectors import (
     report_sites,
     require_report_reader,
     safety_summary,
+    signal_reviews,
 )
 from reporting.summary import SafetySummary
 
@@ -163,6 +164,16 @@ def _chart_term(term_id: int | None, summary: SafetySummary) -> tuple[str, str] 
     return term, mark_safe(p_chart_svg(chart, f"Sessions with {term}: p-chart"))  # noqa: S308  # nosec B308 B703
 
 
+def _signal_reviews(user, summary: SafetySummary) -> dict:
+    """Signals split into open (no review yet) and reviewed, each with its review."""
+    reviews = signal_reviews(user, [signal.key for signal in summary.signals])
+    pairs = [(signal, reviews.get(signal.key)) for signal in summary.signals]
+    return {
+        "open": [pair for pair in pairs if pair[1] is None],
+        "reviewed": [pair for pair in pairs if pair[1] is not None],
+    }
+
+
 @login_required
 def dashboard(request):
     """Key figures, tables with intervals, charts and signals for the chosen filters."""
@@ -204,6 +215,7 @@ def dashboard(request):
             "tables": _tables(summary),
             "charts": charts,
             "chart_term": _chart_term(chart_term, summary),
+            "signal_reviews": _signal_reviews(request.user, summary),
             "export_links": _export_links(query),
         },
     )

@@ -148,7 +148,7 @@ def test_the_schema_documents_the_summary_endpoint(client):
 
 
 def test_a_signal_link_keeps_the_reports_other_filters(client, auditor, north):
-    make_series(north, [("2025-01", 10, 0), ("2025-02", 10, 9), ("2025-03", 10, 0)])
+    make_series(north, [("2025-01", 20, 2), ("2025-02", 20, 18), ("2025-03", 20, 2)])
     login(client, auditor)
     data = client.get("/api/v1/reporting/summary/?route=iv").json()
     signal = next(s for s in data["signals"] if s["kind"] == "p_chart")
