@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.models import AccessLog
 from audit.selectors import LogFilters, audit_log_page, audited_models, record_trail
+from audit.services import audited_save
 from events.choices import Role
 from events.models import AdverseEvent, EventTerm, Patient
 from events.services.adverse_events import adverse_event_create, adverse_event_update
@@ -334,13 +335,11 @@ def test_a_session_trail_shows_times_in_the_site_zone(client, auditor, north, pa
 
 
 def test_text_in_a_trail_is_shown_as_text_not_markup(client, auditor, patient, nurse):
-    patient_update(
-        patient=patient,
-        actor=nurse,
-        data={"birth_year": 1981},
-        expected_version=1,
-        reason='<script>alert("x")</script>',
-    )
+    # The services refuse markup in a reason; history written before that rule, or by an
+    # import, may still hold some, and the trail must show it as text.
+    patient.birth_year = 1981
+    patient.version += 1
+    audited_save(patient, actor=nurse, reason='<script>alert("x")</script>')
     client.force_login(auditor)
 
     html = client.get(trail_url(patient)).content.decode()
