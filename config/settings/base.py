@@ -4,6 +4,8 @@ environment through `config.env`, which refuses values it cannot read."""
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import (
     database_from_url,
     env_bool,
@@ -198,6 +200,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": ROLLUP_REFRESH_SECONDS,
     },
 }
+
+# Where our FHIR StructureDefinitions (extensions) are published: their canonical URLs are
+# <base>/StructureDefinition/<name> (exports.fhir.extension_url).
+FHIR_CANONICAL_BASE = env_str("FHIR_CANONICAL_BASE", "https://safety-ledger.example.org/fhir")
+if not FHIR_CANONICAL_BASE.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("FHIR_CANONICAL_BASE must be an http(s) URL.")
 
 # Exports with more rows than this run as background jobs.
 EXPORT_JOB_THRESHOLD = env_int("EXPORT_JOB_THRESHOLD", 5000)

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from audit.services import access_log_export
 from exports import selectors
 from exports.csv_listing import listing_csv_chunks
-from exports.fhir import adverse_event_bundle, fhir_event_queryset
+from exports.fhir import FHIR_MEDIA_TYPE, adverse_event_bundle, fhir_event_queryset
 from exports.jobs import export_job_download, export_job_request
 from exports.models import ExportJob, ExportKind
 from exports.summary_pdf import safety_summary_pdf
@@ -154,7 +154,7 @@ class FhirBundleApi(APIView):
         summary="Events as a FHIR R4 AdverseEvent Bundle (202 with a job when over the threshold)",
         parameters=FILTER_PARAMETERS,
         responses={
-            (200, "application/fhir+json"): OpenApiTypes.OBJECT,
+            (200, FHIR_MEDIA_TYPE): OpenApiTypes.OBJECT,
             202: ExportJobSerializer,
             **ERRORS,
         },
@@ -182,9 +182,7 @@ class FhirBundleApi(APIView):
             request=request,
             object_type="events.adverseevent",
         )
-        return HttpResponse(
-            json.dumps(bundle, ensure_ascii=False), content_type="application/fhir+json"
-        )
+        return HttpResponse(json.dumps(bundle, ensure_ascii=False), content_type=FHIR_MEDIA_TYPE)
 
 
 class ExportJobCreateApi(APIView):
