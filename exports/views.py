@@ -186,7 +186,8 @@ def event_fhir(request, pk: int):
 @require_GET
 def job_detail(request, pk: int):
     job = selectors.export_job_get(request.user, pk)
-    return render(request, "exports/job_detail.html", {"job": job})
+    with timezone.override(selectors.export_job_zone(job)):
+        return render(request, "exports/job_detail.html", {"job": job})
 
 
 @login_required
@@ -194,7 +195,8 @@ def job_detail(request, pk: int):
 def job_status(request, pk: int):
     """The job's status panel; HTMX polls it until the job is finished."""
     job = selectors.export_job_get(request.user, pk)
-    return render(request, "exports/_job_status.html", {"job": job})
+    with timezone.override(selectors.export_job_zone(job)):
+        return render(request, "exports/_job_status.html", {"job": job})
 
 
 @login_required

@@ -4,13 +4,14 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from events import selectors
-from events.access import DIRECTORS, WRITERS, require_role, roles_at
+from events.access import DIRECTORS, WRITERS, has_role, require_role, roles_at
 from events.choices import EventStatus
 from events.forms import AssessmentForm, SignOffForm
 from events.models import AdverseEvent, ElectronicSignature, EventTerm
@@ -105,6 +106,9 @@ def event_detail(request, pk):
 @login_required
 def review_queue(request):
     """Submitted events, serious and unexpected first, each with its due clock."""
+    # The same answer as the API's review queue: the queue is the directors' work list.
+    if not has_role(request.user, *DIRECTORS):
+        raise PermissionDenied("The review queue is for medical directors.")
     # The most urgent come first; paging keeps the page quick however long the queue grows.
     page = Paginator(selectors.review_queue(request.user), QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
