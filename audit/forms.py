@@ -75,13 +75,23 @@ class AsOfForm(forms.Form):
 
     as_of = forms.DateTimeField(
         required=False,
-        label="Show the record as it was at (UTC)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
+        label="Show the record as it was at (UTC, 24-hour)",
+        # Text, not `datetime-local`: that picker follows the browser's locale (12-hour
+        # mm/dd/yyyy in en-US), whatever zone and clock the label promises.
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "YYYY-MM-DD HH:MM:SS",
+                "pattern": r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
         input_formats=[
             "%Y-%m-%dT%H:%M:%S.%f",
             "%Y-%m-%dT%H:%M:%S",
             "%Y-%m-%dT%H:%M",
             "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
             "%Y-%m-%d",
         ],
     )
