@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from events import selectors
 from events.access import DIRECTORS, WRITERS, has_role, require_role, roles_at
-from events.choices import EventStatus
+from events.choices import EventStatus, Role
 from events.forms import AssessmentForm, SignOffForm
 from events.models import AdverseEvent, ElectronicSignature, EventTerm
 from events.services.adverse_events import adverse_event_assess, adverse_event_sign_off
@@ -81,6 +81,8 @@ def event_context(
         "meaning": ElectronicSignature.MEANING,
         "can_write": bool(roles & set(WRITERS)) and event.status != EventStatus.VOIDED,
         "is_director": is_director,
+        # Case report, FHIR and trail are for the readers of reports (directors, auditors).
+        "can_read_reports": bool(roles & {Role.MEDICAL_DIRECTOR, Role.AUDITOR}),
         "is_own_report": event.reported_by_id == request.user.pk,
         "now": timezone.now(),
         "assess_form": assess_form
