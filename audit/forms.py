@@ -6,7 +6,18 @@ from django import forms
 from django.utils import timezone
 
 from audit.models import AccessAction
+from audit.policy import ledger_policy
 from audit.selectors import ACTIONS, LogFilters, audited_models
+
+
+def record_types() -> list[tuple[str, str]]:
+    """The record types offered to auditors: every audited model but bookkeeping tables."""
+    policy = ledger_policy()
+    return [
+        (label, str(model._meta.verbose_name).capitalize())
+        for label, model in audited_models().items()
+        if not policy.is_internal(model)
+    ]
 
 
 class _DateInput(forms.DateInput):
@@ -30,10 +41,7 @@ class LogFilterForm(forms.Form):
         self.fields["action"].choices = self.action_choices()
 
     def model_choices(self):
-        return [("", "All records")] + [
-            (label, str(model._meta.verbose_name).capitalize())
-            for label, model in audited_models().items()
-        ]
+        return [("", "All records"), *record_types()]
 
     def action_choices(self):
         return [("", "Any action"), *ACTIONS.items()]
@@ -61,10 +69,7 @@ class AccessLogFilterForm(LogFilterForm):
     """The same filters over the access log; "record type" is the object type viewed."""
 
     def model_choices(self):
-        return [("", "Anything")] + [
-            (label, str(model._meta.verbose_name).capitalize())
-            for label, model in audited_models().items()
-        ]
+        return [("", "Anything"), *record_types()]
 
     def action_choices(self):
         return [("", "Any action"), *AccessAction.choices]
@@ -112,7 +117,4 @@ class OpenRecordForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [
-            (label, str(model._meta.verbose_name).capitalize())
-            for label, model in audited_models().items()
-        ]
+        self.fields["model"].choices = record_types()
