@@ -4,5 +4,8 @@ from reporting import views
 
 urlpatterns = [
     path("", views.dashboard, name="reports-dashboard"),
+    path("overview/", views.dashboard_overview, name="reports-overview"),
+    path("tables/", views.dashboard_tables, name="reports-tables"),
     path("events/", views.event_list, name="reports-event-list"),
+    path("sessions/", views.session_list, name="reports-session-list"),
 ]
