@@ -21,7 +21,12 @@ def record_types() -> list[tuple[str, str]]:
 
 
 class _DateInput(forms.DateInput):
-    input_type = "date"
+    """A "YYYY-MM-DD" text box: a `date` picker shows the browser's locale (mm/dd/yyyy in
+    en-US), which reads wrongly next to ISO dates everywhere else in the ledger."""
+
+    def __init__(self, attrs=None):
+        defaults = {"placeholder": "YYYY-MM-DD", "pattern": r"\d{4}-\d{2}-\d{2}", "size": "10"}
+        super().__init__({**defaults, **(attrs or {})}, format="%Y-%m-%d")
 
 
 class LogFilterForm(forms.Form):
