@@ -207,6 +207,17 @@ FHIR_CANONICAL_BASE = env_str("FHIR_CANONICAL_BASE", "https://safety-ledger.exam
 if not FHIR_CANONICAL_BASE.startswith(("https://", "http://")):
     raise ImproperlyConfigured("FHIR_CANONICAL_BASE must be an http(s) URL.")
 
+# The cache holds derived figures only (the dashboard's summary, keyed by the data it was
+# computed from). Several web workers should share one: CACHE_URL=redis://127.0.0.1:6379/1.
+_cache_url = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Exports with more rows than this run as background jobs.
 EXPORT_JOB_THRESHOLD = env_int("EXPORT_JOB_THRESHOLD", 5000)
 
