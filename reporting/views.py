@@ -201,9 +201,10 @@ def _active_filters(form: ReportFilterForm, filters: ReportFilters) -> list[dict
         field = form.fields.get(parameter)
         labels = dict(getattr(field, "choices", ()) or ())
         values = [labels.get(value, value) for name, value in pairs if name == parameter]
+        label = str(field.label if field and field.label else parameter)
         chips.append(
             {
-                "label": (field.label if field and field.label else parameter).capitalize(),
+                "label": label[:1].upper() + label[1:],  # "CTCAE grade" keeps its capitals
                 "values": ", ".join(map(str, values)),
                 "without": urlencode([(n, v) for n, v in pairs if n != parameter]),
             }

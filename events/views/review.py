@@ -56,7 +56,7 @@ def event_history(event: AdverseEvent) -> list[dict]:
 def _shown(value, site):
     """A changed value as a reviewer reads it: moments in the site's time zone."""
     if isinstance(value, datetime):
-        return timezone.localtime(value, site.zone).strftime("%d %b %Y, %H:%M")
+        return timezone.localtime(value, site.zone).strftime("%-d %b %Y, %H:%M %Z")
     return value
 
 

@@ -32,7 +32,7 @@ def test_nurse_files_a_hypertension_event_and_a_director_signs_it_off(
     page.get_by_label("Weight (kg)").fill("80")
     page.get_by_label("Lot number").fill("KET-2611")
     started = timezone.localtime(timezone.now() - timedelta(minutes=40), patient.site.zone)
-    page.get_by_label("Started at").fill(started.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Started at").fill(started.strftime("%Y-%m-%d %H:%M"))
     screenshot("staff-02-start-session")
     page.get_by_role("button", name="Start session").click()
     expect(page.get_by_role("heading", name=re.compile(r"Session 1"))).to_be_visible()
