@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from events.choices import SERIOUSNESS_CRITERIA
 from events.models import AdverseEvent, ElectronicSignature, VitalSign
+from events.selectors import signature_is_valid
 from exports.pdf import render_pdf
 
 # Readings shown as "relevant tests": from this long before onset to this long after.
@@ -86,6 +87,7 @@ def case_report_context(event: AdverseEvent, *, generated_by, generated_at: date
         "vitals": vitals,
         "screen": [label for name, label in PRE_SESSION_SCREEN.items() if getattr(session, name)],
         "signature": signature,
+        "signature_is_valid": signature is not None and signature_is_valid(signature),
         "signed_at": local_time(signature.signed_at, zone) if signature else "",
         "generated_by": generated_by.get_full_name() or generated_by.get_username(),
         "generated_at": local_time(generated_at, zone),

@@ -5,7 +5,7 @@ download is written to the access log with its kind, filters and row count.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from audit import selectors
@@ -64,6 +64,15 @@ def audit_trail_export(request: HttpRequest, label: str, pk: int, fmt: str) -> H
     return _attachment(body, fmt, f"trail-{label.replace('.', '-')}-{pk}")
 
 
+def _filter_errors(form: LogFilterForm, query) -> dict[str, str]:
+    """Each refused filter and why: a download must cover exactly what was asked for, so a
+    site the user cannot see or an unknown parameter is an error, not silently dropped."""
+    errors = {name: "Unknown parameter." for name in query if name not in form.fields}
+    if form.is_bound and not form.is_valid():
+        errors.update({name: " ".join(messages) for name, messages in form.errors.items()})
+    return errors
+
+
 @login_required
 @require_GET
 def audit_log_export(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -72,6 +81,9 @@ def audit_log_export(request: HttpRequest, fmt: str) -> HttpResponse:
     selectors.require_ledger_reader(request.user)
     policy = ledger_policy()
     form = LogFilterForm(request.GET or None, site_choices=policy.site_choices(request.user))
+    errors = _filter_errors(form, request.GET)
+    if errors:
+        return JsonResponse({"errors": errors}, status=400)
     filters = form.filters()
     limit = LOG_CSV_ROW_LIMIT if fmt == "csv" else LOG_PDF_ROW_LIMIT
     entries = selectors.audit_log_entries(request.user, filters, limit=limit)

@@ -24,7 +24,7 @@ from audit.services import access_log_record
 from events.choices import Drug, Route, TermCategory
 from events.models import EventTerm
 from reporting.charts import onset_svg, p_chart_svg, summary_charts
-from reporting.filters import InvalidFilters, ReportFilters
+from reporting.filters import InvalidFilters, ReportFilters, term_option
 from reporting.forms import ReportFilterForm
 from reporting.presentation import format_interval, table_rows
 from reporting.selectors import (
@@ -182,14 +182,13 @@ def _with_session_drill(tables: list[dict], filters: ReportFilters) -> list[dict
     return tables
 
 
-def _chart_term(request, summary: SafetySummary) -> tuple[str, str] | None:
-    raw = request.GET.get("chart_term", "")
-    if not raw.isdigit():
+def _chart_term(term_id: int | None, summary: SafetySummary) -> tuple[str, str] | None:
+    if term_id is None:
         return None
-    term = EventTerm.objects.filter(pk=int(raw)).values_list("name", flat=True).first()
+    term = EventTerm.objects.filter(pk=term_id).values_list("name", flat=True).first()
     if term is None:
         return None
-    chart = summary.p_chart_for_term(int(raw))
+    chart = summary.p_chart_for_term(term_id)
     return term, mark_safe(p_chart_svg(chart, f"Sessions with {term}: p-chart"))  # noqa: S308  # nosec B308 B703
 
 
@@ -212,9 +211,16 @@ def _active_filters(form: ReportFilterForm, filters: ReportFilters) -> list[dict
     return chips
 
 
-def _filters_or_400(request, template: str, context: dict) -> ReportFilters | HttpResponse:
+def _filters_or_400(
+    request, template: str, context: dict, options: tuple[str, ...] = ()
+) -> ReportFilters | HttpResponse:
+    """The request's filters (`options`: the page's own parameters), or a 400 page naming
+    each parameter that is wrong."""
     try:
-        return ReportFilters.from_query(request.GET)
+        filters = ReportFilters.from_query(request.GET, user=request.user, options=options)
+        if "chart_term" in options:
+            term_option(request.GET, "chart_term")
+        return filters
     except InvalidFilters as error:
         return render(request, template, {**context, "filter_errors": error.errors}, status=400)
 
@@ -226,7 +232,9 @@ def dashboard(request):
     It counts nothing itself, so it answers at once however large the record is."""
     require_report_reader(request.user)
     form = _filter_form(request)
-    filters = _filters_or_400(request, "reporting/dashboard.html", {"form": form})
+    filters = _filters_or_400(
+        request, "reporting/dashboard.html", {"form": form}, options=("chart_term",)
+    )
     if isinstance(filters, HttpResponse):
         return filters
     query = filters.as_query()
@@ -250,7 +258,7 @@ def _dashboard_part(request, template: str, context) -> HttpResponse:
     """A part of the dashboard for the request's filters, from the summary computed once for
     all the parts (`cached_safety_summary`)."""
     require_report_reader(request.user)
-    filters = _filters_or_400(request, template, {})
+    filters = _filters_or_400(request, template, {}, options=("chart_term",))
     if isinstance(filters, HttpResponse):
         return filters
     summary = cached_safety_summary(request.user, filters)
@@ -305,7 +313,7 @@ def dashboard_tables(request):
         return {
             "tables": _with_session_drill(_tables(summary), filters),
             "onset_chart": mark_safe(onset_svg(summary.by_onset)),  # noqa: S308  # nosec B308 B703
-            "chart_term": _chart_term(request, summary),
+            "chart_term": _chart_term(term_option(request.GET, "chart_term"), summary),
         }
 
     return _dashboard_part(request, "reporting/_tables.html", context)
@@ -320,7 +328,9 @@ def session_list(request):
     """The sessions behind a session count of the dashboard (all counted sessions, or with
     `with_event=true` those with a counted event), 50 per page."""
     require_report_reader(request.user)
-    filters = _filters_or_400(request, "reporting/session_list.html", {})
+    filters = _filters_or_400(
+        request, "reporting/session_list.html", {}, options=("page", "with_event", "worst_grade")
+    )
     if isinstance(filters, HttpResponse):
         return filters
     with_event = request.GET.get("with_event") == "true"
@@ -367,7 +377,7 @@ def event_list(request):
     """The line listing of the events behind a dashboard number, 50 per page."""
     require_report_reader(request.user)
     try:
-        filters = ReportFilters.from_query(request.GET)
+        filters = ReportFilters.from_query(request.GET, user=request.user, options=("page",))
     except InvalidFilters as error:
         return render(
             request, "reporting/event_list.html", {"filter_errors": error.errors}, status=400
