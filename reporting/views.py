@@ -262,7 +262,10 @@ def _dashboard_part(request, template: str, context) -> HttpResponse:
     if isinstance(filters, HttpResponse):
         return filters
     summary = cached_safety_summary(request.user, filters)
-    return render(request, template, {"summary": summary, **context(summary, filters)})
+    data = {"summary": summary, **context(summary, filters)}
+    if not request.htmx:  # opened from its link, without scripts: a page of its own
+        return render(request, "reporting/part_page.html", {**data, "part": template})
+    return render(request, template, data)
 
 
 @login_required

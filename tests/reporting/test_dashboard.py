@@ -219,3 +219,17 @@ def test_a_signal_link_keeps_the_reports_other_filters(client, auditor, north):
     data = client.get("/api/v1/reporting/summary/?route=iv").json()
     signal = next(s for s in data["signals"] if s["kind"] == "p_chart")
     assert parse_qs(signal["query"])["route"] == ["iv"]
+
+
+def test_a_part_is_a_fragment_for_htmx_and_a_page_of_its_own_without_scripts(
+    client, auditor, dataset
+):
+    login(client, auditor)
+
+    fragment = client.get("/reports/overview/", headers={"HX-Request": "true"})
+    page = client.get("/reports/overview/")
+
+    assert "<nav" not in fragment.content.decode()
+    assert '<nav aria-label="Main">' in page.content.decode()
+    assert 'data-figure="sessions"' in fragment.content.decode()
+    assert 'data-figure="sessions"' in page.content.decode()
