@@ -284,13 +284,11 @@ class AdverseEventForm(SiteTimeLabels, forms.Form):
     )
     dechallenge = forms.ChoiceField(
         label="Dechallenge (better when stopped?)",
-        choices=YesNoNA.choices,
-        initial=YesNoNA.DOES_NOT_APPLY,
+        choices=[("", "Choose an answer"), *YesNoNA.choices],
     )
     rechallenge = forms.ChoiceField(
         label="Rechallenge (back when restarted?)",
-        choices=YesNoNA.choices,
-        initial=YesNoNA.DOES_NOT_APPLY,
+        choices=[("", "Choose an answer"), *YesNoNA.choices],
     )
     narrative = forms.CharField(
         label="Narrative",

@@ -132,11 +132,11 @@ def test_a_12_hour_us_date_is_refused_naming_the_field(signed_in, nurse, session
     assert not AdverseEvent.objects.exists()
 
 
-def test_the_event_form_chooses_no_outcome_or_action_for_the_nurse(signed_in, nurse, session):
+def test_the_event_form_chooses_no_clinical_answer_for_the_nurse(signed_in, nurse, session):
     form = signed_in(nurse).get(reverse("event-new", args=[session.pk])).context["form"]
     page = form.as_p()
 
-    for name in ("outcome", "action_taken"):
+    for name in ("outcome", "action_taken", "dechallenge", "rechallenge"):
         select = re.search(rf'<select name="{name}".*?</select>', page, re.S).group(0)
         assert "selected" in re.search(r"<option[^>]*>", select).group(0)  # the blank prompt
         assert select.count("selected") == 1
