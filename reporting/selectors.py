@@ -3,6 +3,8 @@
 - `safety_summary(user, filters)`: every figure, table, chart series and signal of a report.
 - `event_listing(user, filters)`: the events behind any number of the summary (drill-down).
 - `event_listing_sql(user, filters)`: the same listing as one SQL statement, for streaming.
+- `session_listing(user, filters, with_event=...)`: the sessions behind a session count.
+- `cached_safety_summary(user, filters)`: the summary, computed once for the dashboard's parts.
 
 All reads go to `config.routers.reporting_database()`, the read replica when there is one.
 """
@@ -10,17 +12,19 @@ All reads go to `config.routers.reporting_database()`, the read replica when the
 from __future__ import annotations
 
 import calendar
+import hashlib
 from datetime import date
 
 import pandas as pd
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connections
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 
 from config.routers import reporting_database
 from events.access import ALL_SITES, has_role, visible_site_ids
 from events.choices import Drug, Role, Route, TermCategory
-from events.models import AdverseEvent, EventTerm, Site
+from events.models import AdverseEvent, EventTerm, InfusionSession, Patient, Site
 from events.rules import DOSE_BANDS
 from reporting import queries, rollups
 from reporting.filters import (
@@ -352,3 +356,63 @@ def signal_reviews(user, keys) -> dict:
         for review in reviews
         if visible is ALL_SITES or set(review.site_ids) <= visible
     }
+
+
+# --- dashboard ------------------------------------------------------------------------------
+
+SUMMARY_CACHE_SECONDS = 300
+# The records a summary is counted from (and the patients' indication it may filter on).
+_SUMMARY_SOURCES = (AdverseEvent, InfusionSession, EventTerm, Site, Patient)
+
+
+def _data_stamp(using: str) -> tuple:
+    """The newest history row of every table a summary reads: any write to them adds one,
+    so a summary cached under an older stamp is never served (read by primary key: cheap)."""
+    return tuple(
+        model.history.model.objects.using(using)
+        .order_by("-history_id")
+        .values_list("history_id", flat=True)
+        .first()
+        for model in _SUMMARY_SOURCES
+    )
+
+
+def cached_safety_summary(user, filters: ReportFilters) -> SafetySummary:
+    """`safety_summary`, kept for a few minutes for the same sites, filters, day and data.
+
+    The dashboard's parts load separately (figures first, tables when opened); each asks for
+    the same summary, which is computed once. The key holds the newest history id of every
+    source table, so a write since makes a new key: a cached summary is always exact.
+    """
+    visible = visible_site_ids(user)
+    scope = "all" if visible is ALL_SITES else ",".join(map(str, sorted(visible)))
+    stamp = _data_stamp(reporting_database())
+    raw = f"{scope}|{filters.as_query()}|{date.today().isoformat()}|{stamp}"
+    key = "safety-summary:" + hashlib.sha256(raw.encode()).hexdigest()
+    summary = cache.get(key)
+    if summary is None:
+        summary = safety_summary(user, filters)
+        cache.set(key, summary, SUMMARY_CACHE_SECONDS)
+    return summary
+
+
+def session_listing(
+    user, filters: ReportFilters, *, with_event: bool, worst_grade: int | None = None
+) -> QuerySet[InfusionSession]:
+    """The counted sessions behind a dashboard number, oldest first: all of them, or those
+    with at least one counted event matching the event filters ("sessions with an event"),
+    or, with `worst_grade`, those whose worst such event has that grade (the grade table)."""
+    using = reporting_database()
+    zones = {site["id"]: site["timezone"] for site in report_sites(user, filters, using)}
+    sessions = queries.counted_sessions(filters, user, zones, using)
+    if with_event or worst_grade:
+        events = AdverseEvent.objects.using(using).filter(
+            queries.event_conditions(filters), session_id=OuterRef("pk")
+        )
+        if worst_grade:
+            sessions = sessions.filter(Exists(events.filter(grade=worst_grade))).exclude(
+                Exists(events.filter(grade__gt=worst_grade))
+            )
+        else:
+            sessions = sessions.filter(Exists(events))
+    return sessions.select_related("site", "patient").order_by("started_at", "id")
