@@ -6,7 +6,6 @@ from django.utils import timezone
 
 CSV = "text/csv; charset=utf-8"
 PDF = "application/pdf"
-FHIR_JSON = "application/fhir+json"
 
 
 def export_filename(subject: str, extension: str, *, at: datetime | None = None) -> str:

@@ -9,7 +9,8 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from audit.models import AuditedModel, HistoryBase
-from exports.filenames import CSV, FHIR_JSON, PDF, export_filename
+from exports.fhir import FHIR_MEDIA_TYPE
+from exports.filenames import CSV, PDF, export_filename
 
 
 class ExportKind(models.TextChoices):
@@ -21,7 +22,7 @@ class ExportKind(models.TextChoices):
 
 JOB_FILES = {
     ExportKind.LISTING_CSV: ("events", "csv", CSV),
-    ExportKind.FHIR_BUNDLE: ("adverse-events", "json", FHIR_JSON),
+    ExportKind.FHIR_BUNDLE: ("adverse-events", "json", FHIR_MEDIA_TYPE),
     ExportKind.AUDIT_LOG_CSV: ("audit-log", "csv", CSV),
     ExportKind.AUDIT_LOG_PDF: ("audit-log", "pdf", PDF),
 }

@@ -1,9 +1,12 @@
 """Reads of the exports app, scoped like every read: another site's record is a 404."""
 
+import zoneinfo
+from datetime import UTC, tzinfo
+
 from django.http import Http404
 
 from events.choices import EventStatus
-from events.models import AdverseEvent
+from events.models import AdverseEvent, Site
 from events.selectors import adverse_event_get
 from exports.fhir import fhir_event_queryset
 from exports.models import ExportJob
@@ -33,3 +36,11 @@ def export_job_get(user, pk) -> ExportJob:
     if job is None or not can_download(user, job):
         raise Http404("No such export.")
     return job
+
+
+def export_job_zone(job: ExportJob) -> tzinfo:
+    """The zone a job's times are shown in: the one its sites share (the site's time, as on
+    every other page about those records), or UTC when they lie in several zones."""
+    sites = Site.objects.all() if job.all_sites else Site.objects.filter(pk__in=job.site_ids)
+    zones = set(sites.values_list("timezone", flat=True).distinct()[:2])
+    return zoneinfo.ZoneInfo(zones.pop()) if len(zones) == 1 else UTC

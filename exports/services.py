@@ -38,8 +38,14 @@ from events.models import AdverseEvent
 from exports import audit_trail
 from exports.case_report import case_report_pdf
 from exports.csv_listing import listing_csv_chunks, listing_row_count
-from exports.fhir import adverse_event_bundle, bundle_entries, bundle_header, fhir_event_queryset
-from exports.filenames import CSV, FHIR_JSON, PDF, export_filename
+from exports.fhir import (
+    FHIR_MEDIA_TYPE,
+    adverse_event_bundle,
+    bundle_entries,
+    bundle_header,
+    fhir_event_queryset,
+)
+from exports.filenames import CSV, PDF, export_filename
 from exports.models import ExportJob, ExportJobStatus, ExportKind
 from exports.summary_pdf import AGGREGATE_TABLES, aggregate_csv, safety_summary_pdf
 from reporting.filters import ReportFilters
@@ -48,8 +54,9 @@ from reporting.selectors import event_listing, require_report_reader, safety_sum
 logger = logging.getLogger(__name__)
 
 FHIR_PAGE = 500
-# A PDF of more rows than this is unreadable and slow to lay out: take the CSV instead.
-LOG_PDF_ROW_LIMIT = 2000
+# A PDF of more rows than this is unreadable and slow to lay out: it is printed as an extract,
+# titled "first N of M entries", and the CSV of the same filters holds the rest.
+LOG_PDF_ROW_LIMIT = 500
 LOG_CSV_ROW_LIMIT = 200_000
 
 
@@ -144,7 +151,9 @@ def event_fhir_export(
         actor=actor, request=request, record=event, row_count=1, extra={"kind": "fhir_bundle"}
     )
     content = json.dumps(bundle, ensure_ascii=False).encode()
-    return ExportFile(content, export_filename(f"adverse-event-{event.pk}", "json"), FHIR_JSON)
+    return ExportFile(
+        content, export_filename(f"adverse-event-{event.pk}", "json"), FHIR_MEDIA_TYPE
+    )
 
 
 # --- Exports of the ledger -------------------------------------------------------------------
@@ -431,6 +440,8 @@ def _write_audit_log(out: IO[bytes], job: ExportJob, progress: "_ProgressRecorde
         out.write(
             audit_trail.log_pdf(
                 entries,
+                total=ledger.audit_log_count(actor, filters),
+                csv_limit=LOG_CSV_ROW_LIMIT,
                 filters=filters.as_dict(),
                 zones=zones,
                 generated_by=actor.get_username(),

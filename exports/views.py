@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from exports import selectors, services
@@ -100,7 +101,8 @@ def audit_log_export(request, fmt: str):
 @require_GET
 def job_detail(request, pk: int):
     job = selectors.export_job_get(request.user, pk)
-    return render(request, "exports/job_detail.html", {"job": job})
+    with timezone.override(selectors.export_job_zone(job)):
+        return render(request, "exports/job_detail.html", {"job": job})
 
 
 @login_required
@@ -108,7 +110,8 @@ def job_detail(request, pk: int):
 def job_status(request, pk: int):
     """The job's status panel; HTMX polls it until the job is finished."""
     job = selectors.export_job_get(request.user, pk)
-    return render(request, "exports/_job_status.html", {"job": job})
+    with timezone.override(selectors.export_job_zone(job)):
+        return render(request, "exports/_job_status.html", {"job": job})
 
 
 @login_required

@@ -4,6 +4,8 @@ environment through `config.env`, which refuses values it cannot read."""
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import (
     database_from_url,
     env_bool,
@@ -204,12 +206,36 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Where our FHIR StructureDefinitions (extensions) are published: their canonical URLs are
+# <base>/StructureDefinition/<name> (exports.fhir.extension_url).
+FHIR_CANONICAL_BASE = env_str("FHIR_CANONICAL_BASE", "https://safety-ledger.example.org/fhir")
+if not FHIR_CANONICAL_BASE.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("FHIR_CANONICAL_BASE must be an http(s) URL.")
+
+# The cache holds derived figures only (the dashboard's summary, keyed by the data it was
+# computed from). Several web workers should share one: CACHE_URL=redis://127.0.0.1:6379/1.
+_cache_url = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+
 # Downloads the safety reports offer, as (label, URL name): the exports app provides them and
 # configuration wires them here, so reporting names no exports URL.
 REPORT_DOWNLOADS = [
     ("PDF safety summary", "safety-summary-pdf"),
     ("CSV listing", "events-csv"),
     ("FHIR bundle", "events-fhir"),
+]
+# The same for an event's page: (label, URL name taking the event's id, offered for a voided
+# event too). A voided event was entered in error, so it is no FHIR AdverseEvent.
+EVENT_DOWNLOADS = [
+    ("Case report (PDF)", "event-case-report", True),
+    ("FHIR R4 JSON", "event-fhir", False),
 ]
 # Who runs export jobs (exports.services._dispatch): Celery workers when there is a broker,
 # otherwise a thread in each web process (exports.worker); "manual" leaves them for

@@ -106,7 +106,7 @@ def test_the_filtered_audit_log_downloads_as_csv_and_pdf(client, auditor, correc
     assert list(frame["action"]) == ["Changed"]
     assert as_pdf["Content-Type"] == "application/pdf"
     text = pdf_text(body(as_pdf), tmp_path)
-    assert "Audit log" in text and "model = events.patient" in text and "Patient" in text
+    assert "Audit log" in text and "record type = events.patient" in text and "Patient" in text
     entry = AccessLog.objects.filter(action="export").order_by("-pk").first()
     job = ExportJob.objects.get(kind="audit_log_pdf")
     assert entry.detail == {
