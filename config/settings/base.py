@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later reader of REMOTE_ADDR (lockout, access log) sees the client.
+    "config.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -118,6 +120,11 @@ AXES_RESET_ON_SUCCESS = True
 # Logins and failures go to the ledger's own access log (audit.receivers).
 AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Behind a reverse proxy the client's address comes from X-Forwarded-For, and only when the
+# peer is a trusted proxy (config.client_address): list the proxies' addresses or networks,
+# or give how many proxies stand in front (only if nothing else can reach the application).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Second factor (TOTP, with static recovery codes) for medical directors and auditors.
 REQUIRE_2FA = env_bool("REQUIRE_2FA", False)
