@@ -28,7 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "django_filters",
     "django_htmx",
@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "audit",
     "events",
+    "events.accounts",
     "reporting",
     "exports",
 ]
@@ -126,6 +127,16 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
+# The API token endpoint answers a lockout in JSON; the login page with its template.
+AXES_LOCKOUT_CALLABLE = "events.accounts.lockout.lockout_response"
+
+# API tokens (knox digests, events.accounts.models.ApiToken): a token stops working this long
+# after it was issued, or after this long without a request, whichever comes first.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105  (a model name)
+API_TOKEN_MAX_AGE = timedelta(hours=env_int("API_TOKEN_MAX_AGE_HOURS", 30 * 24))
+API_TOKEN_IDLE_TIMEOUT = timedelta(hours=env_int("API_TOKEN_IDLE_HOURS", 7 * 24))
+REST_KNOX = {"TOKEN_TTL": API_TOKEN_MAX_AGE, "AUTO_REFRESH": False}
+
 # Second factor (TOTP, with static recovery codes) for medical directors and auditors.
 REQUIRE_2FA = env_bool("REQUIRE_2FA", False)
 OTP_TOTP_ISSUER = "Safety Ledger"
@@ -156,7 +167,7 @@ SIMPLE_HISTORY_EDIT = False
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "events.accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -11,7 +11,9 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.timesince import timeuntil
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -25,6 +27,8 @@ from audit.services import access_log_record
 from events.accounts.forms import LoginForm, OneTimeCodeForm
 from events.accounts.policy import requires_second_factor
 from events.accounts.qr import qr_svg
+from events.accounts.selectors import api_token_get, api_tokens_for_user
+from events.accounts.services import api_token_revoke
 
 RECOVERY_CODE_COUNT = 10
 EXPIRY_NOTICES = {
@@ -134,14 +138,32 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def account(request: HttpRequest) -> HttpResponse:
-    """The signed-in person's second factor: enrolled or not, and recovery codes left."""
+    """The signed-in person's second factor (enrolled or not, recovery codes left) and API
+    tokens (every device's, with its state)."""
     user = request.user
     recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    now = timezone.now()
     context = {
         "has_authenticator": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "recovery_codes_left": recovery.token_set.count() if recovery else 0,
+        "token_rows": [
+            {"token": token, "state": token.state(now)} for token in api_tokens_for_user(user)
+        ],
+        "idle_timeout": timeuntil(now + settings.API_TOKEN_IDLE_TIMEOUT, now),
+        "max_age": timeuntil(now + settings.API_TOKEN_MAX_AGE, now),
     }
     return render(request, "accounts/account.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one of the user's API tokens; it stops working at once."""
+    token = api_token_get(request.user, pk)
+    api_token_revoke(token=token, actor=request.user, request=request)
+    messages.success(request, f"The token for {token.name} was revoked.")
+    return redirect(f"{reverse('account')}#api-tokens")
 
 
 @never_cache

@@ -47,6 +47,13 @@ ERRORS = {
         _DETAIL, description="This Idempotency-Key was used before with another request."
     ),
     428: OpenApiResponse(_DETAIL, description="If-Match is required to change a record."),
+    429: OpenApiResponse(
+        {**_DETAIL, "properties": {"detail": {"type": "string"}, "code": {"type": "string"}}},
+        description=(
+            "Too many failed logins for this username from this address: locked for "
+            "30 minutes (`Retry-After` gives the seconds)."
+        ),
+    ),
 }
 
 IF_MATCH = OpenApiParameter(

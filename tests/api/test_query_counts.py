@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
-from rest_framework.authtoken.models import Token
 
 from audit.services import audited_save
 from events.choices import EventStatus, SuggestionStatus
@@ -21,6 +20,7 @@ from tests.factories import (
     PatientFactory,
     SiteFactory,
     VitalSignFactory,
+    api_token,
 )
 
 # Queries every request makes:
@@ -35,8 +35,7 @@ ACCESS_LOG = 3 + (connection.vendor == "sqlite")
 
 def _token_client(user) -> Api:
     api = Api()
-    token = Token.objects.create(user=user)
-    api.client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return api
 
 

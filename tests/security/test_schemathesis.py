@@ -7,7 +7,6 @@ Bounded: `EXAMPLES` generated requests per operation and role, no shrinking."""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -17,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from events.services.terms import event_terms_seed
-from tests.factories import system_actor
+from tests.factories import api_token, system_actor
 
 EXAMPLES = 5
 CHECKS = [
@@ -55,12 +54,16 @@ def _exercise(operation, headers: dict) -> str | None:
 @pytest.mark.django_db(transaction=True)
 def test_no_operation_errors_or_breaks_its_schema_for_any_role(nurse, director, auditor, session):
     event_terms_seed(actor=system_actor())
-    headers = {
-        user.username: {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
-        for user in (nurse, director, auditor)
-    }
+
+    def fresh_tokens() -> dict:
+        # New tokens per operation: the revoke operation may revoke the ones it is given.
+        return {
+            user.username: {"Authorization": f"Token {api_token(user)}"}
+            for user in (nurse, director, auditor)
+        }
+
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 20
-    failures = [f for f in (_exercise(op, headers) for op in operations) if f]
+    failures = [f for f in (_exercise(op, fresh_tokens()) for op in operations) if f]
     assert not failures, "\n\n".join(failures)
