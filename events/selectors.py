@@ -6,7 +6,7 @@ A record at a site the user cannot see raises `Http404`, exactly as a missing on
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Count, IntegerField, Q, QuerySet, Value
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -216,8 +216,9 @@ class ReviewQueue:
     Ordering by a computed priority would make the database sort every submitted event of
     the user's sites on every page. Each priority class is read instead in due order along
     the (status, is_serious, review_due_at) index, from the position on, with its own LIMIT,
-    and the classes are joined end to end, so at most a page is read from each class.
-    Submitted events always have a due time (`events.services.adverse_events`).
+    and the classes are joined end to end, so at most a page of ids is read from each class;
+    then one query reads those events with their joins. Submitted events always have a due
+    time (`events.services.adverse_events`).
     """
 
     def __init__(self, user):
@@ -258,35 +259,39 @@ class ReviewQueue:
         return QueuePage(events, has_previous=len(rows) > size, has_next=has_next)
 
     def _any_beyond(self, position: QueuePosition, *, backward: bool) -> bool:
-        return bool(self._walk(position, backward=backward, limit=1))
+        return bool(self._walk_ids(position, backward=backward, limit=1))
 
     def _walk(self, position: QueuePosition | None, *, backward: bool, limit: int) -> list:
-        """Up to `limit` events beyond `position` (from the start or the end without one),
-        in walking order."""
+        """Up to `limit` events beyond `position` (from the start, or from the end when
+        walking backward, without one), in walking order, each carrying its class as
+        `priority`. The ids are found first and the rows with their joins read after: joined
+        to the small tables, the planner may drive from them and sort every waiting event."""
+        picked = self._walk_ids(position, backward=backward, limit=limit)
+        if not picked:
+            return []
+        rows = self.events.in_bulk([pk for _, pk in picked])
+        for rank, pk in picked:
+            rows[pk].priority = rank
+        return [rows[pk] for _, pk in picked]
+
+    def _walk_ids(self, position: QueuePosition | None, *, backward: bool, limit: int):
+        """(class, id) of up to `limit` events beyond `position`, in walking order."""
         ranks = list(range(len(REVIEW_PRIORITY)))
         if backward:
             ranks.reverse()
-        rows: list[AdverseEvent] = []
+        picked: list[tuple[int, int]] = []
         for rank in ranks:
             if position is not None and (rank < position.rank, rank > position.rank)[backward]:
                 continue
-            events = self._in_due_order(rank)
+            ids = self.events.filter(REVIEW_PRIORITY[rank])
             if position is not None and rank == position.rank:
-                events = events.filter(_beyond(position, backward=backward))
-            if backward:
-                events = events.reverse()
-            rows += events[: limit - len(rows)]
-            if len(rows) >= limit:
+                ids = ids.filter(_beyond(position, backward=backward))
+            order = [f"-{field}" for field in REVIEW_DUE_ORDER] if backward else REVIEW_DUE_ORDER
+            ids = ids.order_by(*order).values_list("id", flat=True)[: limit - len(picked)]
+            picked += [(rank, pk) for pk in ids]
+            if len(picked) >= limit:
                 break
-        return rows
-
-    def _in_due_order(self, rank: int) -> QuerySet[AdverseEvent]:
-        """One priority class in due order, each event carrying its class as `priority`."""
-        return (
-            self.events.filter(REVIEW_PRIORITY[rank])
-            .annotate(priority=Value(rank, output_field=IntegerField()))
-            .order_by(*REVIEW_DUE_ORDER)
-        )
+        return picked
 
 
 # Past the last class: `page(before=END)` is the last page of the queue.
