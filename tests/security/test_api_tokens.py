@@ -229,3 +229,19 @@ def test_the_token_endpoint_locks_out_in_json_as_documented(nurse, password):
     schema = APIClient().get("/api/schema/", {"format": "json"})
     responses = schema.json()["paths"][TOKEN_URL]["post"]["responses"]
     assert "application/json" in responses["429"]["content"]
+
+
+def test_an_administrator_revokes_a_token_in_django_admin(client, nurse, password):
+    from tests.factories import UserFactory
+
+    tablet = _request_token("alice", password).data
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    changelist = reverse("admin:accounts_apitoken_changelist")
+    assert b"Ward tablet 3" in client.get(changelist).content
+    response = client.post(
+        changelist, {"action": "revoke", "_selected_action": [tablet["id"]]}, follow=True
+    )
+    assert response.status_code == 200
+    assert _client(tablet["token"]).get("/api/v1/patients/").status_code == 401
+    assert _token_log(AccessAction.LOGOUT).get().user_id == admin_user.pk
