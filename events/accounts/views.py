@@ -2,6 +2,7 @@
 and recovery codes."""
 
 from base64 import b32encode
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,10 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.timesince import timeuntil
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -149,8 +150,8 @@ def account(request: HttpRequest) -> HttpResponse:
         "token_rows": [
             {"token": token, "state": token.state(now)} for token in api_tokens_for_user(user)
         ],
-        "idle_timeout": timeuntil(now + settings.API_TOKEN_IDLE_TIMEOUT, now),
-        "max_age": timeuntil(now + settings.API_TOKEN_MAX_AGE, now),
+        "idle_timeout": _duration(settings.API_TOKEN_IDLE_TIMEOUT),
+        "max_age": _duration(settings.API_TOKEN_MAX_AGE),
     }
     return render(request, "accounts/account.html", context)
 
@@ -178,6 +179,14 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_url(request)}
     )
+
+
+def _duration(limit: timedelta) -> str:
+    """'7 days' or '12 hours': the token limits as people configure them."""
+    if limit % timedelta(days=1):
+        hours = int(limit / timedelta(hours=1))
+        return f"{hours} hour{pluralize(hours)}"
+    return f"{limit.days} day{pluralize(limit.days)}"
 
 
 def _confirm_enrolment(user, device: TOTPDevice) -> list[str]:

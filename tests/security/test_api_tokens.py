@@ -189,6 +189,7 @@ def test_tokens_are_listed_and_revoked_on_the_account_page(client, nurse, passwo
     client.force_login(nurse)
     page = client.get(reverse("account"))
     assert b"Ward tablet 3" in page.content
+    assert b"after 7 days without use, and 30 days after it was issued" in page.content
     assert tablet["token"].encode() not in page.content
 
     response = client.post(reverse("api-token-revoke", args=[tablet["id"]]))
