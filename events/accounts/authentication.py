@@ -16,6 +16,7 @@ from knox.settings import CONSTANTS
 from rest_framework import exceptions
 
 from events.accounts.models import ApiToken, TokenState
+from events.accounts.policy import requires_second_factor
 from events.accounts.services import api_token_refused, api_token_touch
 
 ASK_AGAIN = "request a new token at /api/v1/auth/token/"
@@ -25,6 +26,10 @@ REFUSALS = {
     TokenState.EXPIRED: f"This token has expired; {ASK_AGAIN}.",
     TokenState.IDLE_EXPIRED: f"This token expired after going unused; {ASK_AGAIN}.",
 }
+NEEDS_SECOND_FACTOR = (
+    "This token was issued without a second factor, which this account now needs; "
+    f"{ASK_AGAIN} with a code from your authenticator app."
+)
 INVALID = "Invalid token."
 # Tokens of the retired table (Django REST framework's authtoken): 40 hexadecimal digits.
 # Knox tokens have 64, so the two cannot be confused.
@@ -60,6 +65,9 @@ class ApiTokenAuthentication(TokenAuthentication):
             api_token_refused(token=token, reason=state.value, request=self._request)
             raise exceptions.AuthenticationFailed(REFUSALS[state], code=state.value)
         user, token = self.validate_user(token)
+        if not token.second_factor and requires_second_factor(user):
+            api_token_refused(token=token, reason="second_factor_required", request=self._request)
+            raise exceptions.AuthenticationFailed(NEEDS_SECOND_FACTOR)
         api_token_touch(token=token)
         return user, token
 

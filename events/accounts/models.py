@@ -28,6 +28,9 @@ class ApiToken(AbstractAuthToken):
     name = models.CharField(max_length=100, help_text="The device or integration it is for.")
     last_used_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Issued with a TOTP or recovery code: a token issued without one stops working if the
+    # account comes to need a second factor (a nurse made director, REQUIRE_2FA turned on).
+    second_factor = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created", "-id"]

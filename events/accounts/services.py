@@ -65,6 +65,7 @@ def api_token_issue(*, user, name: str, otp_code: str = "", request=None) -> tup
             name=name,
             expiry=settings.API_TOKEN_MAX_AGE,
             last_used_at=timezone.now(),
+            second_factor=bool(second_factor),
         )
         detail = {"method": LOG_METHOD, "token_id": token.pk, "token_name": name}
         if second_factor:

@@ -14,6 +14,8 @@ from rest_framework.test import APIClient
 
 from audit.models import AccessAction, AccessLog
 from events.accounts.models import ApiToken
+from events.choices import Role
+from tests.factories import MembershipFactory
 from tests.security.test_second_factor import _enrol, current_code
 
 TOKEN_URL = "/api/v1/auth/token/"
@@ -112,6 +114,18 @@ class TestSecondFactor:
         response = _request_token("dana", password, otp_code="123456")
         assert response.status_code == 400
         assert "enrol" in response.data["otp_code"][0]
+
+    def test_a_token_issued_without_a_code_stops_when_the_account_needs_one(
+        self, nurse, password, north
+    ):
+        secret = _request_token("alice", password).data["token"]
+        assert _client(secret).get("/api/v1/patients/").status_code == 200
+        MembershipFactory(user=nurse, site=north, role=Role.MEDICAL_DIRECTOR)
+        refused = _client(secret).get("/api/v1/patients/")
+        assert refused.status_code == 401
+        assert "second factor" in refused.json()["detail"]
+        log = _token_log(AccessAction.LOGIN_FAILED).get()
+        assert log.detail["reason"] == "second_factor_required"
 
     def test_staff_need_no_code(self, nurse, password):
         assert _request_token("alice", password).status_code == 200

@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
                 ),
                 ("last_used_at", models.DateTimeField()),
                 ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("second_factor", models.BooleanField(default=False)),
                 (
                     "user",
                     models.ForeignKey(
