@@ -49,10 +49,7 @@ ERRORS = {
     428: OpenApiResponse(_DETAIL, description="If-Match is required to change a record."),
     429: OpenApiResponse(
         {**_DETAIL, "properties": {"detail": {"type": "string"}, "code": {"type": "string"}}},
-        description=(
-            "Too many failed logins for this username from this address: locked for "
-            "30 minutes (`Retry-After` gives the seconds)."
-        ),
+        description="Too many attempts: wait `Retry-After` seconds, then try again.",
     ),
 }
 
@@ -61,6 +58,8 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
+    # What `events.api.concurrency.if_match_version` reads (it also forgives spaces around).
+    pattern=r'^(W/)?"?[0-9]{1,9}"?$',
     description='The ETag of the version you read, e.g. "3". Missing: 428; stale: 412.',
 )
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -11,7 +11,13 @@ from events.access import WRITERS, require_role
 from events.choices import SessionStatus
 from events.models import InfusionSession, Patient
 from events.rules import dose_band
-from events.services.common import assign, lock_current, require_reason, validate
+from events.services.common import (
+    assign,
+    lock_current,
+    optional_reason,
+    require_reason,
+    validate,
+)
 
 START_FIELDS = (
     "drug",
@@ -77,6 +83,7 @@ def infusion_session_update(
     *, session: InfusionSession, actor, data: dict, expected_version: int | None, reason: str = ""
 ) -> InfusionSession:
     require_role(actor, session.site_id, *WRITERS)
+    reason = optional_reason(reason)
     with transaction.atomic():
         session = lock_current(session, expected_version)
         if not assign(session, data, EDITABLE_FIELDS):
@@ -105,6 +112,8 @@ def infusion_session_finish(
         raise ValidationError({"status": "Finish a session as completed or stopped early."})
     if status == SessionStatus.STOPPED_EARLY:
         reason = require_reason(reason, "stop a session early")
+    else:
+        reason = optional_reason(reason)
     with transaction.atomic():
         session = lock_current(session, expected_version)
         if session.status != SessionStatus.IN_PROGRESS:

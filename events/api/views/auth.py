@@ -77,7 +77,7 @@ class TokenObtainApi(ApiView):
         summary="Get an API token (username, password, device name, second-factor code)",
         request=TokenInputSerializer,
         response=TokenOutputSerializer,
-        errors=(400, 415, 429),
+        errors=(400, 413, 415, 429),
         tags=["auth"],
     )
     def post(self, request):
