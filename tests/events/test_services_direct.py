@@ -121,7 +121,7 @@ def test_a_session_ended_before_it_started_is_refused(session, nurse):
 def test_second_factor_enrol_and_recovery_codes_replace_log_each_change(director):
     from django_otp.plugins.otp_static.models import StaticToken
 
-    from events.accounts.services import (
+    from events.accounts.second_factor import (
         recovery_codes_replace,
         second_factor_device_pending,
         second_factor_enrol,

@@ -72,7 +72,7 @@ def test_access_log_details_read_as_text(signed_in, auditor, nurse):
 
     page = signed_in(auditor).get(reverse("audit:access-log")).text
 
-    assert "view: todays_sessions; filters: none" in page
+    assert "view: home; filters: none" in page
     assert "{&#x27;" not in page and "{'" not in page
 
 
