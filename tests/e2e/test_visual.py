@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests.e2e.conftest import log_in
 from tests.exports.conftest import dataset  # noqa: F401 - the export tests' clinic record
-from tests.exports.helpers import words_outside_margins
+from tests.exports.helpers import body, exported, words_outside_margins
 from tests.exports.worst_case import worst_case_event
 
 WIDTHS = [(1366, 900), (820, 1180)]
@@ -65,10 +65,10 @@ def test_every_pdf_kind_prints_every_word_inside_its_margins(
     MembershipFactory(user=director, site=None, role=Role.AUDITOR)
     client.force_login(director)
     for name, url in pdf_urls(dataset, worst_case).items():
-        response = client.get(url)
+        response = exported(client, url)  # the audit log is an export job: run, then fetched
         assert response.status_code == 200, name
         assert response["Content-Type"] == "application/pdf", name
-        outside = words_outside_margins(response.content, tmp_path)
+        outside = words_outside_margins(body(response), tmp_path)
         assert outside == [], f"{name}: {outside[:5]}"
 
 
