@@ -14,8 +14,9 @@ from audit.policy import ledger_policy
 from audit.services import access_log_export
 from exports import audit_trail
 
-# A PDF of more rows than this is unreadable and slow to lay out: take the CSV instead.
-LOG_PDF_ROW_LIMIT = 2000
+# A PDF of more rows than this is unreadable and slow to lay out: it is printed as an extract,
+# titled "first N of M entries", and the CSV of the same filters holds the rest.
+LOG_PDF_ROW_LIMIT = 500
 LOG_CSV_ROW_LIMIT = 200_000
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
@@ -93,6 +94,8 @@ def audit_log_export(request: HttpRequest, fmt: str) -> HttpResponse:
     else:
         body = audit_trail.log_pdf(
             entries,
+            total=selectors.audit_log_count(request.user, filters),
+            csv_limit=LOG_CSV_ROW_LIMIT,
             filters=filters.as_dict(),
             zones=zones,
             generated_by=request.user.get_username(),

@@ -4,6 +4,8 @@ environment through `config.env`, which refuses values it cannot read."""
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import (
     database_from_url,
     env_bool,
@@ -28,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "django_filters",
     "django_htmx",
@@ -39,11 +41,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "audit",
     "events",
+    "events.accounts",
     "reporting",
     "exports",
 ]
 
 MIDDLEWARE = [
+    # First: every later reader of REMOTE_ADDR (lockout, access log) sees the client.
+    "config.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "events.api.errors.ApiErrorBodyMiddleware",
@@ -119,6 +124,21 @@ AXES_RESET_ON_SUCCESS = True
 # Logins and failures go to the ledger's own access log (audit.receivers).
 AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Behind a reverse proxy the client's address comes from X-Forwarded-For, and only when the
+# peer is a trusted proxy (config.client_address): list the proxies' addresses or networks,
+# or give how many proxies stand in front (only if nothing else can reach the application).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# The API token endpoint answers a lockout in JSON; the login page with its template.
+AXES_LOCKOUT_CALLABLE = "events.accounts.lockout.lockout_response"
+
+# API tokens (knox digests, events.accounts.models.ApiToken): a token stops working this long
+# after it was issued, or after this long without a request, whichever comes first.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105  (a model name)
+API_TOKEN_MAX_AGE = timedelta(hours=env_int("API_TOKEN_MAX_AGE_HOURS", 30 * 24))
+API_TOKEN_IDLE_TIMEOUT = timedelta(hours=env_int("API_TOKEN_IDLE_HOURS", 7 * 24))
+REST_KNOX = {"TOKEN_TTL": API_TOKEN_MAX_AGE, "AUTO_REFRESH": False}
 
 # Second factor (TOTP, with static recovery codes) for medical directors and auditors.
 REQUIRE_2FA = env_bool("REQUIRE_2FA", False)
@@ -151,7 +171,7 @@ REST_FRAMEWORK = {
     # Token first: its `WWW-Authenticate: Token` header makes a request without credentials
     # a 401 on every endpoint (session authentication has no such header, so DRF sends 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "events.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -200,6 +220,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.refresh_rollups",
         "schedule": ROLLUP_REFRESH_SECONDS,
     },
+}
+
+# Where our FHIR StructureDefinitions (extensions) are published: their canonical URLs are
+# <base>/StructureDefinition/<name> (exports.fhir.extension_url).
+FHIR_CANONICAL_BASE = env_str("FHIR_CANONICAL_BASE", "https://safety-ledger.example.org/fhir")
+if not FHIR_CANONICAL_BASE.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("FHIR_CANONICAL_BASE must be an http(s) URL.")
+
+# The cache holds derived figures only (the dashboard's summary, keyed by the data it was
+# computed from). Several web workers should share one: CACHE_URL=redis://127.0.0.1:6379/1.
+_cache_url = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # Exports with more rows than this run as background jobs.

@@ -103,7 +103,7 @@ def test_the_filtered_audit_log_downloads_as_csv_and_pdf(client, auditor, correc
     assert list(frame["record"]) == ["events.patient"]
     assert list(frame["action"]) == ["Changed"]
     text = pdf_text(as_pdf.content, tmp_path)
-    assert "Audit log" in text and "model = events.patient" in text and "Patient" in text
+    assert "Audit log" in text and "record type = events.patient" in text and "Patient" in text
     entry = AccessLog.objects.order_by("-pk").first()
     assert entry.detail == {
         "kind": "audit_log_pdf",
