@@ -10,6 +10,8 @@ or separate them with commas):
     term, category, grade, serious              event attributes
     session_number       1-6, or 7 for "7 and later"
     onset                time-to-onset bands (see ONSET_BANDS)
+    review               which events by review status: all (default: every event not
+                         voided), submitted (submitted and signed off), signed_off
 
 Filters on session attributes narrow the denominator and the events; filters on event
 attributes narrow only the events (the rate of "grade 3 hypertension per 100 sessions").
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from events.choices import Drug, Indication, Route, TermCategory
+from events.choices import Drug, EventStatus, Indication, Route, TermCategory
 from events.rules import DOSE_BANDS
 
 # Time from session start to onset, in minutes: [low, high) with None for "open".
@@ -37,6 +39,15 @@ ONSET_BANDS: dict[str, tuple[int | None, int | None]] = {
 }
 ONSET_UNKNOWN = "unknown"
 SESSION_NUMBERS = (1, 2, 3, 4, 5, 6, 7)  # 7 stands for "7 and later"
+
+# Review status filter: value -> (label every rendering prints, event statuses counted).
+REVIEW_ALL = "all"
+_DRAFT, _SUBMITTED, _SIGNED_OFF = EventStatus.DRAFT, EventStatus.SUBMITTED, EventStatus.SIGNED_OFF
+REVIEW_STATUSES: dict[str, tuple[str, tuple[str, ...]]] = {
+    REVIEW_ALL: ("all events not voided, drafts included", (_DRAFT, _SUBMITTED, _SIGNED_OFF)),
+    "submitted": ("submitted and signed-off events (drafts left out)", (_SUBMITTED, _SIGNED_OFF)),
+    "signed_off": ("signed-off events only", (_SIGNED_OFF,)),
+}
 
 
 class InvalidFilters(ValueError):
@@ -64,6 +75,7 @@ class ReportFilters:
     serious: bool | None = None
     session_numbers: tuple[int, ...] = ()
     onset_bands: tuple[str, ...] = ()
+    review: str = REVIEW_ALL
 
     # field name -> query parameter name
     PARAMETERS = {
@@ -80,6 +92,7 @@ class ReportFilters:
         "serious": "serious",
         "session_numbers": "session_number",
         "onset_bands": "onset",
+        "review": "review",
     }
     SESSION_FIELDS = (
         "date_from",
@@ -91,7 +104,7 @@ class ReportFilters:
         "indications",
         "session_numbers",
     )
-    EVENT_FIELDS = ("term_ids", "categories", "grades", "serious", "onset_bands")
+    EVENT_FIELDS = ("term_ids", "categories", "grades", "serious", "onset_bands", "review")
 
     @classmethod
     def from_query(cls, query) -> ReportFilters:
@@ -122,6 +135,7 @@ class ReportFilters:
         parse("serious", _one_bool)
         parse("session_numbers", lambda raw: _ints(raw, allowed=SESSION_NUMBERS))
         parse("onset_bands", lambda raw: _codes(raw, (*ONSET_BANDS, ONSET_UNKNOWN)))
+        parse("review", lambda raw: _one(_codes(raw, REVIEW_STATUSES)) or REVIEW_ALL)
         date_from, date_to = values.get("date_from"), values.get("date_to")
         if date_from and date_to and date_from > date_to:
             errors["date_to"] = "The end date is before the start date."
@@ -134,7 +148,7 @@ class ReportFilters:
         result: dict = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if value in (None, ()):
+            if value in (None, ()) or value == field.default:
                 continue
             if isinstance(value, date):
                 value = value.isoformat()
@@ -149,7 +163,7 @@ class ReportFilters:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             name = self.PARAMETERS[field.name]
-            if value is None or value == ():
+            if value is None or value == () or value == field.default:
                 continue
             if isinstance(value, bool):
                 pairs.append((name, "true" if value else "false"))
@@ -165,7 +179,24 @@ class ReportFilters:
 
     @property
     def has_event_filters(self) -> bool:
-        return any(getattr(self, name) not in (None, ()) for name in self.EVENT_FIELDS)
+        return any(self.is_set(name) for name in self.EVENT_FIELDS)
+
+    def is_set(self, name: str) -> bool:
+        """Whether a field narrows the report (differs from its "no restriction" default)."""
+        return getattr(self, name) != _DEFAULTS[name]
+
+    @property
+    def review_label(self) -> str:
+        """The review status filter in words, printed by every rendering."""
+        return REVIEW_STATUSES[self.review][0]
+
+    @property
+    def event_statuses(self) -> tuple[str, ...]:
+        """The event statuses the review status filter counts (never voided)."""
+        return REVIEW_STATUSES[self.review][1]
+
+
+_DEFAULTS = {field.name: field.default for field in dataclasses.fields(ReportFilters)}
 
 
 def month_key(day: date) -> str:
