@@ -2,7 +2,6 @@
 (tests/exports/conftest.py) and with the dashboard's JSON."""
 
 import io
-import math
 import re
 from datetime import timedelta
 
