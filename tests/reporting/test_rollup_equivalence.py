@@ -158,12 +158,12 @@ def build(people, sites, indications, session_specs) -> list[InfusionSession]:
                 session=session,
                 reported_by=people["nurse"],
                 status=(
-                EventStatus.VOIDED
-                if event["voided"]
-                else EventStatus.DRAFT
-                if event["draft"]
-                else EventStatus.SUBMITTED
-            ),
+                    EventStatus.VOIDED
+                    if event["voided"]
+                    else EventStatus.DRAFT
+                    if event["draft"]
+                    else EventStatus.SUBMITTED
+                ),
                 void_reason="Duplicate" if event["voided"] else "",
                 **event_data(event, started, terms),
             )
