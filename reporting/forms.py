@@ -9,7 +9,7 @@ from reporting.filters import REVIEW_ALL, SESSION_NUMBERS
 
 SERIOUS_CHOICES = [("", "Any"), ("true", "Serious only"), ("false", "Non-serious only")]
 REVIEW_CHOICES = [
-    (REVIEW_ALL, "All not voided (drafts included)"),
+    (REVIEW_ALL, "All (drafts included)"),
     ("submitted", "Submitted and signed off"),
     ("signed_off", "Signed off only"),
 ]
