@@ -8,7 +8,7 @@ SESSIONS ?= 200000
 SEED ?= 42
 BENCH_DATABASES ?= sqlite postgresql
 
-.PHONY: install run test test-postgres lint bench bench-ci load crash clean
+.PHONY: install system-packages run test test-postgres test-schemathesis-wide lint bench bench-ci load crash clean
 
 install: $(VENV)/.installed
 
@@ -18,16 +18,26 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	UV_PYTHON_DOWNLOADS=never $(BIN)/uv pip install -q -p $(BIN)/python -r requirements.lock
 	touch $@
 
+# Debian packages of the browser and PDF tests: installed as root, else named (tests skip).
+system-packages:
+	scripts/system-packages.sh
+
 run: install
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py migrate --no-input -v 0
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py seed_demo --if-empty
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install
+test: install system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: install system-packages
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Schemathesis beyond the suite's fixed examples: random (seed printed), per role, bounded.
+SCHEMATHESIS_WIDE_SECONDS ?= 200
+test-schemathesis-wide: install
+	SCHEMATHESIS_WIDE_SECONDS=$(SCHEMATHESIS_WIDE_SECONDS) $(BIN)/python -m pytest \
+		tests/security/test_schemathesis.py -k wide $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

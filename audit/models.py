@@ -304,8 +304,9 @@ class VerificationRun(AppendOnlyEntry):
     """One recomputation of every chain (`verify_audit` or the chain-status page).
 
     `tables` holds one summary per chain (table, rows, head pk and hash, status, first broken
-    row); each run is itself a link of its own chain, so the record of past verifications
-    cannot be edited without showing.
+    row), then one per audited live table (`"kind": "live"`: rows, status, the rows that do
+    not match their latest history version); each run is itself a link of its own chain, so
+    the record of past verifications cannot be edited without showing.
     """
 
     started_at = models.DateTimeField(db_index=True)
@@ -332,6 +333,16 @@ class VerificationRun(AppendOnlyEntry):
     @property
     def broken_tables(self) -> list[dict]:
         return [table for table in self.tables if table.get("status") != "intact"]
+
+    @property
+    def chain_tables(self) -> list[dict]:
+        """The history and log chains checked (the tables the hash chain covers)."""
+        return [table for table in self.tables if table.get("kind") != "live"]
+
+    @property
+    def live_tables(self) -> list[dict]:
+        """The audited live tables compared with their latest history versions."""
+        return [table for table in self.tables if table.get("kind") == "live"]
 
 
 # Accounts are audited like any record. The password hash and last login stay out of the

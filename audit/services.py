@@ -4,7 +4,7 @@ verification run."""
 from django.db import models, transaction
 from django.utils import timezone
 
-from audit import chain
+from audit import chain, live_rows
 from audit.models import AccessAction, AccessLog, MissingActorError, VerificationRun
 
 
@@ -108,11 +108,13 @@ def access_log_export(
 def verification_run_perform(
     *, user=None, recorded_heads: dict[str, chain.ChainHead] | None = None, using="default"
 ) -> VerificationRun:
-    """Recompute every chain and append the result to the ledger's own record of runs.
+    """Recompute every chain, compare every live row with its latest history version, and
+    append the result to the ledger's own record of runs.
 
     Each chain is also checked against a head recorded earlier: the operator's file when
     given (`recorded_heads`), otherwise the heads of the last run that found the chain
-    intact, so rows cut from the end of a chain since then do not go unnoticed.
+    intact, so rows cut from the end of a chain since then do not go unnoticed. The live
+    tables' results follow the chains' in `tables`, marked `"kind": "live"`.
     """
     started_at = timezone.now()
     checked_file = recorded_heads is not None
@@ -124,13 +126,15 @@ def verification_run_perform(
         )
         for model in chain.chained_models()
     ]
+    summaries = [_report_summary(report) for report in reports]
+    summaries += [_live_summary(report) for report in live_rows.verify_all_live_rows(using)]
     run = VerificationRun(
         started_at=started_at,
         finished_at=timezone.now(),
         user=user if user is not None and user.pk else None,
         username=user.get_username() if user is not None else "",
-        is_intact=all(report.is_intact for report in reports),
-        tables=[_report_summary(report) for report in reports],
+        is_intact=all(summary["status"] == "intact" for summary in summaries),
+        tables=summaries,
         checked_recorded_heads=checked_file,
     )
     with transaction.atomic(using=using):
@@ -150,6 +154,24 @@ def _report_summary(report: chain.ChainReport) -> dict:
     }
 
 
+def _live_summary(report: live_rows.LiveRowReport) -> dict:
+    first = report.problems[0] if report.problems else None
+    problem = ""
+    if first is not None:
+        problem = f"{report.problem_count} live row(s) do not match the ledger; row {first.pk}: "
+        problem += first.problem
+    return {
+        "table": report.table,
+        "kind": "live",
+        "rows": report.rows,
+        "status": "intact" if report.is_intact else "mismatch",
+        "first_break": first.pk if first else None,
+        "problem": problem,
+        "problem_count": report.problem_count,
+        "rows_named": [{"id": p.pk, "problem": p.problem} for p in report.problems],
+    }
+
+
 def _heads_of_last_intact_runs(using: str) -> dict[str, chain.ChainHead]:
     last = VerificationRun.objects.using(using).order_by("-pk").first()
     if last is None:
@@ -157,5 +179,5 @@ def _heads_of_last_intact_runs(using: str) -> dict[str, chain.ChainHead]:
     return {
         table["table"]: chain.ChainHead(table["table"], table["head_pk"], table["head"])
         for table in last.tables
-        if table.get("status") == "intact"
+        if table.get("status") == "intact" and table.get("kind") != "live"
     }

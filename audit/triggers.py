@@ -1,8 +1,18 @@
-"""Database triggers that make chained tables append-only.
+"""Database triggers that make chained tables append-only, and tie live rows to their history.
 
-PostgreSQL refuses UPDATE, DELETE and TRUNCATE; SQLite refuses UPDATE and DELETE. The one
-exception is `maintenance_flush`, which test teardown uses to empty the whole database; the
-application never enables it.
+PostgreSQL refuses UPDATE, DELETE and TRUNCATE on chained tables; SQLite refuses UPDATE and
+DELETE. On PostgreSQL a deferred constraint trigger on every audited live table also refuses,
+at commit, a live-row INSERT or UPDATE that has no history row with the same id (and version)
+written in the same transaction: the history row and the live row version must carry the same
+`xmin`, which they do when one save wrote both (django-simple-history writes the history row
+in the save's own `post_save`, inside the same savepoint).
+
+The one way past them is the maintenance switch, and on PostgreSQL it takes two things: the
+transaction sets `safety_ledger.maintenance = 'on'`, and the connected role is a member of
+the `safety_ledger_maintenance` role (superusers count as members of every role). The
+application's role is never granted it, so setting the variable alone gets a refusal. The
+test suite connects as a superuser and uses `maintenance_flush` to empty the database between
+transactional tests. See docs/operations.md for the roles and grants.
 """
 
 import threading
@@ -12,19 +22,73 @@ from django.db import connections, transaction
 
 from audit.chain import chained_models
 
+# Created by `install_all` when the migrating role may; named in `_PG_FUNCTION` below.
+MAINTENANCE_ROLE = "safety_ledger_maintenance"
+
 _MAINTENANCE = threading.local()
 
 _PG_FUNCTION = """
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'safety_ledger_maintenance') THEN
+        CREATE ROLE safety_ledger_maintenance NOLOGIN;
+    END IF;
+EXCEPTION
+    WHEN insufficient_privilege THEN
+        RAISE NOTICE 'role safety_ledger_maintenance is missing: a superuser creates it';
+    WHEN duplicate_object OR unique_violation THEN
+        NULL;  -- created meanwhile by a migration of another database in the cluster
+END
+$$;
+
+CREATE OR REPLACE FUNCTION audit_maintenance_allowed() RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF coalesce(current_setting('safety_ledger.maintenance', true), '') <> 'on' THEN
+        RETURN false;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'safety_ledger_maintenance')
+       OR NOT pg_has_role(current_user, 'safety_ledger_maintenance', 'MEMBER') THEN
+        RAISE EXCEPTION 'the audit maintenance switch needs role safety_ledger_maintenance; '
+            'role % is not a member', current_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN true;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF current_setting('safety_ledger.maintenance', true) = 'on' THEN
+    IF audit_maintenance_allowed() THEN
         IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'audit table % is append-only: % refused', TG_TABLE_NAME, TG_OP;
 END
 $$;
+"""
+
+# One function per audited table, so its query is planned once per session, not per row.
+_PG_LIVE_CHECK = """
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF audit_maintenance_allowed() THEN RETURN NULL; END IF;
+    PERFORM 1 FROM {table} AS live
+        JOIN {history} AS version ON version.{pk} = live.{pk} AND version.xmin = live.xmin{same}
+        WHERE live.{pk} = NEW.{pk};
+    IF NOT FOUND AND EXISTS (SELECT 1 FROM {table} WHERE {pk} = NEW.{pk}) THEN
+        RAISE EXCEPTION 'audited table % row % was written without its history row in the same '
+            'transaction: % refused', TG_TABLE_NAME, NEW.{pk}, TG_OP
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS {table}_has_history ON {table};
+CREATE CONSTRAINT TRIGGER {table}_has_history AFTER INSERT OR UPDATE ON {table}
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {function}();
 """
 
 _PG_TRIGGERS = """
@@ -57,6 +121,21 @@ def protected_tables() -> list[str]:
     return sorted(model._meta.db_table for model in chained_models())
 
 
+def live_checked_tables() -> list[tuple[str, str, str, bool]]:
+    """(live table, history table, key column, has a version) for every audited model."""
+    from audit.live_rows import audited_models
+
+    return [
+        (
+            model._meta.db_table,
+            history._meta.db_table,
+            model._meta.pk.column,
+            any(f.name == "version" for f in model._meta.concrete_fields),
+        )
+        for model, history in audited_models()
+    ]
+
+
 def install_all(using: str = "default") -> None:
     connection = connections[using]
     with connection.cursor() as cursor:
@@ -68,6 +147,17 @@ def install_all(using: str = "default") -> None:
             elif connection.vendor == "sqlite":
                 for statement in _SQLITE_TRIGGERS:
                     cursor.execute(statement.format(table=table))
+        if connection.vendor == "postgresql":
+            for table, history, pk, versioned in live_checked_tables():
+                cursor.execute(
+                    _PG_LIVE_CHECK.format(
+                        function=f"audit_has_history_{table}"[:63],
+                        table=table,
+                        history=history,
+                        pk=pk,
+                        same=" AND version.version = live.version" if versioned else "",
+                    )
+                )
 
 
 def installed_trigger_tables(using: str = "default") -> set[str]:
@@ -89,7 +179,11 @@ def installed_trigger_tables(using: str = "default") -> set[str]:
 
 @contextmanager
 def maintenance_flush(using: str = "default"):
-    """Allow emptying audited tables inside this block (test teardown only)."""
+    """Allow emptying audited tables inside this block (test teardown only).
+
+    On PostgreSQL the connected role must be a member of `safety_ledger_maintenance`
+    (the test suite connects as a superuser, which is); any other role gets a refusal.
+    """
     connection = connections[using]
     _MAINTENANCE.active = True
     try:

@@ -145,7 +145,10 @@ def chain_verify(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only auditors and medical directors run verification.")
     run = verification_run_perform(user=request.user)
     if run.is_intact:
-        messages.success(request, f"All {len(run.tables)} chains verified intact.")
+        messages.success(
+            request,
+            f"All {len(run.chain_tables)} chains verified intact; every live record matches.",
+        )
     else:
         broken = ", ".join(t["table"] for t in run.broken_tables)
         messages.error(request, f"Verification found a break in: {broken}.")

@@ -2,7 +2,9 @@
 site's alert thresholds drawn as dashed lines and events marked at their onset.
 
 Built as plain SVG text (no plotting library) so it renders inline in the page, scales on a
-tablet, stays crisp in a PDF, and keeps its labels as real text for screen readers.
+tablet, stays crisp in a PDF, and keeps its labels as real text for screen readers. Labels are
+placed with `text_width`, the advance widths of DejaVu Sans (the font every chart names first),
+so none is cut at the edge or printed over another.
 """
 
 from dataclasses import dataclass
@@ -20,6 +22,28 @@ SPO2_RANGE = (75, 100)
 
 SYSTOLIC, DIASTOLIC, HEART_RATE, SPO2 = "#0b5cad", "#5b8fd6", "#b54708", "#067647"
 THRESHOLD, EVENT = "#b42318", "#6941c6"
+
+# Advance widths of DejaVu Sans, in em, of the printable ASCII characters (space to tilde),
+# read from the font's metrics.
+_DEJAVU_SANS_ADVANCES = """
+0.318 0.401 0.46 0.838 0.636 0.95 0.78 0.275 0.39 0.39 0.5 0.838 0.318 0.361 0.318
+0.337 0.636 0.636 0.636 0.636 0.636 0.636 0.636 0.636 0.636 0.636 0.337 0.337 0.838
+0.838 0.838 0.531 1.0 0.684 0.686 0.698 0.77 0.632 0.575 0.775 0.752 0.295 0.295
+0.656 0.557 0.863 0.748 0.787 0.603 0.787 0.695 0.635 0.611 0.732 0.684 0.989 0.685
+0.611 0.685 0.39 0.337 0.39 0.838 0.5 0.5 0.613 0.635 0.55 0.635 0.615 0.352 0.635
+0.634 0.278 0.278 0.579 0.278 0.974 0.634 0.612 0.635 0.635 0.411 0.521 0.392 0.634
+0.592 0.818 0.592 0.592 0.525 0.636 0.337 0.636 0.838
+"""
+_ADVANCES = dict(
+    zip(map(chr, range(32, 127)), map(float, _DEJAVU_SANS_ADVANCES.split()), strict=True)
+)
+
+
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """The width in px of `text` set in DejaVu Sans at `size` px, rounded up by 5% so that
+    a fallback font of similar width still fits; a character outside ASCII counts as 1 em."""
+    em = sum(_ADVANCES.get(char, 1.0) for char in text)
+    return em * size * (1.12 if bold else 1.0) * 1.05
 
 
 @dataclass(frozen=True)
@@ -89,18 +113,32 @@ def _series(axis: _Axis, points, attribute: str, colour: str, label: str) -> lis
     return parts
 
 
-def _thresholds(axis: _Axis, lines: list[tuple[int, str]]) -> list[str]:
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _label_box(left: float, baseline: float, text: str, size: float = 10) -> Box:
+    return (left, baseline - 0.8 * size, left + text_width(text, size), baseline + 0.25 * size)
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _thresholds(axis: _Axis, lines: list[tuple[int, str]], boxes: list[Box]) -> list[str]:
     """Dashed threshold lines; labels of lines that nearly coincide (e.g. diastolic 110 and
-    heart rate 110) are moved left so they do not print over each other."""
+    heart rate 110) are moved left so they do not print over each other. Each label's box is
+    added to `boxes`, for the event labels to keep clear of."""
     parts, placed = [], []
     for value, label in sorted(lines):
         y = axis.y(value)
         shift = 60 * sum(1 for other in placed if abs(other - y) < 11)
         placed.append(y)
+        right = WIDTH - RIGHT - 2 - shift
+        boxes.append(_label_box(right - text_width(label, 10), y - 3, label))
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" stroke="{THRESHOLD}" '
             f'stroke-dasharray="5 4" stroke-width="1"><title>{label}</title></line>'
-            f'<text x="{WIDTH - RIGHT - 2 - shift}" y="{y - 3}" text-anchor="end" '
+            f'<text x="{right}" y="{y - 3}" text-anchor="end" '
             f'fill="{THRESHOLD}" font-size="10">{escape(label)}</text>'
         )
     return parts
@@ -127,6 +165,31 @@ def _frame(axis: _Axis, ticks: range, title: str, value_ticks: list[int]) -> lis
     return parts
 
 
+def _markers(axis: _Axis, markers: list[ChartMarker], taken: list[Box]) -> list[str]:
+    """Event lines with their labels: a label goes left of its line when it would pass the
+    right edge, and drops a row when it would print over a label in `taken`."""
+    parts = []
+    for marker in sorted(markers, key=lambda m: m.minute):
+        x = axis.x(marker.minute)
+        width = text_width(marker.label, 10)
+        left = x + 3 if x + 3 + width <= WIDTH - RIGHT else x - 3 - width
+        left = max(left, LEFT)
+        row = 0
+        while any(
+            _overlaps(_label_box(left, axis.top + 12 + 12 * row, marker.label), b) for b in taken
+        ):
+            row += 1
+        taken.append(_label_box(left, axis.top + 12 + 12 * row, marker.label))
+        parts.append(
+            f'<line x1="{x}" x2="{x}" y1="{PRESSURE_PANEL[0]}" y2="{SPO2_PANEL[1]}" '
+            f'stroke="{EVENT}" stroke-width="1.5"><title>{escape(marker.label)} at '
+            f"{marker.minute} min</title></line>"
+            f'<text x="{left:.1f}" y="{axis.top + 12 + 12 * row}" font-size="10" '
+            f'fill="{EVENT}">{escape(marker.label)}</text>'
+        )
+    return parts
+
+
 def session_chart_svg(
     points: list[ChartPoint],
     limits: ChartLimits,
@@ -142,6 +205,7 @@ def session_chart_svg(
     pressure = _Axis(minutes, PRESSURE_PANEL, PRESSURE_RANGE)
     oxygen = _Axis(minutes, SPO2_PANEL, SPO2_RANGE)
     ticks = _minute_ticks(minutes)
+    label_boxes: list[Box] = []
     description = (
         f"{len(points)} readings over {minutes} minutes. Dashed lines are the site's alert "
         f"thresholds: systolic {limits.systolic_high} and {limits.systolic_low}, diastolic "
@@ -165,8 +229,9 @@ def session_chart_svg(
                 (limits.heart_rate_high, f"HR {limits.heart_rate_high}"),
                 (limits.heart_rate_low, f"HR {limits.heart_rate_low}"),
             ],
+            label_boxes,
         ),
-        *_thresholds(oxygen, [(limits.spo2_low, f"SpO2 {limits.spo2_low}")]),
+        *_thresholds(oxygen, [(limits.spo2_low, f"SpO2 {limits.spo2_low}")], label_boxes),
     ]
     for minute in ticks:
         parts.append(
@@ -174,18 +239,10 @@ def session_chart_svg(
             f'font-size="10" fill="#5b6470">{minute}</text>'
         )
     parts.append(
-        f'<text x="{(WIDTH + LEFT) / 2}" y="{HEIGHT - 2}" text-anchor="middle" font-size="11" '
+        f'<text x="{(WIDTH + LEFT) / 2}" y="{HEIGHT - 4}" text-anchor="middle" font-size="11" '
         f'fill="#5b6470">Minutes from start</text>'
     )
-    for marker in markers:
-        x = pressure.x(marker.minute)
-        parts.append(
-            f'<line x1="{x}" x2="{x}" y1="{PRESSURE_PANEL[0]}" y2="{SPO2_PANEL[1]}" '
-            f'stroke="{EVENT}" stroke-width="1.5"><title>{escape(marker.label)} at '
-            f"{marker.minute} min</title></line>"
-            f'<text x="{x + 3}" y="{PRESSURE_PANEL[0] + 12}" font-size="10" fill="{EVENT}">'
-            f"{escape(marker.label)}</text>"
-        )
+    parts += _markers(pressure, markers, label_boxes)
     parts += _series(pressure, points, "systolic", SYSTOLIC, "Systolic")
     parts += _series(pressure, points, "diastolic", DIASTOLIC, "Diastolic")
     parts += _series(pressure, points, "heart_rate", HEART_RATE, "Heart rate")

@@ -227,16 +227,24 @@ def review_queue(user) -> ReviewQueue:
 
 
 def signature_is_valid(signature) -> bool:
-    """Whether a signature's hash matches the event version it was bound to, as recorded
-    in the event's history (so a later change to that version would show)."""
+    """Whether a signature still holds for the record as it is.
+
+    A current signature holds only while the live event has the content it signed, so a
+    change made behind the application's back (or any signed field changed at all) shows as
+    "does not match". A superseded signature was replaced because an amendment changed the
+    event; it is checked against the version it signed as the event's history recorded it.
+    """
     from events.services.adverse_events import signed_content_hash
 
-    version = (
-        signature.event.history.filter(version=signature.event_version)
-        .order_by("history_id")
-        .first()
-    )
-    if version is None:
-        return False
-    values = {name: getattr(version, name) for name in AdverseEvent.SIGNED_FIELDS}
+    if signature.is_current:
+        content = signature.event
+    else:
+        content = (
+            signature.event.history.filter(version=signature.event_version)
+            .order_by("-history_id")
+            .first()
+        )
+        if content is None:
+            return False
+    values = {name: getattr(content, name) for name in AdverseEvent.SIGNED_FIELDS}
     return signed_content_hash(values) == signature.content_hash

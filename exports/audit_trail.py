@@ -114,10 +114,11 @@ def frame_csv(frame: pd.DataFrame) -> bytes:
 def trail_pdf(
     versions, *, model_name: str, label: str, pk, zone, generated_by: str, sections=()
 ) -> bytes:
+    """A record's trail as a PDF, newest version first like the web trail."""
     return render_pdf(
         "exports/audit_trail.html",
         {
-            "versions": versions,
+            "versions": list(reversed(versions)),
             "model_name": model_name,
             "label": label,
             "pk": pk,
@@ -129,12 +130,30 @@ def trail_pdf(
     )
 
 
-def log_pdf(entries, *, filters: dict, zones: dict[int, str], generated_by: str) -> bytes:
+LOG_FILTER_LABELS = {
+    "username": "user",
+    "site_id": "site id",
+    "model": "record type",
+    "action": "action",
+    "since": "from",
+    "until": "to",
+}
+
+
+def log_pdf(
+    entries, *, total: int, csv_limit: int, filters: dict, zones: dict[int, str], generated_by: str
+) -> bytes:
+    """The newest `entries` of the log as a PDF. When the filters match more (`total`), the
+    title, the running header of every page and the file's metadata call it an extract, "the
+    first N of M entries", so a printed page can never pass for the whole log."""
     return render_pdf(
         "exports/audit_trail_log.html",
         {
             "entries": entries,
-            "filters": filters,
+            "total": total,
+            "is_extract": total > len(entries),
+            "csv_limit": csv_limit,
+            "filters": [(LOG_FILTER_LABELS.get(k, k), v) for k, v in filters.items()],
             "zones": zones,
             "generated_at": datetime.now(UTC),
             "generated_by": generated_by,

@@ -4,6 +4,10 @@ Sections follow the form: A patient, B adverse event (with relevant tests: the v
 around onset), C/D suspect product (dose, route, dates, lot, indication, dechallenge and
 rechallenge, causality), E reporter. Times are site-local with their UTC offset. Everything
 typed by a person reaches the page as text (Django autoescaping; see exports.pdf).
+
+Like the paper form, the form pages hold the start of a long narrative and the first readings;
+the rest follows on continuation pages, each headed with the item it continues, so nothing is
+cut however long the narrative or however many the readings.
 """
 
 from dataclasses import dataclass
@@ -13,11 +17,18 @@ from django.utils import timezone
 
 from events.choices import SERIOUSNESS_CRITERIA
 from events.models import AdverseEvent, ElectronicSignature, VitalSign
+from events.selectors import signature_is_valid
 from exports.pdf import render_pdf
+from exports.pdf import site_time as local_time
 
 # Readings shown as "relevant tests": from this long before onset to this long after.
 VITALS_BEFORE = timedelta(minutes=30)
 VITALS_AFTER = timedelta(minutes=60)
+
+# How much of the narrative and how many readings the form pages hold; the rest goes to the
+# continuation pages. Chosen so that sections A-E of a worst-case event fit on two pages.
+NARRATIVE_ON_FORM = 1500
+VITALS_ON_FORM = 12
 
 PRE_SESSION_SCREEN = {
     "takes_benzodiazepines": "Benzodiazepines",
@@ -33,13 +44,15 @@ class Criterion:
     is_checked: bool
 
 
-def local_time(moment: datetime | None, zone) -> str:
-    """'2026-01-05 09:30 (UTC-06:00)', or '' for no time."""
-    if moment is None:
-        return ""
-    local = timezone.localtime(moment, zone)
-    offset = local.strftime("%z")
-    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+def split_text(text: str, limit: int) -> tuple[str, str]:
+    """`text` cut at the last space or line break before `limit` characters (or at `limit` if
+    a single word is longer), and the rest."""
+    if len(text) <= limit:
+        return text, ""
+    cut = max(text.rfind(" ", 0, limit), text.rfind("\n", 0, limit))
+    if cut < limit // 2:
+        cut = limit
+    return text[:cut].rstrip(), text[cut:].lstrip()
 
 
 def relevant_vitals(event: AdverseEvent) -> list[VitalSign]:
@@ -67,6 +80,7 @@ def case_report_context(event: AdverseEvent, *, generated_by, generated_at: date
         {"reading": reading, "taken_at": local_time(reading.taken_at, zone)}
         for reading in relevant_vitals(event)
     ]
+    narrative, narrative_rest = split_text(event.narrative, NARRATIVE_ON_FORM)
     return {
         "event": event,
         "session": session,
@@ -83,9 +97,15 @@ def case_report_context(event: AdverseEvent, *, generated_by, generated_at: date
         "session_started_at": local_time(session.started_at, zone),
         "session_ended_at": local_time(session.ended_at, zone),
         "grade_text": event.term.grade_text(event.grade),
-        "vitals": vitals,
+        "vitals": vitals[:VITALS_ON_FORM],
+        "vitals_rest": vitals[VITALS_ON_FORM:],
+        "vitals_count": len(vitals),
+        "narrative": narrative,
+        "narrative_rest": narrative_rest,
+        "zone_name": site.timezone,
         "screen": [label for name, label in PRE_SESSION_SCREEN.items() if getattr(session, name)],
         "signature": signature,
+        "signature_is_valid": signature is not None and signature_is_valid(signature),
         "signed_at": local_time(signature.signed_at, zone) if signature else "",
         "generated_by": generated_by.get_full_name() or generated_by.get_username(),
         "generated_at": local_time(generated_at, zone),

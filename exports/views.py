@@ -50,7 +50,7 @@ def _report_filters(request) -> ReportFilters | HttpResponse:
     """The filters of the request, or a 400 response naming each unreadable parameter."""
     require_report_reader(request.user)
     try:
-        return ReportFilters.from_query(request.GET)
+        return ReportFilters.from_query(request.GET, user=request.user)
     except InvalidFilters as error:
         return JsonResponse({"errors": error.errors}, status=400)
 

@@ -5,7 +5,7 @@ download is written to the access log with its kind, filters and row count.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from audit import selectors
@@ -14,8 +14,9 @@ from audit.policy import ledger_policy
 from audit.services import access_log_export
 from exports import audit_trail
 
-# A PDF of more rows than this is unreadable and slow to lay out: take the CSV instead.
-LOG_PDF_ROW_LIMIT = 2000
+# A PDF of more rows than this is unreadable and slow to lay out: it is printed as an extract,
+# titled "first N of M entries", and the CSV of the same filters holds the rest.
+LOG_PDF_ROW_LIMIT = 500
 LOG_CSV_ROW_LIMIT = 200_000
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
@@ -64,6 +65,15 @@ def audit_trail_export(request: HttpRequest, label: str, pk: int, fmt: str) -> H
     return _attachment(body, fmt, f"trail-{label.replace('.', '-')}-{pk}")
 
 
+def _filter_errors(form: LogFilterForm, query) -> dict[str, str]:
+    """Each refused filter and why: a download must cover exactly what was asked for, so a
+    site the user cannot see or an unknown parameter is an error, not silently dropped."""
+    errors = {name: "Unknown parameter." for name in query if name not in form.fields}
+    if form.is_bound and not form.is_valid():
+        errors.update({name: " ".join(messages) for name, messages in form.errors.items()})
+    return errors
+
+
 @login_required
 @require_GET
 def audit_log_export(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -72,6 +82,9 @@ def audit_log_export(request: HttpRequest, fmt: str) -> HttpResponse:
     selectors.require_ledger_reader(request.user)
     policy = ledger_policy()
     form = LogFilterForm(request.GET or None, site_choices=policy.site_choices(request.user))
+    errors = _filter_errors(form, request.GET)
+    if errors:
+        return JsonResponse({"errors": errors}, status=400)
     filters = form.filters()
     limit = LOG_CSV_ROW_LIMIT if fmt == "csv" else LOG_PDF_ROW_LIMIT
     entries = selectors.audit_log_entries(request.user, filters, limit=limit)
@@ -81,6 +94,8 @@ def audit_log_export(request: HttpRequest, fmt: str) -> HttpResponse:
     else:
         body = audit_trail.log_pdf(
             entries,
+            total=selectors.audit_log_count(request.user, filters),
+            csv_limit=LOG_CSV_ROW_LIMIT,
             filters=filters.as_dict(),
             zones=zones,
             generated_by=request.user.get_username(),

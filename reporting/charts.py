@@ -3,7 +3,11 @@ scripts to fetch, and a chart renders in well under a millisecond).
 
 Every function takes figures already computed by the summary and returns one `<svg>` element
 with a `<title>` for screen readers. Every piece of text is escaped, so a term or site name
-cannot inject markup into the dashboard or the PDF.
+cannot inject markup into the dashboard or the PDF. Text is placed by its measured width
+(`events.charts.text_width`): axis labels are thinned until they cannot touch, end labels are
+kept inside the canvas, and a site label that fits nowhere free is left to the point's tooltip
+and the "By site" table, so no label is cut or printed over another at any period length or
+number of sites.
 
     charts = summary_charts(summary)   # {"trend": svg, "p_chart": svg, "funnel": svg, ...}
 """
@@ -17,12 +21,17 @@ from html import escape
 
 import pandas as pd
 
+from events.charts import text_width
 from reporting.statistics import Funnel, PChart
 
 WIDTH, HEIGHT = 640, 260
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 16, 28, 48
+# The title sits on the first line and the legend on the second, above the plotting area.
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 16, 44, 48
+TITLE_Y, LEGEND_Y = 16, 32
 ACCENT, DANGER, MUTED, LINE = "#0b5cad", "#b42318", "#5b6470", "#d7dce2"
-FONT = 'font-family="DejaVu Sans, system-ui, sans-serif" font-size="11"'
+FONT_SIZE = 11
+FONT = f'font-family="DejaVu Sans, system-ui, sans-serif" font-size="{FONT_SIZE}"'
+LABEL_GAP = 8  # px between neighbouring labels
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ def _svg(title: str, body: list[str]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="100%" role="img" aria-label="{safe_title}" class="chart">'
         f"<title>{safe_title}</title>"
-        f'<text x="{MARGIN_LEFT}" y="16" {FONT} font-weight="bold" fill="#1b1f24">'
+        f'<text x="{MARGIN_LEFT}" y="{TITLE_Y}" {FONT} font-weight="bold" fill="#1b1f24">'
         f"{safe_title}</text>" + "".join(body) + "</svg>"
     )
 
@@ -89,15 +98,43 @@ def _y_axis(frame: _Frame, fmt) -> list[str]:
     return parts
 
 
+def _legend(text: str) -> str:
+    return f'<text x="{MARGIN_LEFT}" y="{LEGEND_Y}" {FONT} fill="{MUTED}">{escape(text)}</text>'
+
+
+def _x_label_left(x: float, label: str) -> float:
+    """Where a label centred under `x` starts, moved just enough to stay inside the canvas."""
+    width = text_width(label, FONT_SIZE)
+    return min(max(x - width / 2, 2), WIDTH - width - 2)
+
+
+def _x_label(x: float, label: str) -> str:
+    centre = _x_label_left(x, label) + text_width(label, FONT_SIZE) / 2
+    return (
+        f'<text x="{centre:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 16}" text-anchor="middle" '
+        f'{FONT} fill="{MUTED}">{escape(label)}</text>'
+    )
+
+
 def _x_labels(frame: _Frame, labels: Sequence[str]) -> list[str]:
-    # Thin the labels so they never overlap (about 12 fit across).
-    step = max(1, math.ceil(len(labels) / 12))
-    return [
-        f'<text x="{frame.x(i):.1f}" y="{HEIGHT - MARGIN_BOTTOM + 16}" text-anchor="middle" '
-        f'{FONT} fill="{MUTED}">{escape(str(label))}</text>'
-        for i, label in enumerate(labels)
-        if i % step == 0
-    ]
+    """Every `step`-th label and the last one, `step` chosen from the widest label so that
+    none can touch; the label before the last is dropped when the two would."""
+    texts = [str(label) for label in labels]
+    if not texts:
+        return []
+    widest = max(text_width(text, FONT_SIZE) for text in texts) + LABEL_GAP
+    step = max(1, math.ceil(widest / (frame.x(1) - frame.x(0)))) if len(texts) > 1 else 1
+    kept = list(range(0, len(texts), step))
+    last = len(texts) - 1
+    if kept[-1] != last:
+        before = kept[-1]
+        end_of_before = _x_label_left(frame.x(before), texts[before]) + text_width(
+            texts[before], FONT_SIZE
+        )
+        if end_of_before + LABEL_GAP > _x_label_left(frame.x(last), texts[last]):
+            kept.pop()
+        kept.append(last)
+    return [_x_label(frame.x(i), texts[i]) for i in kept]
 
 
 def _percent(value: float) -> str:
@@ -168,10 +205,7 @@ def p_chart_svg(chart: PChart, title: str = "Sessions with an event: p-chart") -
             f'r="{4.5 if flagged else 3}" fill="{colour}" '
             f'class="{"flagged" if flagged else "point"}"><title>{label}</title></circle>'
         )
-    body.append(
-        f'<text x="{WIDTH - MARGIN_RIGHT}" y="16" text-anchor="end" {FONT} fill="{MUTED}">'
-        f"centre {chart.centre:.1%}; dashed: 3-sigma limits; red: flagged</text>"
-    )
+    body.append(_legend(f"centre {chart.centre:.1%}; dashed: 3-sigma limits; red: flagged"))
     return _svg(title, body)
 
 
@@ -185,12 +219,7 @@ def funnel_svg(result: Funnel, title: str = "Sites: funnel plot") -> str:
     top = max(max(unit.proportion for unit in units), max(c[4] for c in curve))
     frame = _Frame(0, max_n, _nice_max(top))
     body = _y_axis(frame, _percent)
-    for i in range(5):
-        n = max_n * i / 4
-        body.append(
-            f'<text x="{frame.x(n):.1f}" y="{HEIGHT - MARGIN_BOTTOM + 16}" text-anchor="middle" '
-            f'{FONT} fill="{MUTED}">{n:.0f}</text>'
-        )
+    body += [_x_label(frame.x(max_n * i / 4), f"{max_n * i / 4:.0f}") for i in range(5)]
     body.append(
         f'<text x="{WIDTH / 2}" y="{HEIGHT - 8}" text-anchor="middle" {FONT} fill="{MUTED}">'
         "sessions</text>"
@@ -208,14 +237,68 @@ def funnel_svg(result: Funnel, title: str = "Sites: funnel plot") -> str:
         label = escape(f"{unit.label}: {unit.events}/{unit.n} ({unit.proportion:.1%})")
         body.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"><title>{label}</title>'
-            f'</circle><text x="{x + 6:.1f}" y="{y - 6:.1f}" {FONT} fill="#1b1f24">'
-            f"{escape(unit.label)}</text>"
+            "</circle>"
         )
-    body.append(
-        f'<text x="{WIDTH - MARGIN_RIGHT}" y="16" text-anchor="end" {FONT} fill="{MUTED}">'
-        f"target {result.target:.1%}; dashed 95%, solid 99.8% limits</text>"
-    )
+    labels, unlabelled = _site_labels(frame, units)
+    body += labels
+    legend = f"target {result.target:.1%}; dashed 95%, solid 99.8% limits"
+    if unlabelled:
+        legend += f"; {unlabelled} site{'s' if unlabelled > 1 else ''} unlabelled (see By site)"
+    body.append(_legend(legend))
     return _svg(title, body)
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _site_labels(frame: _Frame, units) -> tuple[list[str], int]:
+    """Each site's name beside its point, at the first of four places (right above, right
+    below, left above, left below; then the same a line further up or down) that lies inside
+    the plotting area and clear of every point and earlier label. Sites outside the limits
+    are placed first."""
+    points = [
+        (frame.x(u.n) - 4, frame.y(u.proportion) - 4, frame.x(u.n) + 4, frame.y(u.proportion) + 4)
+        for u in units
+    ]
+    taken: list[Box] = []
+    parts, unlabelled = [], 0
+    ranked = sorted(units, key=lambda u: (not u.outside_998, not u.outside_95, -u.n))
+    for unit in ranked:
+        x, y = frame.x(unit.n), frame.y(unit.proportion)
+        width, ascent = text_width(unit.label, FONT_SIZE), FONT_SIZE * 0.8
+        # Beside the point first, then one line further up or down.
+        places = [
+            (left, baseline + shift)
+            for shift in (0, -FONT_SIZE - 2, FONT_SIZE + 2)
+            for left, baseline in (
+                (x + 6, y - 6),
+                (x + 6, y + 6 + ascent),
+                (x - 6 - width, y - 6),
+                (x - 6 - width, y + 6 + ascent),
+            )
+        ]
+        for left, baseline in places:
+            box = (left, baseline - ascent, left + width, baseline + FONT_SIZE * 0.25)
+            inside = (
+                box[0] >= MARGIN_LEFT
+                and box[2] <= WIDTH - 2
+                and box[1] >= MARGIN_TOP - 4
+                and box[3] <= HEIGHT - MARGIN_BOTTOM
+            )
+            if inside and not any(_overlaps(box, other) for other in taken + points):
+                taken.append(box)
+                parts.append(
+                    f'<text x="{left:.1f}" y="{baseline:.1f}" {FONT} fill="#1b1f24">'
+                    f"{escape(unit.label)}</text>"
+                )
+                break
+        else:
+            unlabelled += 1
+    return parts, unlabelled
 
 
 def bar_svg(labels: Sequence[str], values: Sequence[int], title: str) -> str:

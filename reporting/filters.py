@@ -7,11 +7,18 @@ or separate them with commas):
     date_from, date_to   YYYY-MM-DD, by session start, site-local day, inclusive
     site                 site ids
     route, drug, dose_band, indication          session attributes (code values)
-    term, category, grade, serious              event attributes
+    term                 term codes (or term ids)
+    category, grade, serious                    event attributes
     session_number       1-6, or 7 for "7 and later"
     onset                time-to-onset bands (see ONSET_BANDS)
     review               which events by review status: all (default: every event not
                          voided), submitted (submitted and signed off), signed_off
+
+Anything else is refused, naming the parameter: an unknown parameter (`routes=im` would
+otherwise give unfiltered figures that look filtered), an id past the database's integers, a
+date outside `DATE_RANGE`, a period longer than `settings.REPORT_MAX_PERIOD_YEARS` (a report
+over millennia would hold a worker for minutes), and, given the user, a site they cannot see.
+An endpoint's own parameters (`chart_term`, `page`) are named by the endpoint as `options`.
 
 Filters on session attributes narrow the denominator and the events; filters on event
 attributes narrow only the events (the rate of "grade 3 hypertension per 100 sessions").
@@ -20,12 +27,18 @@ attributes narrow only the events (the rate of "grade 3 hypertension per 100 ses
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.utils import timezone
+
+from events.access import ALL_SITES, visible_site_ids
 from events.choices import Drug, EventStatus, Indication, Route, TermCategory
+from events.models import EventTerm, Site
 from events.rules import DOSE_BANDS
 
 # Time from session start to onset, in minutes: [low, high) with None for "open".
@@ -39,6 +52,15 @@ ONSET_BANDS: dict[str, tuple[int | None, int | None]] = {
 }
 ONSET_UNKNOWN = "unknown"
 SESSION_NUMBERS = (1, 2, 3, 4, 5, 6, 7)  # 7 stands for "7 and later"
+# Primary keys are 64-bit integers; a larger number cannot even be sent to the database.
+MAX_ID = 2**63 - 1
+# Session dates a report may name. Outside them, site-local midnights can leave the range of
+# Python's datetimes (year 1 east of UTC, the day after 9999-12-31).
+DATE_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
+# Values of one parameter: more sites or terms than any clinic has, fewer than a database's
+# limit on bound variables.
+MAX_VALUES = 200
+_TERM_CODE = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 # Review status filter: value -> (label every rendering prints, event statuses counted).
 REVIEW_ALL = "all"
@@ -107,21 +129,26 @@ class ReportFilters:
     EVENT_FIELDS = ("term_ids", "categories", "grades", "serious", "onset_bands", "review")
 
     @classmethod
-    def from_query(cls, query) -> ReportFilters:
+    def from_query(cls, query, *, user=None, options: Iterable[str] = ()) -> ReportFilters:
         """Parse a QueryDict (or a plain dict of str/list) into filters.
 
+        `options` are the other parameters the endpoint reads; any further parameter is an
+        error. With `user`, a site they cannot see is an error too (never silently dropped).
         Raises `InvalidFilters` naming every parameter that is wrong and why.
         """
         errors: dict[str, str] = {}
         values: dict[str, object] = {}
 
         def parse(name: str, reader) -> None:
-            raw = _values(query, cls.PARAMETERS[name])
             try:
-                values[name] = reader(raw)
+                values[name] = reader(_values(query, cls.PARAMETERS[name]))
             except ValueError as error:
                 errors[cls.PARAMETERS[name]] = str(error)
 
+        known = {*cls.PARAMETERS.values(), *options}
+        for name in _names(query):
+            if name not in known:
+                errors[name] = f"Unknown parameter (known: {', '.join(sorted(known))})."
         parse("date_from", _one_date)
         parse("date_to", _one_date)
         parse("site_ids", _ints)
@@ -129,16 +156,16 @@ class ReportFilters:
         parse("drugs", lambda raw: _codes(raw, Drug.values))
         parse("dose_bands", lambda raw: _codes(raw, DOSE_BANDS))
         parse("indications", lambda raw: _codes(raw, Indication.values))
-        parse("term_ids", _ints)
+        parse("term_ids", _terms)
         parse("categories", lambda raw: _codes(raw, TermCategory.values))
         parse("grades", lambda raw: _ints(raw, allowed=range(1, 6)))
         parse("serious", _one_bool)
         parse("session_numbers", lambda raw: _ints(raw, allowed=SESSION_NUMBERS))
         parse("onset_bands", lambda raw: _codes(raw, (*ONSET_BANDS, ONSET_UNKNOWN)))
         parse("review", lambda raw: _one(_codes(raw, REVIEW_STATUSES)) or REVIEW_ALL)
-        date_from, date_to = values.get("date_from"), values.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            errors["date_to"] = "The end date is before the start date."
+        errors.update(_period_errors(values.get("date_from"), values.get("date_to")))
+        if user is not None and values.get("site_ids"):
+            errors.update(_site_errors(user, values["site_ids"]))
         if errors:
             raise InvalidFilters(errors)
         return cls(**values)
@@ -215,6 +242,72 @@ def month_range(first: str, last: str) -> list[str]:
     return months
 
 
+def term_option(query, name: str) -> int | None:
+    """One term (code or id) read from an endpoint's own parameter, e.g. `chart_term`."""
+    try:
+        terms = _terms(_values(query, name))
+        if len(terms) > 1:
+            raise ValueError("Give one term, not several.")
+    except ValueError as error:
+        raise InvalidFilters({name: str(error)}) from None
+    return terms[0] if terms else None
+
+
+def _names(query) -> list[str]:
+    return list(query.keys())
+
+
+def _period_errors(date_from: date | None, date_to: date | None) -> dict[str, str]:
+    """The period must lie in `DATE_RANGE`, run forwards and span at most the configured
+    maximum. An open end counts from today: the period then runs up to or from now."""
+    errors: dict[str, str] = {}
+    low, high = DATE_RANGE
+    for name, day in (("date_from", date_from), ("date_to", date_to)):
+        if day is not None and not low <= day <= high:
+            errors[name] = f"Must be between {low.isoformat()} and {high.isoformat()}."
+    if errors or (date_from is None and date_to is None):
+        return errors
+    if date_from and date_to and date_from > date_to:
+        return {"date_to": "The end date is before the start date."}
+    years = settings.REPORT_MAX_PERIOD_YEARS
+    today = timezone.localdate()
+    start, end = date_from or min(today, date_to), date_to or max(today, date_from)
+    if end >= _years_after(start, years):
+        name = "date_from" if date_to is None else "date_to"
+        return {name: f"The period is longer than the maximum of {years} years."}
+    return {}
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a common year
+        return date(day.year + years, 3, 1)
+
+
+def _site_errors(user, site_ids: tuple[int, ...]) -> dict[str, str]:
+    visible = visible_site_ids(user)
+    if visible is ALL_SITES:
+        visible = set(Site.objects.filter(id__in=site_ids).values_list("id", flat=True))
+    hidden = [str(site_id) for site_id in site_ids if site_id not in visible]
+    if hidden:
+        return {"site": f"Not a site you can see: {', '.join(hidden)}."}
+    return {}
+
+
+def _terms(raw: list[str]) -> tuple[int, ...]:
+    """Term codes (`hypertension`) or ids, as ids; an unknown code is an error."""
+    codes = [value for value in raw if not value.isdecimal()]
+    # Only what can be a code reaches the database (PostgreSQL refuses a NUL in text).
+    slugs = [code for code in codes if _TERM_CODE.fullmatch(code)]
+    found = dict(EventTerm.objects.filter(code__in=slugs).values_list("code", "id"))
+    unknown = [value for value in codes if value not in found]
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not a term code.")
+    ids = _ints([value for value in raw if value.isdecimal()])
+    return tuple(dict.fromkeys([*ids, *(found[code] for code in codes)]))
+
+
 def _values(query, name: str) -> list[str]:
     if hasattr(query, "getlist"):
         raw = query.getlist(name)
@@ -224,7 +317,10 @@ def _values(query, name: str) -> list[str]:
     items: list[str] = []
     for value in raw:
         items.extend(part.strip() for part in str(value).split(","))
-    return [item for item in items if item]
+    items = [item for item in items if item]
+    if len(items) > MAX_VALUES:
+        raise ValueError(f"Give at most {MAX_VALUES} values.")
+    return items
 
 
 def _one(raw: list[str]) -> str | None:
@@ -263,8 +359,8 @@ def _ints(raw: list[str], allowed: Iterable[int] | None = None) -> tuple[int, ..
             number = int(value)
         except ValueError:
             raise ValueError(f"{value!r} is not a whole number.") from None
-        if number < 1 or (allowed_set is not None and number not in allowed_set):
-            choices = ", ".join(str(a) for a in sorted(allowed_set or ())) or "a positive id"
+        if not 1 <= number <= MAX_ID or (allowed_set is not None and number not in allowed_set):
+            choices = ", ".join(str(a) for a in sorted(allowed_set or ())) or f"1 to {MAX_ID}"
             raise ValueError(f"{value!r} is not allowed (choose from {choices}).")
         if number not in result:
             result.append(number)

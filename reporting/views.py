@@ -15,7 +15,7 @@ from audit.services import access_log_record
 from events.choices import Drug, Route, TermCategory
 from events.models import EventTerm
 from reporting.charts import p_chart_svg, summary_charts
-from reporting.filters import InvalidFilters, ReportFilters
+from reporting.filters import InvalidFilters, ReportFilters, term_option
 from reporting.forms import ReportFilterForm
 from reporting.presentation import format_interval, table_rows
 from reporting.selectors import (
@@ -153,14 +153,13 @@ def _tables(summary: SafetySummary) -> list[dict]:
     ]
 
 
-def _chart_term(request, summary: SafetySummary) -> tuple[str, str] | None:
-    raw = request.GET.get("chart_term", "")
-    if not raw.isdigit():
+def _chart_term(term_id: int | None, summary: SafetySummary) -> tuple[str, str] | None:
+    if term_id is None:
         return None
-    term = EventTerm.objects.filter(pk=int(raw)).values_list("name", flat=True).first()
+    term = EventTerm.objects.filter(pk=term_id).values_list("name", flat=True).first()
     if term is None:
         return None
-    chart = summary.p_chart_for_term(int(raw))
+    chart = summary.p_chart_for_term(term_id)
     return term, mark_safe(p_chart_svg(chart, f"Sessions with {term}: p-chart"))  # noqa: S308  # nosec B308 B703
 
 
@@ -170,7 +169,8 @@ def dashboard(request):
     require_report_reader(request.user)
     form = _filter_form(request)
     try:
-        filters = ReportFilters.from_query(request.GET)
+        filters = ReportFilters.from_query(request.GET, user=request.user, options=("chart_term",))
+        chart_term = term_option(request.GET, "chart_term")
     except InvalidFilters as error:
         context = {"form": form, "filter_errors": error.errors}
         return render(request, "reporting/dashboard.html", context, status=400)
@@ -203,7 +203,7 @@ def dashboard(request):
             "serious_query": filters.replace(serious=True).as_query(),
             "tables": _tables(summary),
             "charts": charts,
-            "chart_term": _chart_term(request, summary),
+            "chart_term": _chart_term(chart_term, summary),
             "export_links": _export_links(query),
         },
     )
@@ -214,7 +214,7 @@ def event_list(request):
     """The line listing of the events behind a dashboard number, 50 per page."""
     require_report_reader(request.user)
     try:
-        filters = ReportFilters.from_query(request.GET)
+        filters = ReportFilters.from_query(request.GET, user=request.user, options=("page",))
     except InvalidFilters as error:
         return render(
             request, "reporting/event_list.html", {"filter_errors": error.errors}, status=400

@@ -4,18 +4,23 @@ then prove that nothing acknowledged was lost and nothing half-written exists.
 1. Creates a fresh PostgreSQL database, migrates it and seeds one site, one nurse (with an
    API token), one patient and one session in progress.
 2. Serves the application with gunicorn on 127.0.0.1 (production settings, without the SSL
-   redirect and the second factor) and sends `--filings` event filings from several threads,
-   each with its own Idempotency-Key, while another thread SIGKILLs a random worker every
-   1-3 s. Requests that die with their worker are not retried: they were never
+   redirect and the second factor) and files events from several threads, each filing with
+   its own Idempotency-Key, while another thread SIGKILLs workers at random moments (every
+   0.3-1.5 s) until `--kills` workers are dead. Most kills wait for a worker whose database
+   session is inside a transaction (each worker names its connection after its pid, and
+   `pg_stat_activity` shows which are in one), so filings die mid-transaction as well as
+   between requests. Requests that die with their worker are not retried: they were never
    acknowledged.
 3. Checks: every 201 has its event and its creation history row; no event lacks history and
-   no history row lacks its event; `manage.py verify_audit` passes. Drops the database.
+   no history row lacks its event; `manage.py verify_audit` passes (every chain intact and
+   every live row equal to its latest history version). Drops the database.
 
-Run: `.venv/bin/python scripts/crash_consistency.py` (CI runs it; about a minute).
-Exit status 0 when every check holds.
+Run: `.venv/bin/python scripts/crash_consistency.py` (CI runs it; about two minutes).
+Exit status 0 when every check holds and at least `--kills` workers were killed.
 """
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -80,6 +85,12 @@ GUNICORN_CONFIG = """
 def when_ready(server):
     from django.urls import get_resolver
     get_resolver().url_patterns
+
+def post_fork(server, worker):
+    # libpq names the worker's database sessions after it, so the killer can find the
+    # workers that are inside a transaction (pg_stat_activity.application_name).
+    import os
+    os.environ["PGAPPNAME"] = f"crash-worker-{os.getpid()}"
 """
 
 CHECK = """
@@ -168,6 +179,54 @@ def file_event(base_url: str, token: str, body: dict) -> tuple[int, int | None]:
         return 0, None  # the worker died with the request: never acknowledged
 
 
+class Killer:
+    """SIGKILLs gunicorn workers at random moments; most of them inside a transaction."""
+
+    def __init__(self, master_pid: int, database_url: str, *, seed: int):
+        self.master_pid = master_pid
+        self.database_url = database_url.replace("postgres://", "postgresql://")
+        self.rng = random.Random(seed)  # noqa: S311  # nosec B311 (a test schedule)
+        self.kills: list[int] = []
+        self.mid_transaction = 0
+
+    def run(self, wanted: int, stop: threading.Event) -> None:
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as watch:
+            while len(self.kills) < wanted and not stop.wait(self.rng.uniform(0.3, 1.5)):
+                # Two kills in three wait (up to half a second) for a worker in a transaction.
+                victim = self._in_transaction(watch) if self.rng.random() < 2 / 3 else None
+                inside = victim is not None
+                if victim is None:
+                    pids = worker_pids(self.master_pid)
+                    victim = self.rng.choice(pids) if pids else None
+                if victim is None:
+                    continue
+                try:
+                    os.kill(victim, signal.SIGKILL)
+                except ProcessLookupError:
+                    continue
+                self.kills.append(victim)
+                self.mid_transaction += inside
+        stop.set()
+
+    def _in_transaction(self, watch) -> int | None:
+        """A live worker whose database session is inside a transaction, polled briefly."""
+        give_up = time.monotonic() + 0.5
+        while time.monotonic() < give_up:
+            rows = watch.execute(
+                "SELECT application_name FROM pg_stat_activity "
+                "WHERE application_name LIKE 'crash-worker-%' AND xact_start IS NOT NULL"
+            ).fetchall()
+            workers = set(worker_pids(self.master_pid))
+            busy = [int(name.rsplit("-", 1)[1]) for (name,) in rows]
+            busy = [pid for pid in busy if pid in workers]
+            if busy:
+                return self.rng.choice(busy)
+            time.sleep(0.005)
+        return None
+
+
 def _exit_on_sigterm(signum, frame):
     raise SystemExit(143)  # runs the clean-up below (gunicorn, database)
 
@@ -175,11 +234,14 @@ def _exit_on_sigterm(signum, frame):
 def main() -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--filings", type=int, default=300)
+    parser.add_argument(
+        "--kills", type=int, default=12, help="Workers to kill; filing stops after the last."
+    )
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=7, help="Seed of the kill schedule.")
     parser.add_argument(
-        "--seconds", type=float, default=60, help="Stop sending new filings after this long."
+        "--seconds", type=float, default=90, help="Stop sending new filings after this long."
     )
     parser.add_argument("--keep-database", action="store_true")
     options = parser.parse_args()
@@ -232,44 +294,35 @@ def main() -> int:
         wait_until_serving(base_url, time.monotonic() + 120)
 
         onset = datetime.fromisoformat(seed["started_at"]) + timedelta(minutes=5)
-        stop_killing = threading.Event()
-        kills = []
+        stop_filing = threading.Event()
+        killer = Killer(gunicorn.pid, env["DATABASE_URL"], seed=options.seed)
+        killer_thread = threading.Thread(
+            target=killer.run, args=(options.kills, stop_filing), daemon=True
+        )
+        deadline = time.monotonic() + options.seconds
+        numbers = itertools.count()
 
-        def killer() -> None:
-            rng = random.Random(7)  # noqa: S311  # nosec B311 (a test schedule, not a secret)
-            while not stop_killing.wait(rng.uniform(1.0, 3.0)):
-                pids = worker_pids(gunicorn.pid)
-                if pids:
-                    victim = rng.choice(pids)
-                    try:
-                        os.kill(victim, signal.SIGKILL)
-                        kills.append(victim)
-                    except ProcessLookupError:
-                        pass
+        def send_until_stopped() -> list[tuple[int, int | None]]:
+            results = []
+            while not stop_filing.is_set() and time.monotonic() < deadline:
+                i = next(numbers)
+                body = {
+                    "session": seed["session"],
+                    "term": "nausea",
+                    "onset_at": (onset + timedelta(seconds=i)).astimezone(UTC).isoformat(),
+                    "grade": 1 + i % 2,
+                    "narrative": f"Filing {i} under fire",
+                }
+                results.append(file_event(base_url, seed["token"], body))
+            return results
 
-        killer_thread = threading.Thread(target=killer, daemon=True)
         killer_thread.start()
-        bodies = [
-            {
-                "session": seed["session"],
-                "term": "nausea",
-                "onset_at": (onset + timedelta(seconds=i)).astimezone(UTC).isoformat(),
-                "grade": 1 + i % 2,
-                "narrative": f"Filing {i} under fire",
-            }
-            for i in range(options.filings)
-        ]
         with ThreadPoolExecutor(max_workers=options.threads) as pool:
-            deadline = time.monotonic() + options.seconds
-
-            def send(body: dict) -> tuple[int, int | None]:
-                if time.monotonic() > deadline:
-                    return -1, None  # not sent: the time budget is spent
-                return file_event(base_url, seed["token"], body)
-
-            results = list(pool.map(send, bodies))
-        stop_killing.set()
+            futures = [pool.submit(send_until_stopped) for _ in range(options.threads)]
+            results = [result for future in futures for result in future.result()]
+        stop_filing.set()
         killer_thread.join()
+        kills = killer.kills
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
         gunicorn = None
@@ -312,7 +365,8 @@ def main() -> int:
         if verify.returncode != 0:
             problems.append("verify_audit")
         print(
-            f"crash consistency: {options.filings} filings, {len(kills)} workers killed, "
+            f"crash consistency: {len(results)} filings, {len(kills)} workers killed "
+            f"({killer.mid_transaction} inside a transaction), "
             f"statuses {dict(sorted(statuses.items()))}, {check['acknowledged']} acknowledged, "
             f"{check['events']} events stored, verify_audit exit {verify.returncode}, "
             f"{time.monotonic() - started:.0f} s"
@@ -321,8 +375,12 @@ def main() -> int:
             print(json.dumps(check, indent=2), verify.stdout, verify.stderr, file=sys.stderr)
             print(f"FAILED: {', '.join(problems)}", file=sys.stderr)
             return 1
-        if not kills or not acknowledged:
-            print("FAILED: the run killed no worker or acknowledged nothing", file=sys.stderr)
+        if len(kills) < options.kills or not acknowledged:
+            print(
+                f"FAILED: {len(kills)} of {options.kills} workers killed before the time ran "
+                f"out, {len(acknowledged)} filings acknowledged",
+                file=sys.stderr,
+            )
             return 1
         print("OK: every acknowledged filing is stored with its history; the ledger verifies.")
         return 0

@@ -25,8 +25,10 @@ from audit.policy import ledger_policy
 from audit.services import access_log_record
 
 MAX_PAGE_SIZE = 500
+_DETAIL = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
 REFUSED = {
-    403: OpenApiResponse(description="Not an auditor or medical director."),
+    401: OpenApiResponse(_DETAIL, description="Not authenticated (token or session)."),
+    403: OpenApiResponse(_DETAIL, description="Not an auditor or medical director."),
     404: OpenApiResponse(description="No such record, or a record at another site."),
 }
 FILTER_PARAMETERS = [

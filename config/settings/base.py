@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
+    "events.api.errors.ApiErrorBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -147,9 +148,11 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_EDIT = False
 
 REST_FRAMEWORK = {
+    # Token first: its `WWW-Authenticate: Token` header makes a request without credentials
+    # a 401 on every endpoint (session authentication has no such header, so DRF sends 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -205,6 +208,8 @@ OPEN_SESSION_MARGIN_MINUTES = env_int("OPEN_SESSION_MARGIN_MINUTES", 120)
 
 # Exports with more rows than this run as background jobs.
 EXPORT_JOB_THRESHOLD = env_int("EXPORT_JOB_THRESHOLD", 5000)
+# The longest period a report, a dashboard or an export may cover; longer is a 400.
+REPORT_MAX_PERIOD_YEARS = env_int("REPORT_MAX_PERIOD_YEARS", 10)
 
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute limit of a login
 SESSION_IDLE_TIMEOUT = 15 * 60

@@ -6,13 +6,17 @@ Shapes (documented in the OpenAPI schema through `events.api.schema`):
 - 401, 403, 404, 413, 415: `{"detail": "..."}`;
 - 412: `{"detail", "current_version", "changed_by", "changed_at"}`: the record moved on;
 - 422: `{"detail": "..."}`: an `Idempotency-Key` reused with another request;
-- 428: `{"detail": "..."}`: an update without `If-Match`.
+- 428: `{"detail": "..."}`: an update without `If-Match`;
+- 429: `{"detail": "..."}` with `Retry-After` when known: too many attempts.
+
+`ApiErrorBodyMiddleware` gives the 413 and 429 answered outside DRF's views (Django's body
+limit, the login lockout) the same JSON body under /api/.
 """
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -106,3 +110,37 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+OUTSIDE_DRF_DETAILS = {
+    413: "The request body is larger than the server accepts.",
+    429: "Too many attempts. Wait, then try again.",
+}
+
+
+class ApiErrorBodyMiddleware:
+    """Under /api/, a 413 or 429 that is not JSON becomes `{"detail": ...}` with its headers
+    (`Retry-After`) kept, and a body over Django's limit is a 413, not Django's HTML 400."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/api/") or response.status_code not in OUTSIDE_DRF_DETAILS:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        return self._json(response.status_code, response)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if request.path.startswith("/api/") and isinstance(exception, RequestDataTooBig):
+            return self._json(413)
+        return None
+
+    @staticmethod
+    def _json(status_code: int, original: HttpResponse | None = None) -> JsonResponse:
+        response = JsonResponse({"detail": OUTSIDE_DRF_DETAILS[status_code]}, status=status_code)
+        if original is not None and original.has_header("Retry-After"):
+            response["Retry-After"] = original["Retry-After"]
+        return response

@@ -47,6 +47,7 @@ ERRORS = {
         _DETAIL, description="This Idempotency-Key was used before with another request."
     ),
     428: OpenApiResponse(_DETAIL, description="If-Match is required to change a record."),
+    429: OpenApiResponse(_DETAIL, description="Too many attempts: wait, then try again."),
 }
 
 IF_MATCH = OpenApiParameter(
@@ -54,6 +55,8 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
+    # What `events.api.concurrency.if_match_version` reads (it also forgives spaces around).
+    pattern=r'^(W/)?"?[0-9]{1,9}"?$',
     description='The ETag of the version you read, e.g. "3". Missing: 428; stale: 412.',
 )
 IDEMPOTENCY_KEY = OpenApiParameter(

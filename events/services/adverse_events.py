@@ -17,7 +17,13 @@ from events.access import DIRECTORS, WRITERS, require_role
 from events.choices import EventStatus
 from events.models import AdverseEvent, ElectronicSignature, InfusionSession
 from events.rules import review_due_at
-from events.services.common import assign, lock_current, require_reason, validate
+from events.services.common import (
+    assign,
+    lock_current,
+    optional_reason,
+    require_reason,
+    validate,
+)
 
 EDITABLE_FIELDS = (
     "term",
@@ -98,6 +104,8 @@ def adverse_event_update(
         is_amendment = event.status != EventStatus.DRAFT
         if is_amendment:
             reason = require_reason(reason, "amend a submitted event")
+        else:
+            reason = optional_reason(reason)
         if not assign(event, data, EDITABLE_FIELDS):
             return event
         if event.status == EventStatus.SIGNED_OFF:
@@ -126,6 +134,7 @@ def adverse_event_assess(
 ) -> AdverseEvent:
     """A director records the WHO-UMC causality of a submitted event."""
     require_role(actor, event.site_id, *DIRECTORS)
+    reason = optional_reason(reason)
     with transaction.atomic():
         event = lock_current(event, expected_version)
         if event.status != EventStatus.SUBMITTED:

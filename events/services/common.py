@@ -69,9 +69,16 @@ def validate(instance: models.Model, exclude: list[str] | None = None) -> None:
 
 
 def require_reason(reason: str, what: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
+    """The reason for `what`, which needs one; refused by the rule of `optional_reason`."""
+    if not (reason or "").strip():
         raise ValidationError({"reason": f"A reason is required to {what}."})
+    return optional_reason(reason)
+
+
+def optional_reason(reason: str) -> str:
+    """A reason a person typed, stripped; plain text only, like every reason (void, finish,
+    assess, amend, dismiss...): one rule, so no path stores what another refuses."""
+    reason = (reason or "").strip()
     try:
         validate_plain_text(reason)
     except ValidationError as error:

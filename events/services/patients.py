@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from audit.services import audited_save
 from events.access import WRITERS, require_role
 from events.models import Patient, Site
-from events.services.common import assign, lock_current, validate
+from events.services.common import assign, lock_current, optional_reason, validate
 
 EDITABLE_FIELDS = ("chart_number", "birth_year", "sex", "indication")
 _DUPLICATE = "A patient with this chart number already exists at this site."
@@ -46,6 +46,7 @@ def patient_update(
     *, patient: Patient, actor, data: dict, expected_version: int | None, reason: str = ""
 ) -> Patient:
     require_role(actor, patient.site_id, *WRITERS)
+    reason = optional_reason(reason)
     with transaction.atomic():
         patient = lock_current(patient, expected_version)
         if not assign(patient, data, EDITABLE_FIELDS):

@@ -21,7 +21,13 @@ from events.access import WRITERS, require_role
 from events.choices import SessionStatus
 from events.models import InfusionSession, Patient
 from events.rules import CourseEntry, course_numbers, dose_band
-from events.services.common import assign, lock_current, require_reason, validate
+from events.services.common import (
+    assign,
+    lock_current,
+    optional_reason,
+    require_reason,
+    validate,
+)
 
 START_FIELDS = (
     "drug",
@@ -184,6 +190,7 @@ def infusion_session_update(
     """Correct a session's details. A new start time may move it in the patient's course:
     it and the others are renumbered (with history)."""
     require_role(actor, session.site_id, *WRITERS)
+    reason = optional_reason(reason)
     with transaction.atomic():
         _lock_patient(session.patient_id)
         session = lock_current(session, expected_version)
@@ -221,6 +228,8 @@ def infusion_session_finish(
         raise ValidationError({"status": "Finish a session as completed or stopped early."})
     if status == SessionStatus.STOPPED_EARLY:
         reason = require_reason(reason, "stop a session early")
+    else:
+        reason = optional_reason(reason)
     with transaction.atomic():
         session = lock_current(session, expected_version)
         if session.status != SessionStatus.IN_PROGRESS:

@@ -6,7 +6,7 @@ from audit.models import AccessAction
 from audit.services import access_log_record, audited_save
 from events.access import DIRECTORS, require_role
 from events.models import Membership, Site
-from events.services.common import assign, lock_current, validate
+from events.services.common import assign, lock_current, optional_reason, validate
 
 
 def site_thresholds_update(
@@ -14,6 +14,7 @@ def site_thresholds_update(
 ) -> Site:
     """A director changes the alert thresholds of one of their sites."""
     require_role(actor, site, *DIRECTORS)
+    reason = optional_reason(reason)
     with transaction.atomic():
         site = lock_current(site, expected_version)
         if not assign(site, data, Site.THRESHOLD_FIELDS):

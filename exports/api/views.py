@@ -16,10 +16,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.services import access_log_export
+from events.api.schema import ERRORS as API_ERRORS
 from exports import selectors
 from exports.csv_listing import listing_csv_chunks
 from exports.fhir import adverse_event_bundle, fhir_event_queryset
-from exports.jobs import export_job_download, export_job_request
+from exports.jobs import JOB_CONTENT_TYPES, export_job_download, export_job_request
 from exports.models import ExportJob, ExportKind
 from exports.summary_pdf import safety_summary_pdf
 from reporting.filters import InvalidFilters, ReportFilters
@@ -30,8 +31,11 @@ FILTER_PARAMETERS = [
     for field, parameter in ReportFilters.PARAMETERS.items()
 ]
 ERRORS = {
-    400: OpenApiResponse(description="A filter could not be read (each parameter named)"),
-    403: OpenApiResponse(description="Exports are for medical directors and auditors"),
+    400: API_ERRORS[400],
+    401: API_ERRORS[401],
+    403: OpenApiResponse(
+        API_ERRORS[403].response, description="Exports are for medical directors and auditors"
+    ),
 }
 
 
@@ -74,9 +78,9 @@ class ExportJobCreateSerializer(serializers.Serializer):
     )
 
 
-def _filters(query) -> ReportFilters:
+def _filters(request, query) -> ReportFilters:
     try:
-        return ReportFilters.from_query(query)
+        return ReportFilters.from_query(query, user=request.user)
     except InvalidFilters as error:
         raise ValidationError(error.errors) from None
 
@@ -99,7 +103,7 @@ class ListingCsvApi(APIView):
     )
     def get(self, request):
         require_report_reader(request.user)
-        filters = _filters(request.query_params)
+        filters = _filters(request, request.query_params)
         count = selectors.listing_size(request.user, filters)
         if count > settings.EXPORT_JOB_THRESHOLD:
             return _job_accepted(
@@ -133,7 +137,7 @@ class SummaryPdfApi(APIView):
     )
     def get(self, request):
         require_report_reader(request.user)
-        filters = _filters(request.query_params)
+        filters = _filters(request, request.query_params)
         summary = safety_summary(request.user, filters)
         content = safety_summary_pdf(
             request.user,
@@ -167,7 +171,7 @@ class FhirBundleApi(APIView):
     )
     def get(self, request):
         require_report_reader(request.user)
-        filters = _filters(request.query_params)
+        filters = _filters(request, request.query_params)
         count = selectors.listing_size(request.user, filters)
         if count > settings.EXPORT_JOB_THRESHOLD:
             return _job_accepted(
@@ -203,7 +207,7 @@ class ExportJobCreateApi(APIView):
         require_report_reader(request.user)
         data = ExportJobCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        filters = _filters(data.validated_data["filters"])
+        filters = _filters(request, data.validated_data["filters"])
         job = export_job_request(
             actor=request.user,
             kind=data.validated_data["kind"],
@@ -216,7 +220,11 @@ class ExportJobCreateApi(APIView):
 class ExportJobDetailApi(APIView):
     @extend_schema(
         summary="An export job's status and progress",
-        responses={200: ExportJobSerializer, 404: OpenApiResponse(description="Not found")},
+        responses={
+            200: ExportJobSerializer,
+            **{code: ERRORS[code] for code in (401, 403)},
+            404: OpenApiResponse(description="Not found"),
+        },
     )
     def get(self, request, pk: int):
         job = selectors.export_job_get(request.user, pk)
@@ -227,7 +235,12 @@ class ExportJobDownloadApi(APIView):
     @extend_schema(
         summary="Download a finished export job's file",
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            # One media type per kind of job, as the download sends it.
+            **{
+                (200, content_type.split(";")[0]): OpenApiTypes.BINARY
+                for content_type in JOB_CONTENT_TYPES.values()
+            },
+            **{code: ERRORS[code] for code in (401, 403)},
             404: OpenApiResponse(description="Not found, or not finished"),
         },
     )

@@ -1,5 +1,6 @@
 """JSON API of the safety reports: the same summary the dashboard shows."""
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
@@ -7,8 +8,9 @@ from rest_framework.views import APIView
 
 from audit.models import AccessAction
 from audit.services import access_log_record
+from events.api.schema import ERRORS
 from reporting.api.serializers import SafetySummarySerializer
-from reporting.filters import InvalidFilters, ReportFilters
+from reporting.filters import InvalidFilters, ReportFilters, term_option
 from reporting.selectors import require_report_reader, safety_summary
 
 
@@ -24,7 +26,7 @@ FILTER_PARAMETERS = [
     _list_parameter("drug", "Drugs (ketamine, esketamine)."),
     _list_parameter("dose_band", "Dose bands (<0.5, 0.5-0.75, 0.75-1.0, >1.0)."),
     _list_parameter("indication", "Patient indications."),
-    _list_parameter("term", "Event term ids.", OpenApiTypes.INT),
+    _list_parameter("term", "Event term codes (e.g. hypertension) or term ids."),
     _list_parameter("category", "Term categories."),
     _list_parameter("grade", "CTCAE grades 1-5.", OpenApiTypes.INT),
     OpenApiParameter("serious", OpenApiTypes.BOOL, description="Serious events only, or none."),
@@ -37,7 +39,7 @@ FILTER_PARAMETERS = [
         description="Events by review status: all not voided (default), submitted and "
         "signed off, or signed off only.",
     ),
-    OpenApiParameter("chart_term", OpenApiTypes.INT, description="Add this term's p-chart."),
+    OpenApiParameter("chart_term", OpenApiTypes.STR, description="Add this term's p-chart."),
 ]
 
 
@@ -51,17 +53,22 @@ class SafetySummaryApi(APIView):
         parameters=FILTER_PARAMETERS,
         responses={
             200: SafetySummarySerializer,
-            400: OpenApiResponse(description="A filter could not be read: {parameter: message}."),
-            401: OpenApiResponse(description="Not logged in."),
-            403: OpenApiResponse(description="Not a medical director or auditor."),
+            400: ERRORS[400],
+            401: ERRORS[401],
+            403: OpenApiResponse(
+                ERRORS[403].response, description="Not a medical director or auditor."
+            ),
         },
     )
     def get(self, request):
         require_report_reader(request.user)
         try:
-            filters = ReportFilters.from_query(request.query_params)
+            filters = ReportFilters.from_query(
+                request.query_params, user=request.user, options=("chart_term",)
+            )
+            chart_term = term_option(request.query_params, "chart_term")
         except InvalidFilters as error:
-            return Response(error.errors, status=400)
+            raise ValidationError(error.errors) from None
         summary = safety_summary(request.user, filters)
         access_log_record(
             user=request.user,
@@ -71,10 +78,5 @@ class SafetySummaryApi(APIView):
             row_count=summary.events,
             detail={"filters": filters.as_dict(), "sessions": summary.sessions, "api": True},
         )
-        chart_term = request.query_params.get("chart_term", "")
-        context = {
-            "term_p_chart": summary.p_chart_for_term(int(chart_term))
-            if chart_term.isdigit()
-            else None
-        }
+        context = {"term_p_chart": summary.p_chart_for_term(chart_term) if chart_term else None}
         return Response(SafetySummarySerializer(summary, context=context).data)

@@ -49,7 +49,7 @@ def test_a_signed_event_shows_a_current_signature_that_verifies(
 
     assert signature["is_valid"] and signature["is_current"]
     assert signature["signer_name"] == "Dana Director"
-    assert "Verifies against v2" in html and "Current" in html
+    assert "Valid: matches version 2" in html and "Current" in html
 
 
 def test_an_amendment_supersedes_the_signature_which_still_verifies_its_version(

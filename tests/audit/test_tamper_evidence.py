@@ -259,3 +259,194 @@ def test_heads_print_one_line_per_chain(entries):
     assert heads[TABLE] == [str(entries[-1].pk), entries[-1].hash]
     assert "events_historicalpatient" in heads
     assert all(len(digest) == 64 for _, digest in heads.values())
+
+
+# The tampering battery. Each case tampers with a patient's ledger the way someone with
+# database access could, then runs `verify_audit` without a heads file and with one.
+
+HISTORY = "events_historicalpatient"
+LIVE = "events_patient"
+
+
+@pytest.fixture
+def versions(patient, nurse, north):
+    """The history ids of `patient`'s versions 1-3; another patient's row lies between the
+    first and the second, and the last two are the end of the chain."""
+    from tests.factories import PatientFactory
+
+    PatientFactory(site=north, chart_number="N-1002")
+    for version, year in ((1, 1981), (2, 1982)):
+        patient_update(
+            patient=patient, actor=nurse, data={"birth_year": year}, expected_version=version
+        )
+    return list(patient.history.order_by("history_id").values_list("history_id", flat=True))
+
+
+def run_sql(sql, params=()):
+    with maintenance_flush(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def relink_from(first_pk: int) -> None:
+    """Recompute the hash of `first_pk` and every later row, as a careful forger would, so
+    the chain is consistent again from the start to its (new) end."""
+    from audit.chain import GENESIS_HASH, chained_fields, link
+
+    model = history_model()
+    names = ["history_id", "hash"] + [f.attname for f in chained_fields(model)]
+    before = model.objects.filter(pk__lt=first_pk).order_by("-pk").values_list("hash", flat=True)
+    previous = before.first() or GENESIS_HASH
+    for values in model.objects.filter(pk__gte=first_pk).order_by("pk").values(*names):
+        previous = link(previous, model, values)
+        sql = f"UPDATE {HISTORY} SET hash = %s WHERE history_id = %s"  # noqa: S608
+        run_sql(sql, [previous, values["history_id"]])
+
+
+def history_model():
+    from events.models import Patient
+
+    return Patient.history.model
+
+
+def shift_up_from(first_pk: int) -> None:
+    """Make room for one row before `first_pk` (ids moved one up, last first)."""
+    model = history_model()
+    for pk in model.objects.filter(pk__gte=first_pk).order_by("-pk").values_list("pk", flat=True):
+        run_sql(f"UPDATE {HISTORY} SET history_id = %s WHERE history_id = %s", [pk + 1, pk])  # noqa: S608
+
+
+def insert_copy(of_pk: int, as_pk: int, *, birth_year: int, digest: str) -> None:
+    model = history_model()
+    row = model.objects.get(pk=of_pk)
+    columns = [f.column for f in model._meta.concrete_fields if f.column != "history_id"]
+    values = {f.column: getattr(row, f.attname) for f in model._meta.concrete_fields}
+    values.update(history_id=as_pk, birth_year=birth_year, hash=digest)
+    columns = ["history_id", *columns]
+    placeholders = ", ".join(["%s"] * len(columns))
+    run_sql(
+        f"INSERT INTO {HISTORY} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
+        [values[c] for c in columns],
+    )
+
+
+def both_ways(tmp_path, tamper_with, *, run_first=False) -> dict[str, str]:
+    """The report of `verify_audit` after tampering, without a heads file (relying on the
+    last recorded run when `run_first`) and with heads recorded before the tampering."""
+    heads_file = tmp_path / "heads.txt"
+    heads_file.write_text(verify("--heads"))
+    if run_first:
+        verify()
+    tamper_with()
+    return {
+        "without heads": " ".join(broken()),
+        "with heads": " ".join(broken("--expect-heads", str(heads_file))),
+    }
+
+
+def assert_named(reports: dict[str, str], *places: str) -> None:
+    for mode, report in reports.items():
+        for place in places:
+            assert place in report, (mode, place, report)
+
+
+def test_battery_a_changed_field_in_a_history_row_is_named(versions, tmp_path):
+    middle = versions[1]
+    reports = both_ways(
+        tmp_path,
+        lambda: run_sql(
+            f"UPDATE {HISTORY} SET birth_year = 1999 WHERE history_id = %s",  # noqa: S608
+            [middle],
+        ),
+    )
+    assert_named(reports, f"{HISTORY} at row {middle}", f"BROKEN {HISTORY} at row {middle}")
+
+
+def test_battery_a_history_row_deleted_in_the_middle_is_named(versions, tmp_path):
+    middle, after = versions[1], versions[2]
+    reports = both_ways(
+        tmp_path,
+        lambda: run_sql(f"DELETE FROM {HISTORY} WHERE history_id = %s", [middle]),  # noqa: S608
+    )
+    assert_named(reports, f"{HISTORY} at row {after}", f"does not follow from row {middle - 1}")
+
+
+def test_battery_the_last_rows_deleted_are_named(patient, versions, tmp_path):
+    reports = both_ways(
+        tmp_path,
+        lambda: run_sql(
+            f"DELETE FROM {HISTORY} WHERE history_id >= %s",  # noqa: S608
+            [versions[1]],
+        ),
+    )
+    # Without heads, the live row tells: it is at version 3, its latest history at version 1.
+    assert_named(reports, f"MISMATCH {LIVE} row {patient.pk}", "in: birth_year, version")
+    # With them, the chain itself is known to have lost its end.
+    assert f"recorded head row {versions[-1]} is missing" in reports["with heads"]
+
+
+def test_battery_a_live_row_edited_without_a_history_row_is_named(patient, versions, tmp_path):
+    reports = both_ways(
+        tmp_path,
+        lambda: run_sql(f"UPDATE {LIVE} SET birth_year = 1999 WHERE id = %s", [patient.pk]),  # noqa: S608
+    )
+    assert_named(
+        reports,
+        f"{LIVE} row {patient.pk}",
+        f"live row differs from its latest history version (history_id {versions[-1]}) "
+        "in: birth_year",
+    )
+
+
+def test_battery_a_live_row_with_no_history_at_all_is_named(patient, versions, tmp_path):
+    reports = both_ways(
+        tmp_path,
+        lambda: run_sql(f"DELETE FROM {HISTORY} WHERE id = %s", [patient.pk]),  # noqa: S608
+    )
+    assert_named(reports, f"MISMATCH {LIVE} row {patient.pk}: live row has no history row")
+
+
+def test_battery_a_forged_history_row_with_a_wrong_hash_is_named(patient, versions, tmp_path):
+    forged = versions[-1] + 1
+    reports = both_ways(
+        tmp_path,
+        lambda: insert_copy(versions[-1], forged, birth_year=1950, digest="f" * 64),
+    )
+    assert_named(reports, f"{HISTORY} at row {forged}", f"{LIVE} row {patient.pk}")
+
+
+def forge_in_the_middle(versions):
+    """A forged version slipped in before the second, every hash from it on recomputed."""
+    shift_up_from(versions[1])
+    insert_copy(versions[0], versions[1], birth_year=1950, digest="0" * 64)
+    relink_from(versions[1])
+
+
+def rewrite_and_relink(versions):
+    """The middle version changed, and its hash and every later one recomputed."""
+    run_sql(
+        f"UPDATE {HISTORY} SET birth_year = 1950 WHERE history_id = %s",  # noqa: S608
+        [versions[1]],
+    )
+    relink_from(versions[1])
+
+
+@pytest.mark.parametrize("forgery", [forge_in_the_middle, rewrite_and_relink])
+def test_battery_a_consistently_relinked_chain_is_named_only_against_recorded_heads(
+    versions, tmp_path, forgery
+):
+    head = versions[-1]
+    reports = both_ways(tmp_path, lambda: forgery(versions), run_first=True)
+
+    # The last intact run's heads (without a file) and the file's both name the head row.
+    assert_named(reports, f"{HISTORY} at row {head}", "no longer has the recorded head hash")
+
+
+@pytest.mark.parametrize("forgery", [forge_in_the_middle, rewrite_and_relink])
+def test_battery_a_consistently_relinked_chain_passes_when_no_heads_were_ever_recorded(
+    versions, forgery
+):
+    """The limit docs/audit.md states: without a head recorded before the forgery, a chain
+    rewritten consistently from some row on proves nothing wrong."""
+    forgery(versions)
+
+    assert "chains intact" in verify()

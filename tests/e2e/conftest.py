@@ -3,16 +3,16 @@
 Screenshots go to `test-artifacts/` (kept by CI as artifacts)."""
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.system_packages import require_program
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test
 # body are still synchronous, so the async-safety check is lifted for these tests only.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--headless",
@@ -34,12 +34,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package.")
+    chromium = require_program("chromium", "chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

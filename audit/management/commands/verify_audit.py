@@ -2,6 +2,9 @@
 
 Recomputes every hash chain and prints one line per table. On any change, deletion, insertion
 or reordering it names the first broken row (table and primary key) and exits with status 1.
+Then compares every live row of every audited table with its latest history version, and
+names (table and id) any live row that differs, has no history, or whose history says it was
+deleted; that too exits with status 1.
 
     manage.py verify_audit                      # verify, record the run, exit 1 on a break
     manage.py verify_audit --heads > heads.txt  # print the chain heads to keep elsewhere
@@ -33,7 +36,10 @@ def parse_heads(text: str) -> dict[str, ChainHead]:
 
 
 class Command(BaseCommand):
-    help = "Verify every audit hash chain; name the first broken row and exit 1 on any break."
+    help = (
+        "Verify every audit hash chain and every live row against its latest history version; "
+        "name the first broken row and every mismatched live row, and exit 1 on any."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -59,28 +65,55 @@ class Command(BaseCommand):
             except OSError as error:
                 raise CommandError(f"Cannot read {expect_heads}: {error}") from error
         run = verification_run_perform(recorded_heads=recorded, using=database)
+        self._print_summary(run)
+        if run.is_intact:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"All {len(run.chain_tables)} chains intact; all "
+                    f"{len(run.live_tables)} live tables match their history."
+                )
+            )
+            return
+        broken_chains = [t for t in run.broken_tables if t.get("kind") != "live"]
+        for table in broken_chains:
+            where = f"row {table['first_break']}" if table["first_break"] is not None else "tail"
+            self.stderr.write(f"BROKEN {table['table']} at {where}: {table['problem']}")
+        mismatched = [t for t in run.broken_tables if t.get("kind") == "live"]
+        for table in mismatched:
+            for row in table["rows_named"]:
+                self.stderr.write(f"MISMATCH {table['table']} row {row['id']}: {row['problem']}")
+            hidden = table["problem_count"] - len(table["rows_named"])
+            if hidden:
+                self.stderr.write(f"MISMATCH {table['table']}: {hidden} more row(s) not named")
+        raise CommandError(self._failure(broken_chains, mismatched), returncode=1)
+
+    def _print_summary(self, run) -> None:
         width = max((len(t["table"]) for t in run.tables), default=10)
         self.stdout.write(f"{'table':<{width}}  {'rows':>9}  status  head")
-        for table in run.tables:
+        for table in run.chain_tables:
             self.stdout.write(
                 f"{table['table']:<{width}}  {table['rows']:>9}  "
                 f"{table['status']:<6}  {table['head'][:16]}"
             )
-        if run.is_intact:
-            self.stdout.write(self.style.SUCCESS(f"All {len(run.tables)} chains intact."))
-            return
-        for table in run.broken_tables:
-            where = f"row {table['first_break']}" if table["first_break"] is not None else "tail"
-            self.stderr.write(f"BROKEN {table['table']} at {where}: {table['problem']}")
-        first = run.broken_tables[0]
-        where = (
-            f"at row {first['first_break']}"
-            if first["first_break"] is not None
-            else "(rows missing at the end)"
-        )
-        raise CommandError(
-            f"Audit chain broken: first break in {first['table']} {where}.", returncode=1
-        )
+        self.stdout.write(f"{'live table':<{width}}  {'rows':>9}  status")
+        for table in run.live_tables:
+            self.stdout.write(f"{table['table']:<{width}}  {table['rows']:>9}  {table['status']}")
+
+    @staticmethod
+    def _failure(broken_chains: list[dict], mismatched: list[dict]) -> str:
+        parts = []
+        if broken_chains:
+            first = broken_chains[0]
+            where = (
+                f"at row {first['first_break']}"
+                if first["first_break"] is not None
+                else "(rows missing at the end)"
+            )
+            parts.append(f"Audit chain broken: first break in {first['table']} {where}.")
+        if mismatched:
+            named = "; ".join(f"{t['table']} row {t['first_break']}" for t in mismatched)
+            parts.append(f"Live rows do not match the ledger: {named}.")
+        return " ".join(parts)
 
     def _print_heads(self, database: str) -> None:
         self.stdout.write(f"# Safety Ledger chain heads at {timezone.now().isoformat()}")

@@ -1,5 +1,6 @@
 """Adverse events: filing, amending, the review actions and the signatures."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from events.api.serializers.base import (
@@ -11,7 +12,12 @@ from events.api.serializers.base import (
 )
 from events.choices import Causality
 from events.models import AdverseEvent, ElectronicSignature
-from events.selectors import infusion_session_get, term_list, vital_sign_get
+from events.selectors import (
+    infusion_session_get,
+    signature_is_valid,
+    term_list,
+    vital_sign_get,
+)
 from events.services.adverse_events import EDITABLE_FIELDS
 
 READ_ONLY_NAMES = frozenset({"site", "status", "version", "reported_by", "signatures"})
@@ -19,6 +25,9 @@ READ_ONLY_NAMES = frozenset({"site", "status", "version", "reported_by", "signat
 
 class ElectronicSignatureOutputSerializer(serializers.ModelSerializer):
     is_current = serializers.BooleanField()
+    integrity = serializers.SerializerMethodField(
+        help_text="valid: the event still has the content signed; does_not_match: it does not."
+    )
 
     class Meta:
         model = ElectronicSignature
@@ -31,8 +40,13 @@ class ElectronicSignatureOutputSerializer(serializers.ModelSerializer):
             "content_hash",
             "superseded_at",
             "is_current",
+            "integrity",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["valid", "does_not_match"]))
+    def get_integrity(self, signature) -> str:
+        return "valid" if signature_is_valid(signature) else "does_not_match"
 
 
 class AdverseEventListOutputSerializer(serializers.ModelSerializer):
@@ -43,6 +57,12 @@ class AdverseEventListOutputSerializer(serializers.ModelSerializer):
     term = serializers.SlugRelatedField(slug_field="code", read_only=True)
     term_label = serializers.CharField()
     reported_by = serializers.CharField(source="reported_by.get_username")
+    causality = serializers.ChoiceField(
+        choices=Causality.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty until a director assesses the event.",
+    )
 
     class Meta:
         model = AdverseEvent
@@ -70,7 +90,7 @@ class AdverseEventListOutputSerializer(serializers.ModelSerializer):
 
 
 class AdverseEventDetailOutputSerializer(AdverseEventListOutputSerializer):
-    source_vital = serializers.PrimaryKeyRelatedField(read_only=True)
+    source_vital = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     seriousness_criteria = serializers.ListField(child=serializers.CharField())
     signatures = ElectronicSignatureOutputSerializer(many=True)
 

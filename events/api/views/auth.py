@@ -34,7 +34,7 @@ class TokenObtainApi(ApiView):
         summary="Get your API token (username and password)",
         request=TokenInputSerializer,
         response=TokenOutputSerializer,
-        errors=(400, 415),
+        errors=(400, 413, 415, 429),
         tags=["auth"],
     )
     def post(self, request):

@@ -1,0 +1,180 @@
+"""Render every PDF kind and the main pages of the three journeys as PNGs, to look at.
+
+    .venv/bin/python scripts/render_visuals.py [--out var/visuals] [--sessions 400]
+
+Builds a throw-away SQLite database (demo data plus a worst-case event: 20,000-character
+narrative, 40 readings, every seriousness criterion), serves it with `runserver`, downloads
+the PDFs as the demo director and auditor and turns each page into a PNG (`pdftoppm`), and
+screenshots the pages in Chromium at 1366 and 820 px. Nothing is written to the repository's
+own database. `tests/e2e/test_visual.py` checks the same documents and pages automatically.
+"""
+
+import argparse
+import io
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDTHS = {"desktop": (1366, 900), "tablet": (820, 1180)}
+
+
+def build_database(var_dir: Path, sessions: int) -> dict:
+    """Migrate, seed the demo and add the worst-case event; return the ids the pages need."""
+    os.environ["SAFETY_LEDGER_VAR_DIR"] = str(var_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from events.models import AdverseEvent, InfusionSession, Site
+    from events.services.terms import event_terms_seed  # noqa: F401 - loaded by migrate
+    from tests.exports.worst_case import worst_case_event
+    from tests.factories import system_actor
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("seed_demo", sessions=sessions, stdout=io.StringIO())
+    site = Site.objects.get(code="lakeshore")
+    worst = worst_case_event(site=site, reporter=system_actor())
+    # The director's sites; a serious event if the demo drew one, else the latest event.
+    seeded = AdverseEvent.objects.filter(site__code__in=["lakeshore", "harbor"]).exclude(
+        pk=worst.pk
+    )
+    event = seeded.order_by("-is_serious", "-onset_at").first()
+    session = InfusionSession.objects.filter(site=site).order_by("-started_at").first()
+    return {
+        "worst": worst.pk,
+        "serious": event.pk,
+        "session": session.pk,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(120):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise SystemExit("runserver did not start")
+
+
+def documents(ids: dict) -> dict[str, tuple[str, str]]:
+    """PDF name -> (demo user, path)."""
+    return {
+        "summary": ("director", "/exports/summary.pdf"),
+        "case-report-worst": ("director", f"/exports/events/{ids['worst']}/case-report.pdf"),
+        "case-report-seeded": ("director", f"/exports/events/{ids['serious']}/case-report.pdf"),
+        "audit-log": ("auditor", "/exports/audit/log.pdf"),
+        "trail": ("auditor", f"/exports/audit/trail/events.adverseevent/{ids['serious']}.pdf"),
+    }
+
+
+def pages(ids: dict) -> dict[str, tuple[str, str]]:
+    """Screen name -> (demo user, path): the main pages of the three journeys."""
+    return {
+        "staff-home": ("nurse", "/"),
+        "staff-session": ("nurse", f"/sessions/{ids['session']}/"),
+        "director-review": ("director", "/review/"),
+        "director-event": ("director", f"/events/{ids['serious']}/"),
+        "director-reports": ("director", "/reports/"),
+        "auditor-log": ("auditor", "/audit/log/"),
+        "auditor-trail": ("auditor", f"/audit/trail/events.adverseevent/{ids['serious']}/"),
+    }
+
+
+def log_in(context, base: str, username: str) -> None:
+    from events.demo_data import PASSWORD
+
+    page = context.new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/accounts/login" not in url)
+    page.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "visuals")
+    parser.add_argument("--sessions", type=int, default=400)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as var_dir:
+        ids = build_database(Path(var_dir), args.sessions)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = serve(port)
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                )
+                contexts = {}
+                for user in ("nurse", "director", "auditor"):
+                    contexts[user] = browser.new_context()
+                    log_in(contexts[user], base, user)
+                for name, (user, path) in documents(ids).items():
+                    response = contexts[user].request.get(base + path, timeout=300_000)
+                    pdf = args.out / f"{name}.pdf"
+                    pdf.write_bytes(response.body())
+                    command = ["pdftoppm", "-png", "-r", "70", str(pdf), str(args.out / name)]
+                    subprocess.run(  # noqa: S603 - poppler's pdftoppm on our own file
+                        command,  # noqa: S607
+                        check=True,
+                    )
+                    print(f"{name}: {response.status} {path}")
+                for name, (user, path) in pages(ids).items():
+                    for width_name, (width, height) in WIDTHS.items():
+                        page = contexts[user].new_page()
+                        page.set_viewport_size({"width": width, "height": height})
+                        page.goto(base + path)
+                        page.screenshot(path=str(args.out / f"{name}-{width}.png"), full_page=True)
+                        scrolls = page.evaluate(
+                            "document.documentElement.scrollWidth > "
+                            "document.documentElement.clientWidth"
+                        )
+                        print(f"{name} at {width_name} {width}px: scrolls sideways: {scrolls}")
+                        page.close()
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait()
+    print(f"PNGs in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
