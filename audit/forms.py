@@ -6,11 +6,27 @@ from django import forms
 from django.utils import timezone
 
 from audit.models import AccessAction
+from audit.policy import ledger_policy
 from audit.selectors import ACTIONS, LogFilters, audited_models
 
 
+def record_types() -> list[tuple[str, str]]:
+    """The record types offered to auditors: every audited model but bookkeeping tables."""
+    policy = ledger_policy()
+    return [
+        (label, str(model._meta.verbose_name).capitalize())
+        for label, model in audited_models().items()
+        if not policy.is_internal(model)
+    ]
+
+
 class _DateInput(forms.DateInput):
-    input_type = "date"
+    """A "YYYY-MM-DD" text box: a `date` picker shows the browser's locale (mm/dd/yyyy in
+    en-US), which reads wrongly next to ISO dates everywhere else in the ledger."""
+
+    def __init__(self, attrs=None):
+        defaults = {"placeholder": "YYYY-MM-DD", "pattern": r"\d{4}-\d{2}-\d{2}", "size": "10"}
+        super().__init__({**defaults, **(attrs or {})}, format="%Y-%m-%d")
 
 
 class LogFilterForm(forms.Form):
@@ -30,10 +46,7 @@ class LogFilterForm(forms.Form):
         self.fields["action"].choices = self.action_choices()
 
     def model_choices(self):
-        return [("", "All records")] + [
-            (label, str(model._meta.verbose_name).capitalize())
-            for label, model in audited_models().items()
-        ]
+        return [("", "All records"), *record_types()]
 
     def action_choices(self):
         return [("", "Any action"), *ACTIONS.items()]
@@ -61,10 +74,7 @@ class AccessLogFilterForm(LogFilterForm):
     """The same filters over the access log; "record type" is the object type viewed."""
 
     def model_choices(self):
-        return [("", "Anything")] + [
-            (label, str(model._meta.verbose_name).capitalize())
-            for label, model in audited_models().items()
-        ]
+        return [("", "Anything"), *record_types()]
 
     def action_choices(self):
         return [("", "Any action"), *AccessAction.choices]
@@ -75,13 +85,23 @@ class AsOfForm(forms.Form):
 
     as_of = forms.DateTimeField(
         required=False,
-        label="Show the record as it was at (UTC)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
+        label="Show the record as it was at (UTC, 24-hour)",
+        # Text, not `datetime-local`: that picker follows the browser's locale (12-hour
+        # mm/dd/yyyy in en-US), whatever zone and clock the label promises.
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "YYYY-MM-DD HH:MM:SS",
+                "pattern": r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
         input_formats=[
             "%Y-%m-%dT%H:%M:%S.%f",
             "%Y-%m-%dT%H:%M:%S",
             "%Y-%m-%dT%H:%M",
             "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
             "%Y-%m-%d",
         ],
     )
@@ -102,7 +122,4 @@ class OpenRecordForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [
-            (label, str(model._meta.verbose_name).capitalize())
-            for label, model in audited_models().items()
-        ]
+        self.fields["model"].choices = record_types()

@@ -51,6 +51,16 @@ class LedgerPolicy:
         """Site id -> IANA time zone name, to show times as the clinic saw them."""
         return {}
 
+    def display_names(self, model: type[models.Model], ids: set) -> dict:
+        """Names of some records of `model` by id, as a trail shows a foreign key to them
+        ("North Clinic (site 1)"). Ids left out are shown as "<type> #<id>"."""
+        return {}
+
+    def is_internal(self, model: type[models.Model]) -> bool:
+        """Whether an audited model is bookkeeping rather than a record (not offered to
+        auditors as a record type; its rows still chain and verify)."""
+        return False
+
     def trail_sections(self, model: type[models.Model], pk, user) -> list[TrailSection]:
         """Extra panels for a record's trail page."""
         return []

@@ -135,6 +135,7 @@ class TrailVersion:
     changes: list[FieldChange] = field(default_factory=list)
     stored: dict = field(default_factory=dict, repr=False)
     fields: list = field(default_factory=list, repr=False)
+    names: dict = field(default_factory=dict, repr=False)
 
     @property
     def at_local_iso(self) -> str | None:
@@ -145,16 +146,24 @@ class TrailVersion:
     def values(self) -> list[tuple[str, str]]:
         """Every field of this version as (label, value): the record as it was."""
         return [
-            (str(f.verbose_name), display_value(f, self.stored[f.attname])) for f in self.fields
+            (
+                str(f.verbose_name),
+                display_value(f, self.stored[f.attname], names=self.names.get(f.name)),
+            )
+            for f in self.fields
         ]
 
 
-def display_value(model_field: models.Field, value, choices: dict | None = None) -> str:
-    """A stored value as an auditor reads it (choice labels, UTC times, related ids)."""
+def display_value(
+    model_field: models.Field, value, choices: dict | None = None, names: dict | None = None
+) -> str:
+    """A stored value as an auditor reads it (choice labels, UTC times, related records by
+    name: `names` maps related ids to the names the ledger policy gave them)."""
     if value is None or value == "":
         return ""
     if model_field.is_relation:
-        return f"{model_field.related_model._meta.verbose_name} #{value}"
+        name = names.get(value) if names else None
+        return name or f"{model_field.related_model._meta.verbose_name} #{value}"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if model_field.choices:
@@ -165,6 +174,20 @@ def display_value(model_field: models.Field, value, choices: dict | None = None)
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return str(value)
+
+
+def related_names(fields: list[models.Field], rows: list[tuple]) -> dict[str, dict]:
+    """For each foreign key among `fields` (the first columns of `rows`), the names of the
+    records it points to, asked of the ledger policy once per field: {field name: {id: name}}.
+    """
+    names = {}
+    for index, model_field in enumerate(fields):
+        if not model_field.is_relation:
+            continue
+        ids = {row[index] for row in rows} - {None, ""}
+        if ids:
+            names[model_field.name] = ledger_policy().display_names(model_field.related_model, ids)
+    return names
 
 
 def utc_text(moment: datetime) -> str:
@@ -211,20 +234,21 @@ class _ShownField:
     text is reused instead of formatted again; `updated_at` alone changes in every version.
     """
 
-    __slots__ = ("field", "name", "label", "choices", "last_value", "last_text")
+    __slots__ = ("field", "name", "label", "choices", "names", "last_value", "last_text")
 
-    def __init__(self, model_field: models.Field):
+    def __init__(self, model_field: models.Field, names: dict | None = None):
         self.field = model_field
         self.name = model_field.name
         self.label = str(model_field.verbose_name)
         self.choices = dict(model_field.flatchoices) if model_field.choices else None
+        self.names = names
         self.last_value = _NOT_SHOWN
         self.last_text = ""
 
     def show(self, value) -> str:
         if value is not self.last_value:
             self.last_value = value
-            self.last_text = display_value(self.field, value, self.choices)
+            self.last_text = display_value(self.field, value, self.choices, self.names)
         return self.last_text
 
 
@@ -254,14 +278,16 @@ def record_trail(model: type[models.Model], pk, *, zone: ZoneInfo | None = None)
     """
     fields = tracked_fields(model)
     attnames = [f.attname for f in fields]
-    shown = [_ShownField(f) for f in fields]
     width = len(fields)
-    rows = (
+    rows = list(
         history_model_of(model)
         ._default_manager.filter(**{model._meta.pk.attname: pk})
         .order_by("history_id")
         .values_list(*attnames, *_VERSION_COLUMNS)
     )
+    # Foreign keys read as names ("North Clinic (site 1)"): one question per related type.
+    names = related_names(fields, rows)
+    shown = [_ShownField(f, names.get(f.name)) for f in fields]
     versions: list[TrailVersion] = []
     previous = None
     for number, values in enumerate(rows, start=1):
@@ -286,6 +312,7 @@ def record_trail(model: type[models.Model], pk, *, zone: ZoneInfo | None = None)
                 changes=_changes(shown, previous, current),
                 stored=dict(zip(attnames, current, strict=True)),
                 fields=fields,
+                names=names,
             )
         )
         previous = current

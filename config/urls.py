@@ -1,9 +1,13 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # For clients that ask for /favicon.ico without reading the page's <link rel="icon">.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # Ours first: the login view with lockout and the second factor wins over Django's.
     path("accounts/", include("events.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
@@ -20,3 +24,4 @@ urlpatterns = [
 ]
 
 handler404 = "events.api.errors.not_found"
+handler500 = "events.views.errors.server_error"

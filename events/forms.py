@@ -24,22 +24,62 @@ from events.choices import (
 from events.models import AdverseEvent, EventTerm, Site
 from events.services.adverse_events import EDITABLE_FIELDS as EVENT_FIELDS
 
-LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
+SITE_MINUTE = "%Y-%m-%d %H:%M"
+# Also read the ISO form a script or an older page sends, with or without seconds.
+SITE_MINUTE_INPUTS = [SITE_MINUTE, "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
 
 
-class LocalDateTimeInput(forms.DateTimeInput):
-    """A `datetime-local` picker; values are read and shown in the active (site's) zone."""
+class SiteDateTimeInput(forms.DateTimeInput):
+    """A 24-hour "YYYY-MM-DD HH:MM" text box in the active (site's) zone.
 
-    input_type = "datetime-local"
+    Not `datetime-local`: browsers draw that picker in their own locale (mm/dd/yyyy and a
+    12-hour clock in en-US), whatever the clinic's convention and whatever the label says.
+    """
+
+    input_type = "text"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs, format=LOCAL_MINUTE)
+        defaults = {
+            "pattern": r"\d{4}-\d{2}-\d{2}[ T]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?",
+            "placeholder": "YYYY-MM-DD HH:MM",
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "size": "16",
+        }
+        super().__init__({**defaults, **(attrs or {})}, format=SITE_MINUTE)
+
+
+class SiteDateTimeField(forms.DateTimeField):
+    """A moment typed in the site's time and stored in UTC.
+
+    The form must be built and cleaned under `timezone.override(site.zone)` (the views do):
+    Django reads the typed value in the active zone and refuses a time that a clock change
+    skips or repeats. The label names the zone and the clock, set when the form is built.
+    """
+
+    widget = SiteDateTimeInput
+    default_error_messages = {
+        "invalid": "Enter a date and a 24-hour time as YYYY-MM-DD HH:MM, e.g. 2026-03-02 14:05."
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=SITE_MINUTE_INPUTS, **kwargs)
 
 
 def _local_datetime(label: str, required: bool = True, help_text: str = "") -> forms.Field:
-    return forms.DateTimeField(
-        label=label, required=required, widget=LocalDateTimeInput, help_text=help_text
-    )
+    return SiteDateTimeField(label=label, required=required, help_text=help_text)
+
+
+class SiteTimeLabels:
+    """Appends the active zone and "24-hour" to the label of each site date-time field, so
+    the nurse reads which clock a box expects (the form is built in the site's zone)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = timezone.get_current_timezone_name()
+        for field in self.fields.values():
+            if isinstance(field, SiteDateTimeField):
+                field.label = f"{field.label} ({zone}, 24-hour)"
 
 
 class VersionedForm(forms.Form):
@@ -103,7 +143,7 @@ class PatientEditForm(VersionedForm, PatientFields, ReasonMixin):
     pass
 
 
-class SessionStartForm(OneTimeForm):
+class SessionStartForm(SiteTimeLabels, OneTimeForm):
     drug = forms.ChoiceField(label="Drug", choices=Drug.choices)
     route = forms.ChoiceField(label="Route", choices=Route.choices)
     dose_mg_per_kg = forms.DecimalField(
@@ -127,7 +167,7 @@ class SessionStartForm(OneTimeForm):
     )
     planned_duration_min = forms.IntegerField(label="Planned duration (min)", initial=40)
     started_at = _local_datetime(
-        "Started at (clinic time)", required=False, help_text="Leave empty to start now."
+        "Started at", required=False, help_text="Leave empty to start now."
     )
     lot_number = forms.CharField(label="Lot number", max_length=40, required=False)
     baseline_bp_acceptable = forms.BooleanField(
@@ -203,7 +243,7 @@ class SuggestionDismissForm(VersionedForm):
     reason = forms.CharField(label="Reason for dismissing", max_length=2000, required=False)
 
 
-class AdverseEventForm(forms.Form):
+class AdverseEventForm(SiteTimeLabels, forms.Form):
     """The event itself: what a nurse files and what an amendment changes."""
 
     term = forms.ModelChoiceField(
@@ -229,11 +269,14 @@ class AdverseEventForm(forms.Form):
         empty_value=None,
         help_text="Leave as the term's default unless the labelling says otherwise.",
     )
-    outcome = forms.ChoiceField(label="Outcome", choices=Outcome.choices, initial=Outcome.UNKNOWN)
+    # No clinical answer is chosen for the nurse: an untouched default would be recorded as
+    # if it had been assessed.
+    outcome = forms.ChoiceField(
+        label="Outcome", choices=[("", "Choose an outcome"), *Outcome.choices]
+    )
     action_taken = forms.ChoiceField(
         label="Action taken with the infusion",
-        choices=ActionTaken.choices,
-        initial=ActionTaken.DOSE_NOT_CHANGED,
+        choices=[("", "Choose an action"), *ActionTaken.choices],
     )
     rescue_medication = forms.CharField(label="Rescue medication", max_length=300, required=False)
     detected_by = forms.ChoiceField(
@@ -241,13 +284,11 @@ class AdverseEventForm(forms.Form):
     )
     dechallenge = forms.ChoiceField(
         label="Dechallenge (better when stopped?)",
-        choices=YesNoNA.choices,
-        initial=YesNoNA.DOES_NOT_APPLY,
+        choices=[("", "Choose an answer"), *YesNoNA.choices],
     )
     rechallenge = forms.ChoiceField(
         label="Rechallenge (back when restarted?)",
-        choices=YesNoNA.choices,
-        initial=YesNoNA.DOES_NOT_APPLY,
+        choices=[("", "Choose an answer"), *YesNoNA.choices],
     )
     narrative = forms.CharField(
         label="Narrative",

@@ -5,12 +5,26 @@ they need). Readers see the records of their sites; records that belong to no si
 the vocabulary, all-sites memberships) only readers with an all-sites membership see.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import models
 
 from audit.policy import LedgerPolicy, TrailSection
 from events.access import ALL_SITES, has_role, visible_site_ids
 from events.choices import Role
-from events.models import AdverseEvent, Site
+from events.models import (
+    AdverseEvent,
+    EventTerm,
+    IdempotencyRecord,
+    InfusionSession,
+    Membership,
+    Patient,
+    Site,
+)
+
+# How a user's role reads after their name in a trail: "Dana Whitfield (director)".
+ROLE_WORDS = {Role.STAFF: "staff", Role.MEDICAL_DIRECTOR: "director", Role.AUDITOR: "auditor"}
+# Audited for its chain, but bookkeeping, not a record an auditor looks up.
+INTERNAL_MODELS = (IdempotencyRecord,)
 
 LEDGER_READERS = (Role.AUDITOR, Role.MEDICAL_DIRECTOR)
 
@@ -51,6 +65,32 @@ class ClinicLedgerPolicy(LedgerPolicy):
     def site_timezones(self) -> dict[int, str]:
         return dict(Site.objects.values_list("id", "timezone"))
 
+    def display_names(self, model, ids) -> dict:
+        """Names by id: the ones a person recognises, with the id where the name alone could
+        be ambiguous (two sites, sessions or patients may read alike)."""
+        if model is get_user_model():
+            return _user_names(ids)
+        if model is EventTerm:
+            return dict(EventTerm.objects.filter(pk__in=ids).values_list("pk", "name"))
+        if model is Site:
+            rows = Site.objects.filter(pk__in=ids).values_list("pk", "name")
+            return {pk: f"{name} (site {pk})" for pk, name in rows}
+        if model is Patient:
+            rows = Patient.objects.filter(pk__in=ids).values_list("pk", "chart_number")
+            return {pk: f"{chart} (patient {pk})" for pk, chart in rows}
+        if model is InfusionSession:
+            rows = InfusionSession.objects.filter(pk__in=ids).values_list(
+                "pk", "sequence_number", "patient__chart_number"
+            )
+            return {pk: f"Session {n} of {chart} (session {pk})" for pk, n, chart in rows}
+        label = model._meta.verbose_name
+        return {
+            obj.pk: f"{obj} ({label} {obj.pk})" for obj in model._default_manager.filter(pk__in=ids)
+        }
+
+    def is_internal(self, model) -> bool:
+        return model in INTERNAL_MODELS
+
     def trail_sections(self, model, pk, user) -> list[TrailSection]:
         if model is not AdverseEvent:
             return []
@@ -78,3 +118,17 @@ class ClinicLedgerPolicy(LedgerPolicy):
                 context={"signatures": signatures},
             )
         ]
+
+
+def _user_names(ids) -> dict:
+    """ "Dana Whitfield (director)": the person's name and their roles, current or not (a
+    trail outlives a role change)."""
+    roles: dict[int, set[str]] = {}
+    for user_id, role in Membership.objects.filter(user_id__in=ids).values_list("user_id", "role"):
+        roles.setdefault(user_id, set()).add(ROLE_WORDS.get(role, role))
+    names = {}
+    for user in get_user_model().objects.filter(pk__in=ids):
+        name = user.get_full_name() or user.get_username()
+        held = ", ".join(sorted(roles.get(user.pk, ())))
+        names[user.pk] = f"{name} ({held})" if held else name
+    return names

@@ -13,13 +13,17 @@ Mappings (events/choices.py -> FHIR R4 code systems):
   route, infusion period) referenced from `suspectEntity.instance`.
 
 Resources get stable `urn:uuid:` full URLs derived from the record ids, so exporting the same
-event twice gives the same identifiers.
+event twice gives the same identifiers. The bundle and every resource declare FHIR R4 (4.0.1)
+in `meta.profile`, the response says so in its media type (`FHIR_MEDIA_TYPE`), and our two
+extensions are canonical URLs under `settings.FHIR_CANONICAL_BASE`, which a validator can
+resolve once the deployment publishes its StructureDefinitions there.
 """
 
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from events.choices import Causality, Drug, Outcome, Route, SessionStatus
@@ -27,8 +31,9 @@ from events.models import AdverseEvent, ElectronicSignature
 
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
 SYSTEM_BASE = "urn:safety-ledger"
-CTCAE_GRADE_EXTENSION = "urn:safety-ledger:fhir:StructureDefinition:ctcae-grade"
-SESSION_EXTENSION = "urn:safety-ledger:fhir:StructureDefinition:infusion-session"
+FHIR_VERSION = "4.0.1"
+# The media type names the FHIR version (FHIR R4 http.html#mime), so a client can tell.
+FHIR_MEDIA_TYPE = "application/fhir+json; fhirVersion=4.0"
 _NAMESPACE = uuid.UUID("6f1c9a52-4a1e-4d0f-9c8e-2d3b7f5a8e11")
 
 SEVERITY_BY_GRADE = {1: "mild", 2: "moderate", 3: "severe", 4: "severe", 5: "severe"}
@@ -77,6 +82,16 @@ def fhir_event_queryset(events: QuerySet[AdverseEvent]) -> QuerySet[AdverseEvent
     ).prefetch_related(Prefetch("signatures", queryset=current_signatures, to_attr="current"))
 
 
+def extension_url(name: str) -> str:
+    """The canonical URL of one of our StructureDefinitions (`ctcae-grade`, `infusion-session`)."""
+    return f"{settings.FHIR_CANONICAL_BASE.rstrip('/')}/StructureDefinition/{name}"
+
+
+def _r4_meta(resource_type: str) -> dict:
+    """`meta.profile` naming the base R4 definition, version included, of a resource."""
+    return {"profile": [f"http://hl7.org/fhir/StructureDefinition/{resource_type}|{FHIR_VERSION}"]}
+
+
 def _urn(kind: str, pk: int) -> str:
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{kind}/{pk}')}"
 
@@ -99,6 +114,7 @@ def _user_reference(user) -> dict:
 def patient_resource(patient) -> dict:
     return {
         "resourceType": "Patient",
+        "meta": _r4_meta("Patient"),
         "identifier": [
             {
                 "system": f"{SYSTEM_BASE}:site:{patient.site.code}:chart-number",
@@ -113,6 +129,7 @@ def patient_resource(patient) -> dict:
 def encounter_resource(session) -> dict:
     resource = {
         "resourceType": "Encounter",
+        "meta": _r4_meta("Encounter"),
         "identifier": [{"system": f"{SYSTEM_BASE}:infusion-session", "value": str(session.pk)}],
         "status": ENCOUNTER_STATUS.get(session.status, "unknown"),
         "class": {
@@ -194,11 +211,12 @@ def adverse_event_resource(event: AdverseEvent) -> dict:
     return {
         "resourceType": "AdverseEvent",
         "id": str(event.pk),
+        "meta": _r4_meta("AdverseEvent"),
         "contained": _suspect_product(event),
         "extension": [
-            {"url": CTCAE_GRADE_EXTENSION, "valueInteger": event.grade},
+            {"url": extension_url("ctcae-grade"), "valueInteger": event.grade},
             {
-                "url": SESSION_EXTENSION,
+                "url": extension_url("infusion-session"),
                 "valueReference": {"reference": _urn("encounter", event.session_id)},
             },
         ],
@@ -252,7 +270,12 @@ def bundle_entries(events: Iterable[AdverseEvent]) -> Iterator[dict]:
 
 
 def bundle_header(*, generated_at: datetime) -> dict:
-    return {"resourceType": "Bundle", "type": "collection", "timestamp": _instant(generated_at)}
+    return {
+        "resourceType": "Bundle",
+        "meta": _r4_meta("Bundle"),
+        "type": "collection",
+        "timestamp": _instant(generated_at),
+    }
 
 
 def adverse_event_bundle(events: Iterable[AdverseEvent], *, generated_at: datetime) -> dict:

@@ -22,7 +22,7 @@ from audit.models import AccessAction
 from audit.services import access_log_record, audited_save
 from events.access import ALL_SITES, DIRECTORS, roles_at, visible_site_ids
 from exports.csv_listing import listing_csv_chunks
-from exports.fhir import bundle_entries, bundle_header, fhir_event_queryset
+from exports.fhir import FHIR_MEDIA_TYPE, bundle_entries, bundle_header, fhir_event_queryset
 from exports.models import ExportJob, ExportJobStatus, ExportKind
 from reporting.filters import ReportFilters
 from reporting.selectors import event_listing
@@ -185,7 +185,7 @@ def export_job_file(job: ExportJob) -> Path:
 
 JOB_CONTENT_TYPES = {
     ExportKind.LISTING_CSV: "text/csv; charset=utf-8",
-    ExportKind.FHIR_BUNDLE: "application/fhir+json",
+    ExportKind.FHIR_BUNDLE: FHIR_MEDIA_TYPE,
 }
 
 

@@ -1,10 +1,13 @@
 """Reads of the exports app, scoped like every read: another site's record is a 404."""
 
+import zoneinfo
+from datetime import UTC
+
 from django.db.models import QuerySet
 from django.http import Http404
 
 from events.choices import EventStatus
-from events.models import AdverseEvent
+from events.models import AdverseEvent, Site
 from events.selectors import adverse_event_get
 from exports.csv_listing import listing_row_count
 from exports.fhir import fhir_event_queryset
@@ -39,3 +42,11 @@ def export_job_get(user, pk) -> ExportJob:
     if job is None or not can_download(user, job):
         raise Http404("No such export.")
     return job
+
+
+def export_job_zone(job: ExportJob) -> zoneinfo.ZoneInfo | type[UTC]:
+    """The zone a job's times are shown in: the one its sites share (the site's time, as on
+    every other page about those records), or UTC when they lie in several zones."""
+    sites = Site.objects.all() if job.all_sites else Site.objects.filter(pk__in=job.site_ids)
+    zones = set(sites.values_list("timezone", flat=True).distinct()[:2])
+    return zoneinfo.ZoneInfo(zones.pop()) if len(zones) == 1 else UTC

@@ -3,8 +3,10 @@ bundles, case reports, and the pages of export jobs.
 
 Exports are for medical directors and auditors (`reporting.selectors.require_report_reader`),
 over the sites they can see. Every download writes one access-log row (kind, filters, row
-count). A listing or bundle over `settings.EXPORT_JOB_THRESHOLD` rows becomes an export job:
-the browser is sent to the job's page, which shows its progress and then its download link.
+count). A listing over `settings.EXPORT_JOB_THRESHOLD` rows, and every FHIR bundle of a filtered
+set (building and validating resources is slow even for a few thousand events), becomes an
+export job: the browser is sent to the job's page at once, which shows its progress and then
+its download link.
 """
 
 import json
@@ -26,7 +28,7 @@ from events.selectors import adverse_event_get
 from exports import selectors
 from exports.case_report import case_report_pdf
 from exports.csv_listing import listing_csv_chunks
-from exports.fhir import adverse_event_bundle, fhir_event_queryset
+from exports.fhir import FHIR_MEDIA_TYPE, adverse_event_bundle
 from exports.jobs import export_job_download, export_job_request
 from exports.models import ExportKind
 from exports.summary_pdf import AGGREGATE_TABLES, aggregate_csv, safety_summary_pdf
@@ -34,7 +36,6 @@ from reporting.filters import InvalidFilters, ReportFilters
 from reporting.selectors import require_report_reader, safety_summary
 
 CSV = "text/csv; charset=utf-8"
-FHIR_JSON = "application/fhir+json"
 
 
 def _attachment(response: HttpResponse, name: str) -> HttpResponse:
@@ -134,28 +135,17 @@ def summary_table_csv(request, name: str):
 @login_required
 @require_GET
 def events_fhir(request):
-    """The filtered events as a FHIR R4 Bundle (or as a job when there are many)."""
+    """The filtered events as a FHIR R4 Bundle: always a job, so the page answers at once."""
     filters = _report_filters(request)
     if isinstance(filters, HttpResponse):
         return filters
-    count = selectors.listing_size(request.user, filters)
-    if count > settings.EXPORT_JOB_THRESHOLD:
-        job = export_job_request(
-            actor=request.user, kind=ExportKind.FHIR_BUNDLE, filters=filters, expected_rows=count
-        )
-        return redirect("export-job", pk=job.pk)
-    events = fhir_event_queryset(selectors.listing_events(request.user, filters))
-    bundle = adverse_event_bundle(events, generated_at=timezone.now())
-    access_log_export(
-        user=request.user,
-        kind="fhir_bundle",
-        filters=filters.as_dict(),
-        row_count=count,
-        request=request,
-        object_type="events.adverseevent",
+    job = export_job_request(
+        actor=request.user,
+        kind=ExportKind.FHIR_BUNDLE,
+        filters=filters,
+        expected_rows=selectors.listing_size(request.user, filters),
     )
-    response = HttpResponse(json.dumps(bundle, ensure_ascii=False), content_type=FHIR_JSON)
-    return _attachment(response, f"safety-ledger-adverse-events-{_stamp()}.json")
+    return redirect("export-job", pk=job.pk)
 
 
 @login_required
@@ -194,7 +184,7 @@ def event_fhir(request, pk: int):
         object_id=event.pk,
         site_id=event.site_id,
     )
-    response = HttpResponse(json.dumps(bundle, ensure_ascii=False), content_type=FHIR_JSON)
+    response = HttpResponse(json.dumps(bundle, ensure_ascii=False), content_type=FHIR_MEDIA_TYPE)
     return _attachment(response, f"adverse-event-{event.pk}.json")
 
 
@@ -202,7 +192,8 @@ def event_fhir(request, pk: int):
 @require_GET
 def job_detail(request, pk: int):
     job = selectors.export_job_get(request.user, pk)
-    return render(request, "exports/job_detail.html", {"job": job})
+    with timezone.override(selectors.export_job_zone(job)):
+        return render(request, "exports/job_detail.html", {"job": job})
 
 
 @login_required
@@ -210,7 +201,8 @@ def job_detail(request, pk: int):
 def job_status(request, pk: int):
     """The job's status panel; HTMX polls it until the job is finished."""
     job = selectors.export_job_get(request.user, pk)
-    return render(request, "exports/_job_status.html", {"job": job})
+    with timezone.override(selectors.export_job_zone(job)):
+        return render(request, "exports/_job_status.html", {"job": job})
 
 
 @login_required

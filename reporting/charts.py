@@ -173,7 +173,7 @@ def trend_svg(by_month: pd.DataFrame, title: str = "Events per 100 sessions by m
 
 
 def p_chart_svg(chart: PChart, title: str = "Sessions with an event: p-chart") -> str:
-    """Monthly proportions, the pooled centre line, 3-sigma limits; flagged points in red."""
+    """Monthly proportions, the pooled centre line, exact binomial limits; flagged points in red."""
     present = [point for point in chart.points if point.proportion is not None]
     if chart.centre is None or not present:
         return _empty(title)
@@ -205,7 +205,7 @@ def p_chart_svg(chart: PChart, title: str = "Sessions with an event: p-chart") -
             f'r="{4.5 if flagged else 3}" fill="{colour}" '
             f'class="{"flagged" if flagged else "point"}"><title>{label}</title></circle>'
         )
-    body.append(_legend(f"centre {chart.centre:.1%}; dashed: 3-sigma limits; red: flagged"))
+    body.append(_legend(f"centre {chart.centre:.1%}; dashed: exact limits; red: flagged"))
     return _svg(title, body)
 
 

@@ -7,6 +7,8 @@ from events.choices import Drug, Indication, Route, TermCategory
 from events.rules import DOSE_BANDS
 from reporting.filters import REVIEW_ALL, SESSION_NUMBERS
 
+# "YYYY-MM-DD" text, not a `date` picker, which shows the browser's locale (mm/dd/yyyy).
+ISO_DATE = {"placeholder": "YYYY-MM-DD", "pattern": r"\d{4}-\d{2}-\d{2}", "autocomplete": "off"}
 SERIOUS_CHOICES = [("", "Any"), ("true", "Serious only"), ("false", "Non-serious only")]
 REVIEW_CHOICES = [
     (REVIEW_ALL, "All (drafts included)"),
@@ -19,10 +21,10 @@ class ReportFilterForm(forms.Form):
     """GET form of the dashboard; field names are the query parameters of `ReportFilters`."""
 
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="From", widget=forms.DateInput(attrs=ISO_DATE, format="%Y-%m-%d")
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="To", widget=forms.DateInput(attrs=ISO_DATE, format="%Y-%m-%d")
     )
     site = forms.MultipleChoiceField(required=False, label="Sites")
     route = forms.MultipleChoiceField(

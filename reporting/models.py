@@ -1,13 +1,19 @@
-"""Monthly rollups: the safety summary's grouped counts, precomputed per site and month.
+"""Monthly rollups (derived counts, rebuilt at will) and signal reviews (records, audited).
 
-Both tables are derived from the clinical record and can be rebuilt from it at any time
+Monthly rollups: the safety summary's grouped counts, precomputed per site and month.
+
+The two rollup tables are derived from the clinical record and can be rebuilt from it at any time
 (`manage.py refresh_rollups`); they are not records themselves, so they keep no history and
 are not part of the ledger. See `reporting.rollups` for how they are read and refreshed.
 """
 
+from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
+from audit.models import AuditedModel, HistoryBase
 from events.models import Site
+from events.validators import validate_plain_text
 
 
 class MonthlyRollup(models.Model):
@@ -60,3 +66,40 @@ class StalePartition(models.Model):
 
     def __str__(self) -> str:
         return f"Stale {self.site_id} {self.month}"
+
+
+class SignalAssessment(models.TextChoices):
+    NO_CONCERN = "no_concern", "No concern"
+    MONITOR = "monitor", "Monitor"
+    ACTION = "action", "Action"
+
+
+class SignalReview(AuditedModel):
+    """A medical director's assessment of one signal: no concern, monitor or action, and why.
+
+    A record of the clinic, not derived data: history-tracked and chained like every record,
+    written only by `reporting.services.signal_review_record`. `key` names the signal (its
+    subject, the last month of the report and the sites it covers, see
+    `reporting.signal_detection`); a later assessment of the same signal is a new version of
+    this row. `site_ids` are the sites the signal covered: a reader must see all of them.
+    `evidence` keeps the findings as the director saw them, in words.
+    """
+
+    key = models.CharField(max_length=400, unique=True)
+    label = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)
+    through_month = models.CharField(max_length=7)
+    site_ids = models.JSONField()
+    evidence = models.TextField()
+    assessment = models.CharField(max_length=20, choices=SignalAssessment.choices)
+    reason = models.TextField(validators=[validate_plain_text])
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(bases=[HistoryBase], cascade_delete_history=False)
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.through_month}): {self.get_assessment_display()}"

@@ -3,6 +3,8 @@
 - `safety_summary(user, filters)`: every figure, table, chart series and signal of a report.
 - `event_listing(user, filters)`: the events behind any number of the summary (drill-down).
 - `event_listing_sql(user, filters)`: the same listing as one SQL statement, for streaming.
+- `session_listing(user, filters, with_event=...)`: the sessions behind a session count.
+- `cached_safety_summary(user, filters)`: the summary, computed once for the dashboard's parts.
 
 All reads go to `config.routers.reporting_database()`, the read replica when there is one.
 """
@@ -10,19 +12,21 @@ All reads go to `config.routers.reporting_database()`, the read replica when the
 from __future__ import annotations
 
 import calendar
+import hashlib
 from datetime import date, timedelta
 
 import pandas as pd
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connections
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from config.routers import reporting_database
 from events.access import ALL_SITES, has_role, visible_site_ids
 from events.choices import Drug, Role, Route, SessionStatus, TermCategory
-from events.models import AdverseEvent, EventTerm, Site
+from events.models import AdverseEvent, EventTerm, InfusionSession, Patient, Site
 from events.rules import DOSE_BANDS
 from reporting import queries, rollups
 from reporting.filters import (
@@ -33,15 +37,10 @@ from reporting.filters import (
     month_key,
     month_range,
 )
-from reporting.statistics import PChart, clopper_pearson, funnel, p_chart, poisson_rate
-from reporting.summary import (
-    OverdueSession,
-    Period,
-    SafetySummary,
-    Signal,
-    term_p_chart,
-    with_rates,
-)
+from reporting.models import SignalReview
+from reporting.signal_detection import detect_signals
+from reporting.statistics import clopper_pearson, funnel, p_chart, poisson_rate
+from reporting.summary import OverdueSession, Period, SafetySummary, with_rates
 
 GRADES = (1, 2, 3, 4, 5)
 OVERDUE_LISTING_LIMIT = 50
@@ -145,7 +144,8 @@ def safety_summary(user, filters: ReportFilters) -> SafetySummary:
         signals=[],
         term_months=term_months,
     )
-    summary.signals = _signals(summary, by_term)
+    scope = "+".join(site["code"] for site in sites)
+    summary.signals = detect_signals(summary, scope, month_filters)
     zones = {site["id"]: site["timezone"] for site in sites}
     summary.overdue_sessions, summary.overdue_session_count = overdue_sessions(
         user, filters, zones, using
@@ -328,53 +328,6 @@ def month_filters(filters: ReportFilters, month: str) -> ReportFilters:
     return filters.replace(date_from=start, date_to=end)
 
 
-def _chart_signals(chart: PChart, kind: str, prefix: str, filters: ReportFilters) -> list[Signal]:
-    signals = []
-    for point in chart.signals:
-        reasons = []
-        if point.above_ucl:
-            reasons.append(f"{point.proportion:.1%} is above the upper limit {point.ucl:.1%}")
-        if point.in_run:
-            reasons.append("part of a run of 8 or more months above the centre line")
-        signals.append(
-            Signal(
-                kind=kind,
-                label=f"{prefix}{point.label}",
-                detail=f"{point.count} of {point.n} sessions: " + "; ".join(reasons),
-                filters=month_filters(filters, point.label),
-            )
-        )
-    return signals
-
-
-def _signals(summary: SafetySummary, by_term: pd.DataFrame) -> list[Signal]:
-    """Flagged months (overall and per term) and sites outside the funnel's 99.8% limits."""
-    filters = summary.filters
-    signals = _chart_signals(summary.p_chart, "p_chart", "Any event, ", filters)
-    with_events = by_term[by_term["sessions_with_event"] > 0]
-    for term_id, term in zip(with_events["term_id"], with_events["term"], strict=True):
-        chart = term_p_chart(summary.term_months, summary.by_month, int(term_id))
-        term_filters = filters.replace(term_ids=(int(term_id),))
-        signals += _chart_signals(chart, "p_chart_term", f"{term}, ", term_filters)
-    site_ids = dict(zip(summary.by_site["site_code"], summary.by_site["site_id"], strict=True))
-    for unit in summary.funnel.units:
-        if not unit.outside_998:
-            continue
-        direction = "above" if unit.proportion > unit.hi998 else "below"
-        signals.append(
-            Signal(
-                kind="funnel",
-                label=f"Site {unit.label}",
-                detail=(
-                    f"{unit.events} of {unit.n} sessions ({unit.proportion:.1%}) is {direction} "
-                    f"the 99.8% limit around {summary.funnel.target:.1%}"
-                ),
-                filters=filters.replace(site_ids=(int(site_ids[unit.label]),)),
-            )
-        )
-    return signals
-
-
 # --- Line listing (drill-down and CSV) ---------------------------------------------------
 
 # Output column -> ORM path, in the order of the CSV line listing.
@@ -442,3 +395,77 @@ def event_listing_sql(user, filters: ReportFilters) -> tuple[str, tuple]:
     order = f"{quote('onset_at')}, {quote('event_id')}"
     sql = f"SELECT {columns} FROM ({inner}) listing ORDER BY {order}"  # noqa: S608  # nosec B608
     return sql, tuple(params)
+
+
+# --- Signal reviews ----------------------------------------------------------------------
+
+
+def signal_reviews(user, keys) -> dict:
+    """The reviews of the signals named by `keys` that `user` may read (all their sites)."""
+    visible = visible_site_ids(user)
+    reviews = SignalReview.objects.filter(key__in=list(keys)).select_related("reviewed_by")
+    return {
+        review.key: review
+        for review in reviews
+        if visible is ALL_SITES or set(review.site_ids) <= visible
+    }
+
+
+# --- dashboard ------------------------------------------------------------------------------
+
+SUMMARY_CACHE_SECONDS = 300
+# The records a summary is counted from (and the patients' indication it may filter on).
+_SUMMARY_SOURCES = (AdverseEvent, InfusionSession, EventTerm, Site, Patient)
+
+
+def _data_stamp(using: str) -> tuple:
+    """The newest history row of every table a summary reads: any write to them adds one,
+    so a summary cached under an older stamp is never served (read by primary key: cheap)."""
+    return tuple(
+        model.history.model.objects.using(using)
+        .order_by("-history_id")
+        .values_list("history_id", flat=True)
+        .first()
+        for model in _SUMMARY_SOURCES
+    )
+
+
+def cached_safety_summary(user, filters: ReportFilters) -> SafetySummary:
+    """`safety_summary`, kept for a few minutes for the same sites, filters, day and data.
+
+    The dashboard's parts load separately (figures first, tables when opened); each asks for
+    the same summary, which is computed once. The key holds the newest history id of every
+    source table, so a write since makes a new key: a cached summary is always exact.
+    """
+    visible = visible_site_ids(user)
+    scope = "all" if visible is ALL_SITES else ",".join(map(str, sorted(visible)))
+    stamp = _data_stamp(reporting_database())
+    raw = f"{scope}|{filters.as_query()}|{date.today().isoformat()}|{stamp}"
+    key = "safety-summary:" + hashlib.sha256(raw.encode()).hexdigest()
+    summary = cache.get(key)
+    if summary is None:
+        summary = safety_summary(user, filters)
+        cache.set(key, summary, SUMMARY_CACHE_SECONDS)
+    return summary
+
+
+def session_listing(
+    user, filters: ReportFilters, *, with_event: bool, worst_grade: int | None = None
+) -> QuerySet[InfusionSession]:
+    """The counted sessions behind a dashboard number, oldest first: all of them, or those
+    with at least one counted event matching the event filters ("sessions with an event"),
+    or, with `worst_grade`, those whose worst such event has that grade (the grade table)."""
+    using = reporting_database()
+    zones = {site["id"]: site["timezone"] for site in report_sites(user, filters, using)}
+    sessions = queries.counted_sessions(filters, user, zones, using)
+    if with_event or worst_grade:
+        events = AdverseEvent.objects.using(using).filter(
+            queries.event_conditions(filters), session_id=OuterRef("pk")
+        )
+        if worst_grade:
+            sessions = sessions.filter(Exists(events.filter(grade=worst_grade))).exclude(
+                Exists(events.filter(grade__gt=worst_grade))
+            )
+        else:
+            sessions = sessions.filter(Exists(events))
+    return sessions.select_related("site", "patient").order_by("started_at", "id")

@@ -1,4 +1,5 @@
-"""Pure statistics for the safety reports: intervals, p-charts and funnel plots.
+"""Pure statistics for the safety reports: intervals, p-charts, funnel plots, rate ratios and
+the multiplicity control that turns them into signals a director can trust.
 
 Everything here is plain Python over counts that the selectors have already aggregated in the
 database, so the dashboard, the API, the CSV and the PDF share one computation (DESIGN.md
@@ -9,18 +10,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 # The quantile functions themselves: the same values as scipy.stats' beta.ppf and chi2.ppf,
 # without their argument handling, which made up most of a summary's Python time.
 from scipy.special import betaincinv, gammaincinv
+from scipy.stats import binom, chi2
 
-# Two-sided normal quantiles for the funnel plot's 95% and 99.8% control limits.
-Z_95 = 1.959964
-Z_998 = 3.090232
-
+# One-sided tail area of a 3-sigma limit: the p-chart's exact binomial limits cut the same
+# area off each tail that 3 standard deviations cut off a normal distribution.
+P_CHART_TAIL = 0.00135
+# A month is judged only when its sessions lead to expect at least this many events under the
+# centre line: below it, one or two events already cross the limit, and a flag means nothing.
+MIN_EXPECTED_EVENTS = 5
+# A flag about one term needs at least this many sessions with that term behind it.
+MIN_TERM_EVENTS = 3
 # Western Electric / Nelson rule: this many consecutive points above the centre line is a signal.
 RUN_LENGTH = 8
+# False discovery rate across the many per-term tests (Benjamini-Hochberg).
+FDR = 0.05
+# The funnel plot's two-sided limits: 95% and 99.8% (tail areas 0.025 and 0.001).
+FUNNEL_TAILS = {"95": 0.025, "998": 0.001}
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,14 @@ def poisson_rate(k: int, exposure: float, per: float = 100, confidence: float = 
 
 @dataclass(frozen=True)
 class PChartPoint:
-    """One period on a p-chart. Periods with no sessions have no proportion and no limits."""
+    """One period on a p-chart. Periods with no sessions have no proportion and no limits.
+
+    The limits are exact binomial probability limits, kept both as counts (`lcl_count`,
+    `ucl_count`, compared with `count` exactly) and as proportions of `n` for drawing.
+    `is_judged` is False when the month's expected events (`expected`) fall short of
+    MIN_EXPECTED_EVENTS: such a month is drawn but never flagged and takes no part in a run.
+    `p_value` is the exact upper-tail probability of `count` or more events at the centre line.
+    """
 
     label: str
     count: int
@@ -97,29 +116,73 @@ class PChartPoint:
     ucl: float | None
     above_ucl: bool = False
     in_run: bool = False
+    lcl_count: int | None = None
+    ucl_count: int | None = None
+    expected: float = 0.0
+    is_judged: bool = False
+    p_value: float = 1.0
+
+
+@dataclass(frozen=True)
+class Run:
+    """Consecutive judged months above the centre line, with the exact upper-tail p-value of
+    their pooled count (`events` in `sessions`) at the centre line."""
+
+    first: str
+    last: str
+    months: int
+    events: int
+    sessions: int
+    p_value: float
 
 
 @dataclass(frozen=True)
 class PChart:
-    """A p-chart: the pooled centre line and one point per period, in order."""
+    """A p-chart: the pooled centre line, one point per period in order, and the runs."""
 
     centre: float | None
     points: list[PChartPoint]
+    runs: list[Run] = field(default_factory=list)
 
     @property
     def signals(self) -> list[PChartPoint]:
-        """Points above the upper limit or inside a run of 8 above the centre."""
+        """Points above the upper limit or inside a run of RUN_LENGTH above the centre."""
         return [point for point in self.points if point.above_ucl or point.in_run]
 
 
-def p_chart(counts: Sequence[int], denominators: Sequence[int], labels: Sequence[str]) -> PChart:
+def binomial_limit_counts(n, p: float, tail: float = P_CHART_TAIL) -> tuple:
+    """Exact binomial probability limits as counts, for one n or an array of them.
+
+    The lower limit is the smallest count whose cumulative probability reaches `tail`; the
+    upper limit is the smallest count whose cumulative probability reaches 1 - `tail`. A count
+    strictly above the upper limit has an upper-tail probability below `tail` (and likewise
+    below the lower limit), so "above the limit" is a comparison of whole numbers.
+    """
+    lower = binom.ppf(tail, n, p)
+    upper = binom.ppf(1 - tail, n, p)
+    return lower, upper
+
+
+def upper_tail_p(k, n, p: float):
+    """P(X >= k) for X ~ Binomial(n, p): the exact one-sided p-value of k events or more."""
+    return binom.sf(np.asarray(k) - 1, n, p)
+
+
+def p_chart(
+    counts: Sequence[int],
+    denominators: Sequence[int],
+    labels: Sequence[str],
+    *,
+    min_count: int = 1,
+) -> PChart:
     """Build a p-chart of the proportion of sessions with an event, one point per period.
 
-    Method: the centre line is the pooled proportion over the whole period (sum k / sum n);
-    each point has its own 3-sigma limits p̄ ± 3·sqrt(p̄(1 - p̄)/n_i), clipped to [0, 1].
-    A point is flagged if it lies above its upper limit, or if it belongs to a run of
-    8 or more consecutive points strictly above the centre (every point of the run is
-    flagged). A period with n_i == 0 has no proportion and breaks a run.
+    Method: the centre line is the pooled proportion over the whole period (sum k / sum n).
+    Each month gets exact binomial probability limits at its own n (tail areas P_CHART_TAIL,
+    the areas of 3-sigma limits). A month is judged only when n times the centre reaches
+    MIN_EXPECTED_EVENTS. A judged month is above its limit when its count exceeds the upper
+    limit count and reaches `min_count`. Runs: RUN_LENGTH or more consecutive judged months
+    strictly above the centre (a month not judged, or without sessions, ends a run).
     """
     if not len(counts) == len(denominators) == len(labels):
         raise ValueError("counts, denominators and labels must have the same length")
@@ -128,51 +191,224 @@ def p_chart(counts: Sequence[int], denominators: Sequence[int], labels: Sequence
             raise ValueError(f"need 0 <= count <= n, got count={k}, n={n}")
     total_n = sum(denominators)
     centre = sum(counts) / total_n if total_n else None
-    proportions = [
-        k / n if n and centre is not None else None
-        for k, n in zip(counts, denominators, strict=True)
-    ]
-    in_run = _runs_above(proportions, centre)
+    if centre is None:
+        return PChart(
+            None,
+            [
+                PChartPoint(lb, k, n, None, None, None)
+                for lb, k, n in zip(labels, counts, denominators, strict=True)
+            ],
+        )
+    ns = np.asarray(denominators, dtype="int64")
+    ks = np.asarray(counts, dtype="int64")
+    lower, upper = binomial_limit_counts(ns, centre)
+    p_values = upper_tail_p(ks, ns, centre)
+    expected = ns * centre
+    judged = [bool(n and e >= MIN_EXPECTED_EVENTS) for n, e in zip(ns, expected, strict=True)]
+    above_centre = [j and k / n > centre for j, k, n in zip(judged, ks, ns, strict=True)]
+    run_flags, runs = _runs(above_centre, counts, denominators, labels, centre)
 
     points: list[PChartPoint] = []
-    for label, k, n, proportion, flagged in zip(
-        labels, counts, denominators, proportions, in_run, strict=True
-    ):
-        if proportion is None or centre is None:
+    for i, (label, k, n) in enumerate(zip(labels, counts, denominators, strict=True)):
+        if n == 0:
             points.append(PChartPoint(label, k, n, None, None, None))
             continue
-        half_width = 3 * math.sqrt(centre * (1 - centre) / n)
-        lcl, ucl = max(0.0, centre - half_width), min(1.0, centre + half_width)
-        points.append(PChartPoint(label, k, n, proportion, lcl, ucl, proportion > ucl, flagged))
-    return PChart(centre, points)
+        lcl_count, ucl_count = int(lower[i]), int(upper[i])
+        points.append(
+            PChartPoint(
+                label,
+                k,
+                n,
+                k / n,
+                lcl_count / n,
+                ucl_count / n,
+                above_ucl=judged[i] and k > ucl_count and k >= min_count,
+                in_run=run_flags[i],
+                lcl_count=lcl_count,
+                ucl_count=ucl_count,
+                expected=float(expected[i]),
+                is_judged=judged[i],
+                p_value=float(min(1.0, p_values[i])),
+            )
+        )
+    return PChart(centre, points, runs)
 
 
-def _runs_above(proportions: Sequence[float | None], centre: float | None) -> list[bool]:
-    """Mark every point in a run of RUN_LENGTH or more consecutive points above `centre`.
-
-    A missing proportion (a period without sessions) ends a run like a point below would.
-    """
-    flags = [False] * len(proportions)
+def _runs(above, counts, denominators, labels, centre) -> tuple[list[bool], list[Run]]:
+    """Mark every point in a run of RUN_LENGTH or more consecutive points in `above`."""
+    flags, runs = [False] * len(above), []
     run_start = 0
-    for index in range(len(proportions) + 1):
-        proportion = proportions[index] if index < len(proportions) else None
-        if proportion is not None and centre is not None and proportion > centre:
+    for index in range(len(above) + 1):
+        if index < len(above) and above[index]:
             continue
         if index - run_start >= RUN_LENGTH:
             flags[run_start:index] = [True] * (index - run_start)
+            events = sum(counts[run_start:index])
+            sessions = sum(denominators[run_start:index])
+            p_value = float(upper_tail_p(events, sessions, centre))
+            runs.append(
+                Run(
+                    labels[run_start],
+                    labels[index - 1],
+                    index - run_start,
+                    events,
+                    sessions,
+                    p_value,
+                )
+            )
         run_start = index + 1
-    return flags
+    return flags, runs
 
 
-def funnel_limits(p0: float, n: int, z: float) -> tuple[float, float]:
-    """Control limits for a proportion around target `p0` at denominator `n`.
+# --- Rate ratio: recent months against the term's own baseline ---------------------------
 
-    Method: normal approximation to the binomial, p0 ± z·sqrt(p0(1 - p0)/n), clipped to [0, 1].
+
+@dataclass(frozen=True)
+class RateComparison:
+    """Recent events per session against a baseline, as a rate ratio.
+
+    Method: conditional on the total x = recent + baseline events, the recent count is
+    Binomial(x, n_recent / (n_recent + n_baseline)) when the rate did not change. `p_value`
+    is that binomial's exact one-sided probability of the recent count or more (a rise); the
+    interval is the Clopper-Pearson interval for the binomial proportion, turned into a rate
+    ratio. `ratio` is None when there are no events at all, and `upper` (and `ratio`) are
+    infinite when the baseline has none.
+    """
+
+    recent_events: int
+    recent_sessions: int
+    baseline_events: int
+    baseline_sessions: int
+    ratio: float | None
+    lower: float | None
+    upper: float | None
+    p_value: float
+
+
+def rate_ratio(
+    recent_events: int,
+    recent_sessions: int,
+    baseline_events: int,
+    baseline_sessions: int,
+    confidence: float = 0.95,
+) -> RateComparison:
+    """Compare `recent_events / recent_sessions` with `baseline_events / baseline_sessions`."""
+    if min(recent_events, recent_sessions, baseline_events, baseline_sessions) < 0:
+        raise ValueError("counts and sessions must not be negative")
+    if recent_sessions == 0 or baseline_sessions == 0:
+        raise ValueError("both periods need sessions")
+    total = recent_events + baseline_events
+    share = recent_sessions / (recent_sessions + baseline_sessions)
+    if total == 0:
+        return RateComparison(
+            recent_events,
+            recent_sessions,
+            baseline_events,
+            baseline_sessions,
+            None,
+            None,
+            None,
+            1.0,
+        )
+    scale = baseline_sessions / recent_sessions
+    p_value = float(min(1.0, upper_tail_p(recent_events, total, share)))
+    # The two-sided Clopper-Pearson limits, also when the recent count is 0 or all.
+    alpha = _alpha(confidence)
+    lower_share = (
+        0.0
+        if recent_events == 0
+        else float(betaincinv(recent_events, total - recent_events + 1, alpha / 2))
+    )
+    upper_share = (
+        1.0
+        if recent_events == total
+        else float(betaincinv(recent_events + 1, total - recent_events, 1 - alpha / 2))
+    )
+
+    def odds(value: float) -> float:
+        return math.inf if value >= 1 else value / (1 - value) * scale
+
+    ratio = (
+        math.inf
+        if baseline_events == 0
+        else (recent_events / recent_sessions) / (baseline_events / baseline_sessions)
+    )
+    return RateComparison(
+        recent_events,
+        recent_sessions,
+        baseline_events,
+        baseline_sessions,
+        ratio,
+        odds(lower_share),
+        odds(upper_share),
+        p_value,
+    )
+
+
+def benjamini_hochberg(p_values: Sequence[float], fdr: float = FDR) -> list[bool]:
+    """Which hypotheses the Benjamini-Hochberg step-up procedure rejects at `fdr`.
+
+    Sort the m p-values; find the largest rank i with p_(i) <= i / m * fdr; reject the i
+    smallest. Controls the expected share of false flags among all flags at `fdr`.
+    """
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    cutoff = 0
+    for rank, index in enumerate(order, start=1):
+        if p_values[index] <= rank / m * fdr:
+            cutoff = rank
+    rejected = [False] * m
+    for index in order[:cutoff]:
+        rejected[index] = True
+    return rejected
+
+
+# --- Funnel plot -------------------------------------------------------------------------
+
+
+def exact_funnel_limit(p0: float, n: int, probability: float) -> float:
+    """The exact binomial funnel limit for target `p0` at `n`, as a proportion.
+
+    Method (Spiegelhalter 2005, Statistics in Medicine 24:1185, section 3.1): r is the
+    `probability` quantile of Binomial(n, p0); the limit (r - a) / n interpolates between
+    whole counts with a = (F(r) - probability) / (F(r) - F(r - 1)), so the funnel is smooth.
     """
     if n <= 0:
         raise ValueError(f"n must be positive, got {n}")
-    half_width = z * math.sqrt(p0 * (1 - p0) / n)
-    return max(0.0, p0 - half_width), min(1.0, p0 + half_width)
+    if p0 <= 0 or p0 >= 1:
+        return float(p0)
+    r = binom.ppf(probability, n, p0)
+    f_r, f_before = binom.cdf(r, n, p0), binom.cdf(r - 1, n, p0)
+    a = (f_r - probability) / (f_r - f_before) if f_r > f_before else 0.0
+    return float(min(1.0, max(0.0, (r - a) / n)))
+
+
+def funnel_limits(p0: float, n: int, tail: float, phi: float = 1.0) -> tuple[float, float]:
+    """Two-sided funnel limits around `p0` at `n` cutting `tail` off each side, widened by
+    the overdispersion factor `phi` (their distance from p0 grows by sqrt(phi))."""
+    widen = math.sqrt(max(phi, 1.0))
+    low = p0 - widen * (p0 - exact_funnel_limit(p0, n, tail))
+    high = p0 + widen * (exact_funnel_limit(p0, n, 1 - tail) - p0)
+    return max(0.0, low), min(1.0, high)
+
+
+def overdispersion(units: Sequence[tuple[int, int]], p0: float) -> tuple[float, float]:
+    """Pearson dispersion phi of (events, n) units around p0, and the chi-square p-value.
+
+    phi = sum(z_i^2) / I with z_i = (y_i - p0) / sqrt(p0 (1 - p0) / n_i), after winsorizing
+    the z-scores: the 10% most extreme at each end (at least one) are set to the next value
+    in, so one outlying site cannot widen the limits that should catch it (Spiegelhalter
+    2005, section 5). Under no overdispersion I * phi follows chi-square with I - 1 degrees
+    of freedom. Fewer than 4 units give phi = 1: too few to estimate it from.
+    """
+    used = [(k, n) for k, n in units if n > 0]
+    if len(used) < 4 or not 0 < p0 < 1:
+        return 1.0, 1.0
+    z = sorted((k / n - p0) / math.sqrt(p0 * (1 - p0) / n) for k, n in used)
+    cut = max(1, round(0.1 * len(z)))
+    z = [min(max(value, z[cut]), z[-cut - 1]) for value in z]
+    total = sum(value**2 for value in z)
+    return total / len(z), float(chi2.sf(total, len(z) - 1))
 
 
 @dataclass(frozen=True)
@@ -189,14 +425,17 @@ class FunnelUnit:
     hi998: float | None
     outside_95: bool
     outside_998: bool
+    is_judged: bool = False
 
 
 @dataclass(frozen=True)
 class Funnel:
-    """A funnel plot: the pooled target and one entry per unit."""
+    """A funnel plot: the pooled target, the overdispersion used, one entry per unit."""
 
     target: float | None
     units: list[FunnelUnit]
+    phi: float = 1.0  # 1 when the data show no overdispersion
+    dispersion_p: float = 1.0
 
     def curve(self, points: int = 50) -> list[tuple[int, float, float, float, float]]:
         """Samples (n, lo95, hi95, lo998, hi998) from n = 1 to the largest n, for drawing.
@@ -210,33 +449,48 @@ class Funnel:
         steps = max(points - 1, 1)
         sizes = sorted({round(max_n ** (i / steps)) for i in range(steps + 1)} | {1, max_n})
         return [
-            (n, *funnel_limits(self.target, n, Z_95), *funnel_limits(self.target, n, Z_998))
+            (
+                n,
+                *funnel_limits(self.target, n, FUNNEL_TAILS["95"], self.phi),
+                *funnel_limits(self.target, n, FUNNEL_TAILS["998"], self.phi),
+            )
             for n in sizes
         ]
 
 
-def funnel(units: Sequence[tuple[str, int, int]]) -> Funnel:
+def funnel(units: Sequence[tuple[str, int, int]], dispersion_alpha: float = 0.05) -> Funnel:
     """Compare units (label, events, sessions) against the pooled proportion of all of them.
 
-    Method: target p0 = sum events / sum sessions; each unit gets 95% (z = 1.959964) and
-    99.8% (z = 3.090232) limits from `funnel_limits` at its own n, and is flagged when its
-    proportion lies strictly outside them, above or below. Units without sessions are listed
-    without a proportion or limits and are never flagged.
+    Method: target p0 = sum events / sum sessions; each unit gets exact binomial 95% and
+    99.8% limits at its own n (`exact_funnel_limit`). When the units vary more than chance
+    allows (Pearson chi-square of their z-scores significant at `dispersion_alpha`), the
+    limits are widened by sqrt(phi) (a multiplicative overdispersion model). A unit is
+    flagged when its proportion lies strictly outside the limits, above or below, and its
+    expected events reach MIN_EXPECTED_EVENTS. Units without sessions are never flagged.
     """
     for label, events, n in units:
         if n < 0 or not 0 <= events <= n:
             raise ValueError(f"{label}: need 0 <= events <= sessions, got {events}/{n}")
     total_n = sum(n for _, _, n in units)
     target = sum(events for _, events, _ in units) / total_n if total_n else None
+    if target is None:
+        empty = [
+            FunnelUnit(lb, e, n, None, None, None, None, None, False, False) for lb, e, n in units
+        ]
+        return Funnel(None, empty)
+    phi, dispersion_p = overdispersion([(e, n) for _, e, n in units], target)
+    if dispersion_p >= dispersion_alpha or phi <= 1:
+        phi = 1.0
 
     result: list[FunnelUnit] = []
     for label, events, n in units:
-        if n == 0 or target is None:
+        if n == 0:
             result.append(FunnelUnit(label, events, n, None, None, None, None, None, False, False))
             continue
         proportion = events / n
-        lo95, hi95 = funnel_limits(target, n, Z_95)
-        lo998, hi998 = funnel_limits(target, n, Z_998)
+        lo95, hi95 = funnel_limits(target, n, FUNNEL_TAILS["95"], phi)
+        lo998, hi998 = funnel_limits(target, n, FUNNEL_TAILS["998"], phi)
+        judged = n * target >= MIN_EXPECTED_EVENTS
         result.append(
             FunnelUnit(
                 label,
@@ -247,8 +501,9 @@ def funnel(units: Sequence[tuple[str, int, int]]) -> Funnel:
                 hi95,
                 lo998,
                 hi998,
-                outside_95=not lo95 <= proportion <= hi95,
-                outside_998=not lo998 <= proportion <= hi998,
+                outside_95=judged and not lo95 <= proportion <= hi95,
+                outside_998=judged and not lo998 <= proportion <= hi998,
+                is_judged=judged,
             )
         )
-    return Funnel(target, result)
+    return Funnel(target, result, phi, dispersion_p)

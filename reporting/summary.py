@@ -14,7 +14,16 @@ from datetime import date, datetime
 import pandas as pd
 
 from reporting.filters import ReportFilters
-from reporting.statistics import Funnel, Interval, PChart, clopper_pearson, p_chart, poisson_rate
+from reporting.signal_detection import Signal
+from reporting.statistics import (
+    MIN_TERM_EVENTS,
+    Funnel,
+    Interval,
+    PChart,
+    clopper_pearson,
+    p_chart,
+    poisson_rate,
+)
 
 METHODOLOGY = """\
 Exposure (denominator): infusion sessions that started (in progress, completed or stopped \
@@ -44,11 +53,18 @@ Months are calendar months in each site's time zone. Dose bands: < 0.5, 0.5-0.75
 non-voided sessions in start-time order; 7 means the seventh session or later. Time to onset \
 is minutes from the session start, in bands [0, 15), [15, 30), [30, 60), [60, 120), 120 or more.
 Signals: a p-chart of the monthly proportion of sessions with an event (overall and per term), \
-centre line the pooled proportion of the period, 3-sigma limits from each month's own \
-denominator; a month is flagged above its upper limit, or inside a run of 8 or more consecutive \
-months above the centre line. Funnel plot of sites: proportion of sessions with an event against \
-sessions, with 95% and 99.8% limits around the pooled proportion (normal approximation); a site \
-outside the 99.8% limits is flagged.
+centre line the pooled proportion of the period, exact binomial probability limits (the tail areas \
+of 3-sigma limits, 0.135% each side) from each month's own sessions. A month is judged only when \
+it leads to expect at least 5 sessions with an event; a judged month above its upper limit is \
+flagged, and so is a run of 8 or more consecutive judged months above the centre line. Each \
+term's last 3 months are compared with the 12 months before as a rate ratio (exact conditional \
+binomial test, Clopper-Pearson 95% interval). A term is flagged only with at least 3 sessions with \
+the term behind the finding, and the per-term tests together (months, runs, rate ratios) are \
+controlled by Benjamini-Hochberg at a 5% false discovery rate. Funnel plot of sites: proportion \
+of sessions with an event against sessions, exact binomial 95% and 99.8% limits around the pooled \
+proportion, widened by the square root of the Pearson dispersion when sites vary more than chance \
+allows (chi-square test at 5%); a site with at least 5 expected events outside the 99.8% limits \
+is flagged.
 """
 
 COUNTING_RULE = (
@@ -94,29 +110,6 @@ RATE_COLUMNS = (
     "is_upper_bound_only",
     "serious_events",
 )
-
-
-@dataclass(frozen=True)
-class Signal:
-    """A flagged point a director should look at, with the filters of the events behind it."""
-
-    kind: str  # "p_chart", "p_chart_term" or "funnel"
-    label: str
-    detail: str
-    filters: ReportFilters
-
-    @property
-    def query(self) -> str:
-        return self.filters.as_query()
-
-    def as_dict(self) -> dict:
-        return {
-            "kind": self.kind,
-            "label": self.label,
-            "detail": self.detail,
-            "filters": self.filters.as_dict(),
-            "query": self.query,
-        }
 
 
 @dataclass(frozen=True)
@@ -253,4 +246,9 @@ def term_p_chart(term_months: pd.DataFrame, by_month: pd.DataFrame, term_id: int
         int(rows["sessions_with_event"].get(month, 0)) if len(rows) else 0
         for month in by_month["month"]
     ]
-    return p_chart(counts, [int(n) for n in by_month["sessions"]], list(by_month["month"]))
+    return p_chart(
+        counts,
+        [int(n) for n in by_month["sessions"]],
+        list(by_month["month"]),
+        min_count=MIN_TERM_EVENTS,
+    )

@@ -44,7 +44,6 @@ def build_database(var_dir: Path, sessions: int) -> dict:
     from django.core.management import call_command
 
     from events.models import AdverseEvent, InfusionSession, Site
-    from events.services.terms import event_terms_seed  # noqa: F401 - loaded by migrate
     from tests.exports.worst_case import worst_case_event
     from tests.factories import system_actor
 

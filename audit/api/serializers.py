@@ -88,6 +88,21 @@ class ChainTableSerializer(serializers.Serializer):
     problem = serializers.CharField(allow_blank=True)
 
 
+class LiveRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    problem = serializers.CharField()
+
+
+class LiveTableSerializer(serializers.Serializer):
+    """An audited live table compared with the latest history version of each row."""
+
+    table = serializers.CharField()
+    rows = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["intact", "mismatch"])
+    problem_count = serializers.IntegerField()
+    rows_named = LiveRowSerializer(many=True, help_text="The first rows that do not match.")
+
+
 class VerificationRunSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     started_at = serializers.DateTimeField()
@@ -96,7 +111,8 @@ class VerificationRunSerializer(serializers.Serializer):
     source = serializers.CharField()
     is_intact = serializers.BooleanField()
     checked_recorded_heads = serializers.BooleanField()
-    tables = ChainTableSerializer(many=True)
+    tables = ChainTableSerializer(many=True, source="chain_tables")
+    live_tables = LiveTableSerializer(many=True)
 
 
 class ChainHeadSerializer(serializers.Serializer):

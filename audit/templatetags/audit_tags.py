@@ -31,3 +31,27 @@ def in_zone(value: datetime | None, zone) -> str:
 @register.filter
 def lookup(mapping: dict, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def detail_text(value) -> str:
+    """An access-log detail as text an auditor reads, not Python's dict notation:
+    `{"view": "review_queue", "filters": {"site": [1], "serious": True}}` ->
+    `view: review_queue; filters: site = 1, serious = yes` (`none` for empty)."""
+    if isinstance(value, dict):
+        return "; ".join(f"{_words(key)}: {_inner(item)}" for key, item in value.items()) or "none"
+    return _inner(value)
+
+
+def _words(key) -> str:
+    return str(key).replace("_", " ")
+
+
+def _inner(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{_words(key)} = {_inner(item)}" for key, item in value.items()) or "none"
+    if isinstance(value, list | tuple):
+        return " and ".join(_inner(item) for item in value) if value else "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

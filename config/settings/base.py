@@ -4,6 +4,8 @@ environment through `config.env`, which refuses values it cannot read."""
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import (
     database_from_url,
     env_bool,
@@ -200,6 +202,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.refresh_rollups",
         "schedule": ROLLUP_REFRESH_SECONDS,
     },
+}
+
+# Where our FHIR StructureDefinitions (extensions) are published: their canonical URLs are
+# <base>/StructureDefinition/<name> (exports.fhir.extension_url).
+FHIR_CANONICAL_BASE = env_str("FHIR_CANONICAL_BASE", "https://safety-ledger.example.org/fhir")
+if not FHIR_CANONICAL_BASE.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("FHIR_CANONICAL_BASE must be an http(s) URL.")
+
+# The cache holds derived figures only (the dashboard's summary, keyed by the data it was
+# computed from). Several web workers should share one: CACHE_URL=redis://127.0.0.1:6379/1.
+_cache_url = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # A session still "in progress" this many minutes after its planned end is listed as a

@@ -1,11 +1,12 @@
-"""Template helpers of the clinical record: site-local times, accessible form widgets and
-due clocks."""
+"""Template helpers of the clinical record: times that name their zone, accessible form
+widgets and due clocks."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -16,6 +17,59 @@ def at_site(value, site):
     if value is None or site is None:
         return value
     return timezone.localtime(value, site.zone)
+
+
+def _local(value: datetime, site):
+    """The moment in the site's zone, or in the page's active zone (a site page activates
+    its site's zone; other pages show UTC)."""
+    zone = site.zone if site is not None else timezone.get_current_timezone()
+    return timezone.localtime(value, zone)
+
+
+def _day_text(local: datetime) -> str:
+    """'25 Jun' in the current year (of that zone), '25 Jun 2025' otherwise."""
+    this_year = timezone.localtime(timezone.now(), local.tzinfo).year
+    return local.strftime("%-d %b" if local.year == this_year else "%-d %b %Y")
+
+
+def _time_tag(local: datetime, text: str):
+    zone_name = getattr(local.tzinfo, "key", None) or local.tzname()
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        local.isoformat(timespec="minutes"),
+        zone_name,
+        text,
+    )
+
+
+@register.filter
+def when(value: datetime | None, site=None):
+    """A moment with its zone: '25 Jun, 14:57 CDT', with the year when it is not this year
+    ('25 Jun 2025, 14:57 CDT'). In the site's zone when a site is given, else the page's."""
+    if not value:
+        return ""
+    local = _local(value, site)
+    return _time_tag(local, f"{_day_text(local)}, {local:%H:%M} {local.tzname()}")
+
+
+@register.filter
+def clock(value: datetime | None, site=None):
+    """The time of day with its zone ('14:57 CDT'), for rows under a heading that gives the
+    date (a session's readings and events)."""
+    if not value:
+        return ""
+    local = _local(value, site)
+    return _time_tag(local, f"{local:%H:%M} {local.tzname()}")
+
+
+@register.filter
+def day(value: datetime | None, site=None):
+    """The calendar day of a moment in the site's (or page's) zone: '25 Jun', or
+    '25 Jun 2025' outside this year."""
+    if not value:
+        return ""
+    local = _local(value, site)
+    return _time_tag(local, _day_text(local))
 
 
 @register.filter

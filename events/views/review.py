@@ -4,14 +4,15 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from events import selectors
-from events.access import DIRECTORS, WRITERS, require_role, roles_at
-from events.choices import EventStatus
+from events.access import DIRECTORS, WRITERS, has_role, require_role, roles_at
+from events.choices import EventStatus, Role
 from events.forms import AssessmentForm, SignOffForm
 from events.models import AdverseEvent, ElectronicSignature, EventTerm
 from events.services.adverse_events import adverse_event_assess, adverse_event_sign_off
@@ -55,7 +56,7 @@ def event_history(event: AdverseEvent) -> list[dict]:
 def _shown(value, site):
     """A changed value as a reviewer reads it: moments in the site's time zone."""
     if isinstance(value, datetime):
-        return timezone.localtime(value, site.zone).strftime("%d %b %Y, %H:%M")
+        return timezone.localtime(value, site.zone).strftime("%-d %b %Y, %H:%M %Z")
     return value
 
 
@@ -80,6 +81,8 @@ def event_context(
         "meaning": ElectronicSignature.MEANING,
         "can_write": bool(roles & set(WRITERS)) and event.status != EventStatus.VOIDED,
         "is_director": is_director,
+        # Case report, FHIR and trail are for the readers of reports (directors, auditors).
+        "can_read_reports": bool(roles & {Role.MEDICAL_DIRECTOR, Role.AUDITOR}),
         "is_own_report": event.reported_by_id == request.user.pk,
         "now": timezone.now(),
         "assess_form": assess_form
@@ -105,6 +108,9 @@ def event_detail(request, pk):
 @login_required
 def review_queue(request):
     """Submitted events, serious and unexpected first, each with its due clock."""
+    # The same answer as the API's review queue: the queue is the directors' work list.
+    if not has_role(request.user, *DIRECTORS):
+        raise PermissionDenied("The review queue is for medical directors.")
     # The most urgent come first; paging keeps the page quick however long the queue grows.
     page = Paginator(selectors.review_queue(request.user), QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")

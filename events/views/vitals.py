@@ -141,7 +141,7 @@ def vital_sign_void_view(request, pk):
 
 
 def _site_time(vital) -> str:
-    taken = timezone.localtime(vital.taken_at, vital.session.site.zone).strftime("%H:%M")
+    taken = timezone.localtime(vital.taken_at, vital.session.site.zone).strftime("%H:%M %Z")
     minute = vital.minutes_from_start
     return taken if minute is None else f"{taken} (minute {minute})"
 

@@ -19,7 +19,7 @@ from audit.services import access_log_export
 from events.api.schema import ERRORS as API_ERRORS
 from exports import selectors
 from exports.csv_listing import listing_csv_chunks
-from exports.fhir import adverse_event_bundle, fhir_event_queryset
+from exports.fhir import FHIR_MEDIA_TYPE, adverse_event_bundle, fhir_event_queryset
 from exports.jobs import JOB_CONTENT_TYPES, export_job_download, export_job_request
 from exports.models import ExportJob, ExportKind
 from exports.summary_pdf import safety_summary_pdf
@@ -164,7 +164,7 @@ class FhirBundleApi(APIView):
         summary="Events as a FHIR R4 AdverseEvent Bundle (202 with a job when over the threshold)",
         parameters=FILTER_PARAMETERS,
         responses={
-            (200, "application/fhir+json"): OpenApiTypes.OBJECT,
+            (200, FHIR_MEDIA_TYPE): OpenApiTypes.OBJECT,
             202: ExportJobSerializer,
             **ERRORS,
         },
@@ -192,9 +192,7 @@ class FhirBundleApi(APIView):
             request=request,
             object_type="events.adverseevent",
         )
-        return HttpResponse(
-            json.dumps(bundle, ensure_ascii=False), content_type="application/fhir+json"
-        )
+        return HttpResponse(json.dumps(bundle, ensure_ascii=False), content_type=FHIR_MEDIA_TYPE)
 
 
 class ExportJobCreateApi(APIView):

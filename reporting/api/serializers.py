@@ -24,6 +24,11 @@ class PChartPointSerializer(serializers.Serializer):
     ucl = serializers.FloatField(allow_null=True)
     above_ucl = serializers.BooleanField()
     in_run = serializers.BooleanField()
+    lcl_count = serializers.IntegerField(allow_null=True)
+    ucl_count = serializers.IntegerField(allow_null=True)
+    expected = serializers.FloatField()
+    is_judged = serializers.BooleanField()
+    p_value = serializers.FloatField()
 
 
 class PChartSerializer(serializers.Serializer):
@@ -42,17 +47,22 @@ class FunnelUnitSerializer(serializers.Serializer):
     hi998 = serializers.FloatField(allow_null=True)
     outside_95 = serializers.BooleanField()
     outside_998 = serializers.BooleanField()
+    is_judged = serializers.BooleanField()
 
 
 class FunnelSerializer(serializers.Serializer):
     target = serializers.FloatField(allow_null=True)
+    phi = serializers.FloatField(help_text="Overdispersion factor the limits use (1 = none).")
+    dispersion_p = serializers.FloatField()
     units = FunnelUnitSerializer(many=True)
 
 
 class SignalSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["p_chart", "p_chart_term", "funnel"])
+    key = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["p_chart", "term", "funnel"])
     label = serializers.CharField()
     detail = serializers.CharField()
+    findings = serializers.ListField(child=serializers.CharField())
     filters = serializers.DictField()
     query = serializers.CharField()
 

@@ -95,6 +95,10 @@ def test_verification_status_shows_the_last_run_and_heads(api_client, auditor, p
     assert body["last_run"]["is_intact"] is True
     tables = {head["table"] for head in body["heads"]}
     assert {"audit_accesslog", "events_historicalpatient"} <= tables
+    chains = {table["table"] for table in body["last_run"]["tables"]}
+    assert "events_historicalpatient" in chains and "events_patient" not in chains
+    live = {table["table"]: table for table in body["last_run"]["live_tables"]}
+    assert live["events_patient"]["status"] == "intact" and live["events_patient"]["rows"] == 1
 
 
 @pytest.mark.parametrize("url", ENDPOINTS)

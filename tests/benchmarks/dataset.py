@@ -1,4 +1,4 @@
-"""The benchmark data sets: generated once with `seed_demo`, then reused.
+"""The benchmark data sets: generated once with `seed_demo --profile stress`, then reused.
 
 A data set is keyed by database, size and seed, so `make bench` reuses what an earlier run
 generated and a change of size or seed generates a new one:
@@ -117,7 +117,17 @@ def ensure(dataset: Dataset, log=print) -> dict:
     _manage(dataset, "migrate", "--no-input", "-v", "0")
     migrated = time.perf_counter()
     log(f"{dataset.key}: seeding {dataset.sessions:,} sessions (seed {dataset.seed})")
-    _manage(dataset, "seed_demo", "--sessions", str(dataset.sessions), "--seed", str(dataset.seed))
+    # The demo's generator with the `stress` profile: about five events per session.
+    _manage(
+        dataset,
+        "seed_demo",
+        "--profile",
+        "stress",
+        "--sessions",
+        str(dataset.sessions),
+        "--seed",
+        str(dataset.seed),
+    )
     seeded = time.perf_counter()
     log(f"{dataset.key}: giving one event {TRAIL_VERSIONS:,} versions")
     subprocess.run(

@@ -16,15 +16,22 @@ def test_director_filters_the_dashboard_and_drills_down_to_the_events(
 
     page.goto("/reports/")
     page.get_by_role("heading", name="Safety dashboard").wait_for()
+    # The figures, then the tables, load after the frame (HTMX).
+    page.locator('table[data-table="term"]').wait_for()
     # Eight counted sessions at North (the director's site); South's stay out of sight.
     assert page.locator('[data-figure="sessions"]').inner_text() == "8"
     assert page.locator("svg.chart").count() >= 5
 
+    # The filters are folded away behind the bar of active filters.
+    assert not page.get_by_label("From:", exact=True).is_visible()
+    page.get_by_text("Change filters").click()
     page.get_by_label("From:", exact=True).fill("2026-01-01")
     page.get_by_label("To:", exact=True).fill("2026-01-31")
     page.get_by_role("checkbox", name="Intravenous").check()
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**/reports/?*route=iv*")
+    page.locator('table[data-table="term"]').wait_for()
+    assert page.get_by_role("link", name="Route: Intravenous").is_visible()  # its chip
     # January at North by IV: sessions 0 to 3 and 7 (one starts 1 February UTC, 31 January
     # in Chicago).
     assert page.locator('[data-figure="sessions"]').inner_text() == "5"
@@ -47,6 +54,14 @@ def test_director_filters_the_dashboard_and_drills_down_to_the_events(
         assert handle.read().count("nausea") >= 3
 
     page.get_by_role("link", name="Back to the dashboard").click()
+    page.get_by_role("heading", name="Safety dashboard").wait_for()
+    page.locator('[data-figure="sessions"]').wait_for()
+    with_event = page.locator('[data-figure="sessions_with_event"] a')
+    count = with_event.inner_text()
+    with_event.click()
+    page.get_by_role("heading", name="Sessions behind the report").wait_for()
+    assert page.locator('[data-figure="count"] strong').inner_text() == count
+    page.go_back()
     page.get_by_role("heading", name="Safety dashboard").wait_for()
     with page.expect_download() as pdf_download:
         page.get_by_role("link", name="PDF safety summary").click()

@@ -32,7 +32,7 @@ def test_nurse_files_a_hypertension_event_and_a_director_signs_it_off(
     page.get_by_label("Weight (kg)").fill("80")
     page.get_by_label("Lot number").fill("KET-2611")
     started = timezone.localtime(timezone.now() - timedelta(minutes=40), patient.site.zone)
-    page.get_by_label("Started at").fill(started.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Started at").fill(started.strftime("%Y-%m-%d %H:%M"))
     screenshot("staff-02-start-session")
     page.get_by_role("button", name="Start session").click()
     expect(page.get_by_role("heading", name=re.compile(r"Session 1"))).to_be_visible()
@@ -57,6 +57,8 @@ def test_nurse_files_a_hypertension_event_and_a_director_signs_it_off(
     page.get_by_label("Action taken with the infusion").select_option(label="Dose rate reduced")
     page.get_by_label("Rescue medication").fill("Labetalol 10 mg IV")
     page.get_by_label("Outcome").select_option(label="Recovered/resolved")
+    page.get_by_label("Dechallenge").select_option(label="Yes")
+    page.get_by_label("Rechallenge").select_option(label="Does not apply")
     page.get_by_label("Narrative").fill(
         "BP 186/112 at 32 min, asymptomatic. Rate halved, labetalol given; 150/90 by 45 min."
     )

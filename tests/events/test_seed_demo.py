@@ -16,7 +16,7 @@ from django.utils import timezone
 from audit.chain import chained_models, verify_chain
 from audit.models import AccessAction, AccessLog
 from events.choices import EventStatus, Role, SessionStatus, SuggestionStatus
-from events.demo_data import ACCOUNTS, CHANGE_REASON, PASSWORD
+from events.demo import ACCOUNTS, CHANGE_REASON, PASSWORD
 from events.models import (
     AdverseEvent,
     AlertSuggestion,
@@ -88,7 +88,7 @@ def test_seeding_creates_sessions_with_patients_vitals_events_and_sign_offs(outp
     assert Site.objects.count() == 4
     assert 3 <= Patient.objects.count() < SESSIONS
     assert VitalSign.objects.count() >= 4 * SESSIONS
-    assert 3 * SESSIONS <= AdverseEvent.objects.count() <= 8 * SESSIONS
+    assert 0.1 * SESSIONS <= AdverseEvent.objects.count() <= 1.5 * SESSIONS
     statuses = set(AdverseEvent.objects.values_list("status", flat=True))
     assert {EventStatus.SIGNED_OFF, EventStatus.SUBMITTED} <= statuses
     signed = AdverseEvent.objects.filter(status=EventStatus.SIGNED_OFF).count()
@@ -103,23 +103,21 @@ def test_the_same_seed_gives_the_same_record_and_another_seed_a_different_one(db
     other = seed_and_roll_back(7)
 
     assert first == again
-    assert len(first[1]) > SESSIONS
+    assert len(first[1]) > SESSIONS / 10
     assert other != first
 
 
 def test_every_seeded_row_has_history_from_the_command_with_a_user(output):
+    # People and places are written through the services with the demo's reason; records
+    # carry the reasons of the service steps they went through (test_seed_history_shape).
     for model in SEEDED_MODELS:
         ids = set(model.objects.values_list("pk", flat=True))
-        audited = set(
-            model.history.filter(
-                source=SOURCE,
-                history_type="+",
-                history_user__isnull=False,
-                history_change_reason=CHANGE_REASON,
-            )
-            .exclude(request_id="")
-            .values_list(model._meta.pk.attname, flat=True)
-        )
+        created = model.history.filter(
+            source=SOURCE, history_type="+", history_user__isnull=False
+        ).exclude(request_id="")
+        if model in (User, Site, Membership):
+            created = created.filter(history_change_reason=CHANGE_REASON)
+        audited = set(created.values_list(model._meta.pk.attname, flat=True))
         assert ids and ids == audited, model.__name__
 
 

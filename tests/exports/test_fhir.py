@@ -2,10 +2,13 @@
 
 import json
 
+from django.test import override_settings
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
 from audit.models import AccessLog
+from exports.jobs import export_job_file
+from exports.models import ExportJob, ExportJobStatus
 
 
 def resources(bundle: dict, kind: str) -> list[dict]:
@@ -19,17 +22,22 @@ def test_one_event_is_a_valid_r4_bundle_with_seriousness_severity_outcome_and_ca
     response = client.get(reverse("event-fhir", args=[dataset.e2.pk]))
     bundle = json.loads(response.content)
 
-    assert response["Content-Type"] == "application/fhir+json"
+    assert response["Content-Type"] == "application/fhir+json; fhirVersion=4.0"
     Bundle.model_validate(bundle)
+    assert bundle["meta"]["profile"] == ["http://hl7.org/fhir/StructureDefinition/Bundle|4.0.1"]
     (event,) = resources(bundle, "AdverseEvent")
     (patient,) = resources(bundle, "Patient")
     (encounter,) = resources(bundle, "Encounter")
     assert event["actuality"] == "actual"
     assert event["seriousness"]["coding"][0]["code"] == "Serious"
     assert event["severity"]["coding"][0]["code"] == "severe"
-    assert {"url": "urn:safety-ledger:fhir:StructureDefinition:ctcae-grade", "valueInteger": 3} in (
-        event["extension"]
-    )
+    assert event["meta"]["profile"] == [
+        "http://hl7.org/fhir/StructureDefinition/AdverseEvent|4.0.1"
+    ]
+    assert {
+        "url": "https://safety-ledger.example.org/fhir/StructureDefinition/ctcae-grade",
+        "valueInteger": 3,
+    } in event["extension"]
     assert event["outcome"]["coding"][0]["code"] == "recovering"
     assert event["date"] == "2026-01-05T15:30:00+00:00"
     assert event["recorder"]["identifier"]["value"] == "alice"
@@ -48,9 +56,37 @@ def test_one_event_is_a_valid_r4_bundle_with_seriousness_severity_outcome_and_ca
     assert contained["suspect-administration"]["dosage"]["dose"]["value"] == 35.0
 
 
-def test_a_filtered_set_is_one_bundle_with_each_patient_once(client, director, dataset):
+def test_extension_urls_live_under_the_configured_canonical_base(client, director, dataset):
     client.force_login(director)
-    bundle = json.loads(client.get(reverse("events-fhir")).content)
+    with override_settings(FHIR_CANONICAL_BASE="https://fhir.clinic.example/ig/"):
+        bundle = json.loads(client.get(reverse("event-fhir", args=[dataset.e2.pk])).content)
+
+    (event,) = resources(bundle, "AdverseEvent")
+    assert {extension["url"] for extension in event["extension"]} == {
+        "https://fhir.clinic.example/ig/StructureDefinition/ctcae-grade",
+        "https://fhir.clinic.example/ig/StructureDefinition/infusion-session",
+    }
+
+
+def test_a_filtered_set_is_a_job_at_once_whose_file_is_one_bundle_with_each_patient_once(
+    client, director, dataset, django_capture_on_commit_callbacks
+):
+    client.force_login(director)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.get(reverse("events-fhir"))
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "export-job", args=[job.pk]
+    )
+    assert job.status == ExportJobStatus.QUEUED and job.expected_rows == 4
+
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    assert job.status == ExportJobStatus.DONE
+    bundle = json.loads(export_job_file(job).read_bytes())
+    download = client.get(reverse("export-job-download", args=[job.pk]))
+    assert download["Content-Type"] == "application/fhir+json; fhirVersion=4.0"
 
     Bundle.model_validate(bundle)
     events = resources(bundle, "AdverseEvent")

@@ -91,7 +91,7 @@ def test_sessions_left_open_are_data_quality_items_with_links(
     client, director, clinic, tmp_path, settings
 ):
     client.force_login(director)
-    page = client.get(reverse("reports-dashboard")).content.decode()
+    page = client.get(reverse("reports-overview")).content.decode()
     open_link = reverse("session-detail", args=[clinic.left_open.pk])
     assert f'href="{open_link}"' in page
     assert reverse("session-detail", args=[clinic.in_chair.pk]) + '"' not in page
@@ -130,8 +130,10 @@ def test_the_review_filter_narrows_events_and_every_rendering_says_which(
     assert (data["sessions"], data["events"]) == (3, events)  # never the denominator
     assert (data["review_status"], data["review_status_label"]) == (review, label)
 
-    page = client.get(reverse("reports-dashboard"), query).content.decode()
+    page = client.get(reverse("reports-overview"), query).content.decode()
     assert f'data-review-status="{review}">{label}</span>' in page
+    tables = client.get(reverse("reports-tables"), query).content.decode()
+    assert tables.count(f"Review status: {label}.") == 10  # under every table
     assert f"Review status: {label}." in data["counting_rule"]
 
     table = client.get(reverse("summary-table-csv", args=["key_figures"]), query)

@@ -9,6 +9,7 @@ from audit.models import AccessAction, AccessLog
 from reporting.filters import ReportFilters
 from reporting.selectors import safety_summary
 from tests.conftest import login
+from tests.factories import AdverseEventFactory
 from tests.reporting.dataset import build_dataset, make_series
 
 
@@ -60,23 +61,50 @@ def test_the_summary_selector_scopes_any_user_to_their_sites(other_site_nurse, d
     assert list(summary.by_site["site_code"]) == ["south"]
 
 
-def test_the_dashboard_shows_the_figures_and_logs_the_view(client, auditor, dataset):
+def test_the_dashboard_frame_counts_nothing_and_loads_its_parts(
+    client, auditor, dataset, django_assert_max_num_queries
+):
     login(client, auditor)
-    response = client.get("/reports/?serious=false&grade=1&grade=2")
+    # At most 6 queries, none of them a count: session, user, memberships (twice: roles in
+    # the navigation and the reader check), the sites and terms of the filter form.
+    with django_assert_max_num_queries(6):
+        response = client.get("/reports/?serious=false&grade=1&grade=2")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'hx-get="/reports/overview/?grade=1&amp;grade=2&amp;serious=false"' in html
+    assert "Seriousness: Non-serious only" in html  # an active filter, as a chip
+    assert not AccessLog.objects.filter(object_type="reporting.safety_summary").exists()
+
+
+def test_the_overview_shows_the_figures_and_logs_the_view(client, auditor, dataset):
+    login(client, auditor)
+    response = client.get("/reports/overview/?serious=false&grade=1&grade=2")
     assert response.status_code == 200
     summary = response.context["summary"]
     html = response.content.decode()
     assert 'data-figure="events"><a href="/reports/events/?grade=1&amp;grade=2' in html
-    assert "<svg" in html and "Methodology" in html
+    assert html.count("<svg") == 4
+    assert 'hx-get="/reports/tables/?serious=false&amp;grade=1&amp;grade=2"' in html
     entry = AccessLog.objects.filter(object_type="reporting.safety_summary").latest("id")
     assert entry.action == AccessAction.LIST and entry.user == auditor
     assert entry.detail["filters"] == {"grades": [1, 2], "serious": False}
     assert entry.row_count == summary.events
 
 
-def test_every_table_row_drills_down_to_the_events_it_counts(client, auditor, dataset):
+def test_the_tables_part_holds_every_table_the_methodology_and_the_onset_chart(
+    client, auditor, dataset
+):
     login(client, auditor)
-    tables = client.get("/reports/").context["tables"]
+    html = client.get("/reports/tables/").content.decode()
+
+    assert html.count('<details class="report-table card"') == 10
+    assert "Methodology" in html and "Time to onset" in html
+
+
+def test_every_table_row_drills_down_to_the_events_and_sessions_it_counts(client, auditor, dataset):
+    login(client, auditor)
+    tables = client.get("/reports/tables/").context["tables"]
     checked = 0
     for table in tables:
         for row in table["rows"]:
@@ -84,8 +112,46 @@ def test_every_table_row_drills_down_to_the_events_it_counts(client, auditor, da
                 continue
             listing = client.get(f"/reports/events/?{row.query}")
             assert listing.context["page"].paginator.count == row.events, (table["id"], row)
+            sessions = client.get(f"/reports/sessions/?{row.sessions_query}")
+            assert sessions.context["page"].paginator.count == row.sessions_with_event, (
+                table["id"],
+                row,
+            )
+            if row.sessions is not None:
+                every = client.get(f"/reports/sessions/?{row.query}")
+                assert every.context["page"].paginator.count == row.sessions, (table["id"], row)
             checked += 1
     assert checked > 20
+
+
+def test_the_session_figures_drill_to_exactly_the_sessions_they_count(client, auditor, dataset):
+    login(client, auditor)
+    overview = client.get("/reports/overview/?route=iv")
+    summary = overview.context["summary"]
+
+    every = client.get("/reports/sessions/?route=iv")
+    with_event = client.get(f"/reports/sessions/?{overview.context['with_event_query']}")
+
+    assert every.context["page"].paginator.count == summary.sessions
+    assert with_event.context["page"].paginator.count == summary.sessions_with_event
+    assert summary.sessions_with_event < summary.sessions
+    assert 'href="/reports/sessions/?route=iv&amp;with_event=true"' in overview.content.decode()
+    entry = AccessLog.objects.filter(object_type="events.infusionsession").latest("id")
+    assert entry.detail["with_event"] is True and entry.row_count == summary.sessions_with_event
+
+
+def test_the_parts_share_one_summary_until_the_record_changes(
+    client, auditor, dataset, django_assert_max_num_queries
+):
+    login(client, auditor)
+    first = client.get("/reports/overview/").context["summary"]
+    # The tables reuse the overview's summary: no counting query, only the data stamp.
+    with django_assert_max_num_queries(12):
+        again = client.get("/reports/tables/").context["summary"]
+    assert again.events == first.events
+
+    AdverseEventFactory(session=dataset.counted_sessions()[0].record, status="submitted")
+    assert client.get("/reports/overview/").context["summary"].events == first.events + 1
 
 
 def test_the_listing_shows_the_events_and_logs_the_count(client, director, dataset):
@@ -149,8 +215,22 @@ def test_the_schema_documents_the_summary_endpoint(client):
 
 
 def test_a_signal_link_keeps_the_reports_other_filters(client, auditor, north):
-    make_series(north, [("2025-01", 10, 0), ("2025-02", 10, 9), ("2025-03", 10, 0)])
+    make_series(north, [("2025-01", 20, 2), ("2025-02", 20, 18), ("2025-03", 20, 2)])
     login(client, auditor)
     data = client.get("/api/v1/reporting/summary/?route=iv").json()
     signal = next(s for s in data["signals"] if s["kind"] == "p_chart")
     assert parse_qs(signal["query"])["route"] == ["iv"]
+
+
+def test_a_part_is_a_fragment_for_htmx_and_a_page_of_its_own_without_scripts(
+    client, auditor, dataset
+):
+    login(client, auditor)
+
+    fragment = client.get("/reports/overview/", headers={"HX-Request": "true"})
+    page = client.get("/reports/overview/")
+
+    assert "<nav" not in fragment.content.decode()
+    assert '<nav aria-label="Main">' in page.content.decode()
+    assert 'data-figure="sessions"' in fragment.content.decode()
+    assert 'data-figure="sessions"' in page.content.decode()

@@ -1,7 +1,8 @@
 """Tests for the pure statistics behind the safety reports.
 
-Expected values come from published tables and hand calculation, not from calling scipy the
-way the implementation does.
+Expected values come from published tables, hand calculation, exact sums written out here
+(math.comb), or scipy functions the implementation does not call (binomtest,
+false_discovery_control), never from calling scipy the way the implementation does.
 """
 
 import math
@@ -9,15 +10,20 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.stats import binomtest, false_discovery_control
 
 from reporting.statistics import (
-    Z_95,
-    Z_998,
+    MIN_EXPECTED_EVENTS,
+    P_CHART_TAIL,
+    benjamini_hochberg,
     clopper_pearson,
+    exact_funnel_limit,
     funnel,
     funnel_limits,
+    overdispersion,
     p_chart,
     poisson_rate,
+    rate_ratio,
 )
 
 # --- Clopper-Pearson ----------------------------------------------------------------------
@@ -126,159 +132,220 @@ def test_poisson_rate_without_exposure_has_no_estimate():
     assert (interval.estimate, interval.lower, interval.upper) == (None, None, None)
 
 
+# --- exact binomial sums, written out --------------------------------------------------
+
+
+def cdf(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p), summed term by term."""
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(0, k + 1))
+
+
+def quantile(q: float, n: int, p: float) -> int:
+    """The smallest k with P(X <= k) >= q."""
+    k = 0
+    while cdf(k, n, p) < q - 1e-12:
+        k += 1
+    return k
+
+
 # --- p-chart ------------------------------------------------------------------------------
 
 
-def test_p_chart_uses_pooled_centre_and_per_point_three_sigma_limits():
-    chart = p_chart([40, 60, 20], [400, 400, 200], ["Jan", "Feb", "Mar"])
-    # Pooled: 120 / 1000.
-    assert chart.centre == pytest.approx(0.12)
-    jan, feb, mar = chart.points
-    # n = 400: 3 * sqrt(0.12 * 0.88 / 400) = 3 * 0.016248 = 0.048744
-    assert jan.lcl == pytest.approx(0.071256, abs=1e-6)
-    assert jan.ucl == pytest.approx(0.168744, abs=1e-6)
-    assert (feb.lcl, feb.ucl) == (jan.lcl, jan.ucl)
-    # n = 200: 3 * sqrt(0.12 * 0.88 / 200) = 3 * 0.022978 = 0.068935
-    assert mar.lcl == pytest.approx(0.051065, abs=1e-6)
-    assert mar.ucl == pytest.approx(0.188935, abs=1e-6)
-    assert feb.proportion == pytest.approx(0.15)
-    assert chart.signals == []
+@pytest.mark.parametrize("n", [20, 57, 140, 400])
+def test_p_chart_limits_are_the_exact_binomial_quantiles_at_the_3_sigma_tail_areas(n):
+    counts, sizes = [3, 5, 40, 0], [n, n, 400, n]
+    chart = p_chart(counts, sizes, ["a", "b", "c", "d"])
+    centre = sum(counts) / sum(sizes)
+    point = chart.points[0]
+    assert point.ucl_count == quantile(1 - P_CHART_TAIL, n, centre)
+    assert point.lcl_count == quantile(P_CHART_TAIL, n, centre)
+    assert point.ucl == point.ucl_count / n
+    # The upper limit leaves less than the tail area above it; one fewer would not.
+    assert 1 - cdf(point.ucl_count, n, centre) <= P_CHART_TAIL
+    assert 1 - cdf(point.ucl_count - 1, n, centre) > P_CHART_TAIL
+    assert point.p_value == pytest.approx(1 - cdf(point.count - 1, n, centre), rel=1e-9)
 
 
-def test_p_chart_clips_limits_to_zero_and_one():
-    chart = p_chart([1, 2], [10, 20], ["Jan", "Feb"])
-    # Pooled 0.1; at n = 10 the lower limit 0.1 - 0.2846 would be negative.
-    assert chart.points[0].lcl == 0.0
-    assert chart.points[0].ucl == pytest.approx(0.3846, abs=1e-4)
+def test_p_chart_flags_a_count_above_the_limit_count_and_not_one_at_it():
+    # 12 months of 100 sessions around 10%; the exact 99.865% quantile of Bin(100, p).
+    counts = [10] * 11 + [0]
+    centre_for = lambda last: (110 + last) / 1200  # noqa: E731
+    for last in range(15, 30):
+        limit = quantile(1 - P_CHART_TAIL, 100, centre_for(last))
+        chart = p_chart([*counts[:-1], last], [100] * 12, [f"m{i}" for i in range(12)])
+        assert chart.points[-1].ucl_count == limit
+        assert chart.points[-1].above_ucl == (last > limit)
 
 
-def _months(count):
-    return [f"month {i}" for i in range(count)]
+def test_p_chart_judges_only_months_with_enough_expected_events():
+    # Centre 2%: a month of 100 sessions expects 2 events, too few to be judged, however
+    # high; a month of 400 expects 8 and is judged.
+    chart = p_chart([9, 5, 2], [100, 400, 400], ["small", "big", "other"])
+    small, big = chart.points[0], chart.points[1]
+    assert small.expected < MIN_EXPECTED_EVENTS <= big.expected
+    assert small.count > small.ucl_count and not small.is_judged and not small.above_ucl
+    assert big.is_judged
 
 
-def test_p_chart_flags_every_point_of_a_run_of_eight_above_centre():
-    counts = [0] * 8 + [2] * 8
-    chart = p_chart(counts, [10] * 16, _months(16))
-    assert chart.centre == pytest.approx(0.1)
-    assert [point.in_run for point in chart.points] == [False] * 8 + [True] * 8
-    assert not any(point.above_ucl for point in chart.points)
-    assert chart.signals == chart.points[8:]
+def test_p_chart_flags_a_run_of_eight_judged_months_with_its_pooled_p_value():
+    counts = [10] * 4 + [13] * 8 + [10]
+    chart = p_chart(counts, [100] * 13, [f"m{i:02d}" for i in range(13)])
+    assert [p.in_run for p in chart.points] == [False] * 4 + [True] * 8 + [False]
+    [run] = chart.runs
+    assert (run.first, run.last, run.months, run.events, run.sessions) == (
+        "m04",
+        "m11",
+        8,
+        104,
+        800,
+    )
+    assert run.p_value == pytest.approx(1 - cdf(103, 800, chart.centre), rel=1e-6)
 
 
-def test_p_chart_flags_a_run_longer_than_eight():
-    chart = p_chart([0] * 8 + [2] * 9, [10] * 17, _months(17))
-    assert [point.in_run for point in chart.points] == [False] * 8 + [True] * 9
+def test_p_chart_run_of_seven_is_not_a_run_and_an_unjudged_month_breaks_one():
+    seven = p_chart([10] * 4 + [13] * 7 + [10], [100] * 12, [str(i) for i in range(12)])
+    assert not seven.runs
+    # Month 8 has 3 sessions: too few to be judged, so it ends the run of months above.
+    broken = p_chart(
+        [10] * 4 + [13] * 4 + [3] + [13] * 4,
+        [100] * 8 + [3] + [100] * 4,
+        [str(i) for i in range(13)],
+    )
+    assert not broken.runs and not any(p.in_run for p in broken.points)
 
 
-def test_p_chart_does_not_flag_a_run_of_seven():
-    chart = p_chart([0] * 9 + [2] * 7, [10] * 16, _months(16))
-    assert not any(point.in_run for point in chart.points)
-    assert chart.signals == []
-
-
-def test_p_chart_flags_a_point_above_the_upper_limit():
-    chart = p_chart([1] * 9 + [8], [10] * 10, _months(10))
-    # Pooled 17/100; UCL at n = 10 is 0.17 + 3 * sqrt(0.17 * 0.83 / 10) = 0.5264.
-    assert chart.points[-1].ucl == pytest.approx(0.5264, abs=1e-4)
-    assert chart.points[-1].above_ucl
-    assert chart.signals == [chart.points[-1]]
-
-
-def test_p_chart_month_without_sessions_has_no_limits_and_breaks_a_run():
-    counts = [0] * 8 + [2] * 4 + [0] + [2] * 4
-    denominators = [10] * 12 + [0] + [10] * 4
-    chart = p_chart(counts, denominators, _months(17))
-    empty = chart.points[12]
-    assert (empty.proportion, empty.lcl, empty.ucl) == (None, None, None)
-    assert not any(point.in_run for point in chart.points)
-
-
-def test_p_chart_point_on_the_centre_line_breaks_a_run():
-    # Pooled 17/170 = 0.1 exactly, and the middle point is 1/10 = 0.1: not strictly above.
-    counts = [0] * 8 + [2] * 4 + [1] + [2] * 4
-    chart = p_chart(counts, [10] * 17, _months(17))
-    assert chart.points[12].proportion == chart.centre
-    assert not any(point.in_run for point in chart.points)
-
-
-def test_p_chart_with_no_sessions_at_all_has_no_centre():
-    chart = p_chart([0, 0], [0, 0], ["Jan", "Feb"])
-    assert chart.centre is None
-    assert all(point.proportion is None for point in chart.points)
+def test_p_chart_month_without_sessions_has_no_limits_and_no_centre_without_any():
+    chart = p_chart([3, 0], [30, 0], ["a", "b"])
+    assert chart.points[1].proportion is None and chart.points[1].ucl is None
+    assert p_chart([0], [0], ["a"]).centre is None
 
 
 def test_p_chart_rejects_series_of_different_lengths():
     with pytest.raises(ValueError):
-        p_chart([1, 2], [10], ["Jan", "Feb"])
+        p_chart([1, 2], [10], ["a", "b"])
 
 
-# --- Funnel plot --------------------------------------------------------------------------
+# --- rate ratio --------------------------------------------------------------------------
 
 
-def test_funnel_limits_at_known_n():
-    # p0 = 0.1, n = 100: standard error sqrt(0.1 * 0.9 / 100) = 0.03.
-    assert funnel_limits(0.1, 100, Z_95) == pytest.approx((0.041201, 0.158799), abs=1e-6)
-    assert funnel_limits(0.1, 100, Z_998) == pytest.approx((0.007293, 0.192707), abs=1e-6)
+@pytest.mark.parametrize(
+    ("recent", "n_recent", "baseline", "n_baseline"),
+    [(20, 300, 30, 1200), (3, 400, 10, 1500), (9, 250, 0, 1000), (0, 300, 12, 1200)],
+)
+def test_rate_ratio_test_and_interval_match_the_exact_binomial_reference(
+    recent, n_recent, baseline, n_baseline
+):
+    result = rate_ratio(recent, n_recent, baseline, n_baseline)
+    share = n_recent / (n_recent + n_baseline)
+    reference = binomtest(recent, recent + baseline, share, alternative="greater")
+    assert result.p_value == pytest.approx(reference.pvalue, rel=1e-9)
+    ci = binomtest(recent, recent + baseline, share).proportion_ci(0.95, method="exact")
+    to_ratio = lambda pi: math.inf if pi == 1 else pi / (1 - pi) * n_baseline / n_recent  # noqa: E731
+    assert result.lower == pytest.approx(to_ratio(ci.low), rel=1e-6)
+    assert result.upper == pytest.approx(to_ratio(ci.high), rel=1e-6)
 
 
-def test_funnel_limits_are_clipped_to_zero_and_one():
-    # n = 10: 1.96 * 0.094868 = 0.18594, so the lower limit would be negative.
-    assert funnel_limits(0.1, 10, Z_95) == pytest.approx((0.0, 0.28594), abs=1e-5)
-    assert funnel_limits(0.9, 10, Z_95)[1] == 1.0
+def test_rate_ratio_matches_a_worked_example():
+    # 20 events in 300 sessions against 30 in 1,200: ratio 8/3; conditional on 50 events the
+    # recent share is Bin(50, 0.2), P(X >= 20) = 0.000932 (exact sum).
+    result = rate_ratio(20, 300, 30, 1200)
+    assert result.ratio == pytest.approx(8 / 3)
+    assert result.p_value == pytest.approx(1 - cdf(19, 50, 0.2), rel=1e-9)
+    assert result.p_value == pytest.approx(0.000932, abs=5e-6)
+    assert result.lower < result.ratio < result.upper
 
 
-def test_funnel_z_values_are_the_two_sided_95_and_99_8_quantiles():
-    def normal_cdf(z):
-        return 0.5 * (1 + math.erf(z / math.sqrt(2)))
-
-    assert normal_cdf(Z_95) == pytest.approx(0.975, abs=1e-7)
-    assert normal_cdf(Z_998) == pytest.approx(0.999, abs=1e-7)
+def test_rate_ratio_without_events_has_no_ratio_and_refuses_empty_periods():
+    assert rate_ratio(0, 100, 0, 400).ratio is None
+    with pytest.raises(ValueError):
+        rate_ratio(1, 0, 1, 100)
 
 
-def test_funnel_flags_a_site_above_both_limits():
-    plot = funnel([("A", 10, 100), ("B", 10, 100), ("C", 10, 100), ("D", 30, 100)])
-    # Pooled 60/400; at n = 100 the standard error is sqrt(0.15 * 0.85 / 100) = 0.035707.
-    assert plot.target == pytest.approx(0.15)
-    a, _, _, d = plot.units
-    assert (a.lo95, a.hi95) == pytest.approx((0.080015, 0.219985), abs=1e-6)
-    assert (a.lo998, a.hi998) == pytest.approx((0.039657, 0.260343), abs=1e-6)
-    assert not a.outside_95 and not a.outside_998
-    assert d.outside_95 and d.outside_998
+# --- Benjamini-Hochberg -------------------------------------------------------------------
 
 
-def test_funnel_flags_a_site_below_the_95_limit_but_inside_99_8():
-    plot = funnel([("A", 100, 1000), ("B", 100, 1000), ("C", 100, 1000), ("D", 3, 100)])
-    # Pooled 303/3100 = 0.097742; at n = 100 the standard error is 0.029697, so the limits
-    # are 0.0395 (95%) and 0.0060 (99.8%), and D's 0.03 lies between them.
-    d = plot.units[-1]
-    assert d.lo95 == pytest.approx(0.039537, abs=1e-5)
-    assert d.lo998 == pytest.approx(0.005971, abs=1e-5)
-    assert d.outside_95
-    assert not d.outside_998
+@given(st.lists(st.floats(min_value=0, max_value=1), min_size=1, max_size=60))
+def test_benjamini_hochberg_rejects_what_scipys_adjusted_p_values_put_under_5_percent(ps):
+    adjusted = false_discovery_control(ps, method="bh")
+    assert benjamini_hochberg(ps, 0.05) == [bool(a <= 0.05 + 1e-12) for a in adjusted]
 
 
-def test_funnel_site_without_sessions_is_listed_but_never_flagged():
-    plot = funnel([("A", 10, 100), ("Empty", 0, 0)])
-    empty = plot.units[1]
-    assert empty.proportion is None and empty.lo95 is None
-    assert not empty.outside_95 and not empty.outside_998
+def test_benjamini_hochberg_worked_example():
+    # m = 5: sorted 0.005 <= 0.01, 0.01 <= 0.02, 0.03 <= 0.03, 0.04 <= 0.04, 0.5 > 0.05.
+    assert benjamini_hochberg([0.01, 0.04, 0.03, 0.005, 0.5]) == [True] * 4 + [False]
+    # A lone p-value just under 5% is kept only when it is alone.
+    assert benjamini_hochberg([0.049]) == [True]
+    assert benjamini_hochberg([0.049, 0.9]) == [False, False]
+
+
+# --- funnel -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("p0", "n", "probability"),
+    [(0.3, 50, 0.999), (0.05, 200, 0.975), (0.05, 200, 0.025), (0.3, 80, 0.001)],
+)
+def test_exact_funnel_limit_interpolates_between_binomial_counts(p0, n, probability):
+    # Spiegelhalter (2005), section 3.1.
+    r = quantile(probability, n, p0)
+    a = (cdf(r, n, p0) - probability) / (cdf(r, n, p0) - cdf(r - 1, n, p0))
+    assert exact_funnel_limit(p0, n, probability) == pytest.approx((r - a) / n, rel=1e-9)
+
+
+def test_funnel_limits_widen_by_the_square_root_of_phi():
+    low, high = funnel_limits(0.3, 100, 0.001)
+    wide_low, wide_high = funnel_limits(0.3, 100, 0.001, phi=4.0)
+    assert wide_high - 0.3 == pytest.approx(2 * (high - 0.3))
+    assert 0.3 - wide_low == pytest.approx(2 * (0.3 - low))
+
+
+def test_overdispersion_is_the_mean_squared_winsorized_pearson_z():
+    units = [(10, 100), (30, 100), (20, 100), (22, 100), (18, 100), (60, 100)]
+    z = sorted((k / 100 - 0.2) / math.sqrt(0.2 * 0.8 / 100) for k, _ in units)
+    # 10% of 6 rounds to 1: the lowest and the highest take the value next to them.
+    z[0], z[-1] = z[1], z[-2]
+    phi, p = overdispersion(units, 0.2)
+    assert phi == pytest.approx(sum(v * v for v in z) / 6)
+    # chi-square with 5 degrees of freedom
+    assert p == pytest.approx(chi2_sf_5(sum(v * v for v in z)), rel=1e-9)
+    assert overdispersion(units[:3], 0.2) == (1.0, 1.0)
+
+
+def chi2_sf_5(x: float) -> float:
+    """Survival of chi-square with 5 degrees of freedom, in closed form."""
+    h = x / 2
+    return math.erfc(math.sqrt(h)) + math.exp(-h) * (2 * math.sqrt(h / math.pi)) * (1 + 2 * h / 3)
+
+
+def test_funnel_flags_a_site_outside_the_exact_99_8_limits_when_sites_agree_otherwise():
+    result = funnel([("north", 60, 200), ("south", 62, 200), ("east", 58, 200), ("west", 95, 200)])
+    # Winsorized, the three agreeing sites show no overdispersion; west cannot hide itself.
+    assert result.phi == 1.0
+    flagged = [u.label for u in result.units if u.outside_998]
+    assert flagged == ["west"]
+    west = result.units[-1]
+    assert west.hi998 == pytest.approx(exact_funnel_limit(result.target, 200, 0.999))
+
+
+def test_funnel_widens_its_limits_when_the_sites_are_overdispersed():
+    units = [(f"s{i}", k, 100) for i, k in enumerate([10, 35, 15, 40, 20, 45, 12, 38])]
+    result = funnel(units)
+    assert result.phi > 1 and result.dispersion_p < 0.05
+    plain = exact_funnel_limit(result.target, 100, 0.999)
+    assert result.units[0].hi998 > plain
+    assert not any(unit.outside_998 for unit in result.units)
+
+
+def test_funnel_site_without_sessions_or_expected_events_is_never_flagged():
+    result = funnel([("a", 1, 4), ("b", 0, 0), ("c", 10, 400), ("d", 9, 380)])
+    assert not result.units[1].outside_998 and result.units[1].proportion is None
+    assert not result.units[0].is_judged and not result.units[0].outside_998
 
 
 def test_funnel_curve_runs_from_one_to_the_largest_site_and_narrows():
-    plot = funnel([("A", 10, 100), ("B", 40, 400)])
-    curve = plot.curve(points=20)
-    assert curve[0][0] == 1
-    assert curve[-1][0] == 400
-    assert len(curve) <= 20
-    assert curve[-1][1:] == pytest.approx(
-        (*funnel_limits(0.1, 400, Z_95), *funnel_limits(0.1, 400, Z_998))
-    )
-    widths = [hi95 - lo95 for _, lo95, hi95, _, _ in curve]
+    result = funnel([("a", 30, 100), ("b", 70, 300)])
+    curve = result.curve()
+    assert curve[0][0] == 1 and curve[-1][0] == 300
+    widths = [hi - lo for _, _, _, lo, hi in curve if lo > 0]
     assert widths == sorted(widths, reverse=True)
-    for _, lo95, hi95, lo998, hi998 in curve:
-        assert 0 <= lo998 <= lo95 <= hi95 <= hi998 <= 1
-
-
-def test_funnel_curve_is_empty_without_sessions():
-    assert funnel([]).curve() == []
-    assert funnel([("A", 0, 0)]).curve() == []
+    assert funnel([("a", 0, 0)]).curve() == []

@@ -14,8 +14,8 @@ from tests.factories import PatientFactory
 
 
 def _site_minute(moment, site) -> str:
-    """What a datetime-local input at the site shows for `moment`."""
-    return timezone.localtime(moment, site.zone).strftime("%Y-%m-%dT%H:%M")
+    """What the 24-hour date-time box at the site shows for `moment`."""
+    return timezone.localtime(moment, site.zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _event_post(**overrides) -> dict:

@@ -18,7 +18,7 @@ def test_a_nurse_voids_a_mistyped_reading_and_it_leaves_the_session_page(signed_
     assert void_url in page.text and "231/80" in page.text
 
     form = client.get(void_url)
-    taken = timezone.localtime(mistyped.taken_at, session.site.zone).strftime("%H:%M")
+    taken = timezone.localtime(mistyped.taken_at, session.site.zone).strftime("%H:%M %Z")
     assert form.status_code == 200 and "leaves the session&#x27;s chart" in form.text
     assert f"taken at {taken} (minute {mistyped.minutes_from_start})" in form.text
     refused = client.post(void_url, {"version": mistyped.version, "reason": "  "})

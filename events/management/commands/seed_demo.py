@@ -1,9 +1,10 @@
 """`manage.py seed_demo`: realistic, deterministic demo data of any size, every row with history.
 
 The people and places are created through the services (`audited_save`, `site_save`,
-`membership_save`); the clinical record is built in memory by `events.demo_data` and stored
-with `bulk_create_with_history`, one transaction per batch, so the ledger's manager seals the
-hash chain and memory stays flat at any size.
+`membership_save`); the clinical record is built in memory by `events.demo` and stored by its
+bulk loader (`events.demo.loader`), one transaction per batch: each record with one history
+row per service step it went through, sealed into the hash chain in bulk, so 200,000 sessions
+take minutes and memory stays flat at any size.
 """
 
 import time
@@ -17,20 +18,21 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from audit.context import audit_context
 from audit.services import audited_save
-from events.demo_data import (
+from events.demo import (
     ACCOUNTS,
     CHANGE_REASON,
     PASSWORD,
+    PROFILES,
     SITES,
     SPARSE_VITALS_ABOVE,
     DemoBatch,
     DemoCast,
     DemoGenerator,
 )
+from events.demo.loader import BulkLoader
 from events.models import (
     AdverseEvent,
     AlertSuggestion,
@@ -45,17 +47,15 @@ from events.models import (
 from events.services.sites import membership_save, site_save
 
 SOURCE = "command:seed_demo"
-# Rows per INSERT. PostgreSQL takes them all (under its 65,535 parameters for the widest
-# table); on SQLite Django lowers it to fit 999 parameters per statement.
-INSERT_BATCH = 1000
 
 
 class Command(BaseCommand):
     help = (
         "Fill an empty database with realistic, deterministic demo data: four clinics in "
         "different time zones, patients with induction courses and boosters over the last 18 "
-        "months, vital signs, about five adverse events per session through draft, review "
-        "and sign-off, and demo logins for every role. Every row gets history "
+        "months, vital signs, adverse events at rates calibrated to published figures "
+        "through draft, review and sign-off, one planted signal, and demo logins for every "
+        "role. Every row gets history "
         f"(source {SOURCE}). Runs above {SPARSE_VITALS_ABOVE:,} sessions record 3 readings "
         "per session instead of one every 10-15 minutes, to keep large runs to minutes."
     )
@@ -64,6 +64,15 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42, help="Random seed (default 42).")
         parser.add_argument(
             "--sessions", type=int, default=2000, help="Infusion sessions (default 2000)."
+        )
+        parser.add_argument(
+            "--profile",
+            choices=sorted(PROFILES),
+            default="clinic",
+            help=(
+                "clinic (default): rates calibrated to published figures, one planted signal; "
+                "stress: the benchmark set, about five events per session, nothing planted."
+            ),
         )
         parser.add_argument(
             "--if-empty",
@@ -92,7 +101,7 @@ class Command(BaseCommand):
             )
         with audit_context(SOURCE), _statements_not_logged():
             cast, fresh_accounts = self._cast()
-            self._record(cast, options["seed"], sessions, batch_size)
+            self._record(cast, options["seed"], sessions, batch_size, PROFILES[options["profile"]])
         # bulk_create sends no save signals, so nothing was marked stale: compute every
         # month's rollup now rather than leave the reports live until the first refresh.
         call_command("refresh_rollups", stdout=self.stdout)
@@ -154,8 +163,9 @@ class Command(BaseCommand):
 
     # --- the clinical record -------------------------------------------------------------
 
-    def _record(self, cast: DemoCast, seed: int, sessions: int, batch_size: int) -> None:
+    def _record(self, cast: DemoCast, seed: int, sessions: int, batch_size: int, profile) -> None:
         generator = DemoGenerator(
+            profile=profile,
             cast=cast,
             seed=seed,
             sessions=sessions,
@@ -165,9 +175,10 @@ class Command(BaseCommand):
         totals = dict.fromkeys(("sessions", "vitals", "events", "signatures", "rows"), 0)
         started = time.monotonic()
         self.stdout.write(f"Seeding {sessions:,} sessions (seed {seed})...")
+        loader = BulkLoader()
         for batch in generator.batches(batch_size):
             with transaction.atomic():
-                counts = self._insert(batch, cast.admin)
+                counts = self._insert(batch, loader)
             for name, value in counts.items():
                 totals[name] += value
             elapsed = time.monotonic() - started
@@ -176,6 +187,7 @@ class Command(BaseCommand):
                 f"{totals['events']:,} events, {totals['rows']:,} rows with history "
                 f"in {elapsed:.0f} s ({totals['rows'] / max(elapsed, 1e-9):,.0f} rows/s)"
             )
+        loader.finish()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -185,30 +197,21 @@ class Command(BaseCommand):
             )
         )
 
-    def _insert(self, batch: DemoBatch, admin) -> dict[str, int]:
-        """Store one batch, parents first; rows count the record and its history."""
-        save = _bulk_saver(admin)
-        save(batch.patients, Patient)
-        save(batch.sessions, InfusionSession)
-        save(batch.vitals, VitalSign)
-        save(batch.events, AdverseEvent)
+    def _insert(self, batch: DemoBatch, loader: BulkLoader) -> dict[str, int]:
+        """Store one batch, parents first; rows count the records and their history."""
+        rows = loader.insert(Patient, batch.patients)
+        rows += loader.insert(InfusionSession, batch.sessions)
+        rows += loader.insert(VitalSign, batch.vitals)
+        rows += loader.insert(AdverseEvent, batch.events)
         signatures = batch.signatures()  # hashes need the events' ids
-        save(signatures, ElectronicSignature)
-        save(batch.suggestions, AlertSuggestion)
-        records = (
-            len(batch.patients)
-            + len(batch.sessions)
-            + len(batch.vitals)
-            + len(batch.events)
-            + len(signatures)
-            + len(batch.suggestions)
-        )
+        rows += loader.insert(ElectronicSignature, signatures)
+        rows += loader.insert(AlertSuggestion, batch.suggestions)
         return {
             "sessions": len(batch.sessions),
             "vitals": len(batch.vitals),
             "events": len(batch.events),
             "signatures": len(signatures),
-            "rows": 2 * records,
+            "rows": rows,
         }
 
     def _print_logins(self, fresh: set[str]) -> None:
@@ -255,17 +258,3 @@ def _bootstrap_admin(password_hash: str):
         is_superuser=True,
     )
     return audited_save(admin, actor=admin, reason=CHANGE_REASON)
-
-
-def _bulk_saver(admin):
-    def save(objs: list, model) -> None:
-        if objs:
-            bulk_create_with_history(
-                objs,
-                model,
-                batch_size=INSERT_BATCH,
-                default_user=admin,
-                default_change_reason=CHANGE_REASON,
-            )
-
-    return save

@@ -11,6 +11,6 @@ def drop_rollups(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0001_monthly_rollups")]
+    dependencies = [("reporting", "0002_signal_reviews")]
 
     operations = [migrations.RunPython(drop_rollups, migrations.RunPython.noop)]

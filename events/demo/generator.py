@@ -1,5 +1,5 @@
-"""Deterministic demo data for `manage.py seed_demo`: who works where, and the clinical record
-(patients, sessions, vitals, adverse events, sign-offs, open suggestions) built in memory.
+"""The demo clinic's record (patients, sessions, vitals, adverse events, sign-offs, open
+suggestions) built in memory from the specs in `events.demo.specs`.
 
 Nothing here touches the database: `DemoGenerator` turns a seed and a size into batches of
 unsaved model instances, filled exactly as the services would fill them (sequence number,
@@ -19,17 +19,34 @@ from django.contrib.auth.models import AbstractUser
 
 from events.choices import (
     ActionTaken,
-    Causality,
     DetectedBy,
     Drug,
     EventStatus,
-    Indication,
     Outcome,
-    Role,
     Route,
     SessionStatus,
-    Sex,
     YesNoNA,
+)
+from events.demo.loader import Step, set_trail
+from events.demo.specs import (
+    CAUSALITY,
+    DECHALLENGED,
+    HYPERTENSION_REVIEWED,
+    HYPERTENSIVE_CRISIS,
+    INDICATIONS,
+    IV_DOSES,
+    MINUTE,
+    OTHER_TEXTS,
+    PLANNED_MINUTES,
+    PROFILES,
+    SERIOUS,
+    SEXES,
+    SHORT_NOTES,
+    SITES,
+    TERM_SPECS,
+    VOID_REASONS,
+    WINDOW_DAYS,
+    DataProfile,
 )
 from events.models import (
     AdverseEvent,
@@ -53,78 +70,6 @@ from events.rules import (
 )
 from events.services.adverse_events import signed_content_hash
 
-PASSWORD = "demo-password-2026"  # noqa: S105 - published demo login, printed by the command
-CHANGE_REASON = "Demo data"
-WINDOW_DAYS = 540  # about 18 months of sessions, up to today
-PLANNED_MINUTES = 40
-SPARSE_VITALS_ABOVE = 20_000  # sessions; larger runs record 3 readings per session
-
-
-@dataclass(frozen=True)
-class SiteSpec:
-    code: str
-    name: str
-    timezone: str
-    chart_prefix: str
-    share: float  # of all sessions
-    thresholds: dict = field(default_factory=dict)
-
-
-SITES = (
-    SiteSpec("lakeshore", "Lakeshore Infusion Clinic", "America/Chicago", "LKS", 0.34),
-    SiteSpec("harbor", "Harbor Ketamine Center", "America/New_York", "HBR", 0.28),
-    SiteSpec("summit", "Summit Infusion Therapy", "America/Denver", "SMT", 0.22),
-    SiteSpec(
-        "bayside",
-        "Bayside Mental Health Infusions",
-        "America/Los_Angeles",
-        "BAY",
-        0.16,
-        {"systolic_high": 170, "diastolic_high": 105},
-    ),
-)
-
-
-@dataclass(frozen=True)
-class AccountSpec:
-    username: str
-    first_name: str
-    last_name: str
-    title: str
-    memberships: tuple[tuple[str | None, str], ...] = ()  # (site code or None = all, role)
-    is_superuser: bool = False
-
-
-ACCOUNTS = (
-    AccountSpec("admin", "Ada", "Admin", "Administrator (Django admin)", is_superuser=True),
-    AccountSpec("nurse", "Nora", "Lindqvist", "Nurse", (("lakeshore", Role.STAFF),)),
-    AccountSpec("nurse2", "Sam", "Okafor", "Nurse", (("harbor", Role.STAFF),)),
-    AccountSpec("nurse3", "Priya", "Raman", "Nurse", (("summit", Role.STAFF),)),
-    AccountSpec("nurse4", "Luis", "Ortega", "Nurse", (("bayside", Role.STAFF),)),
-    AccountSpec(
-        "crna",
-        "Casey",
-        "Rivera",
-        "Nurse anaesthetist",
-        (("lakeshore", Role.STAFF), ("harbor", Role.STAFF)),
-    ),
-    AccountSpec(
-        "director",
-        "Dana",
-        "Whitfield",
-        "Medical director",
-        (("lakeshore", Role.MEDICAL_DIRECTOR), ("harbor", Role.MEDICAL_DIRECTOR)),
-    ),
-    AccountSpec(
-        "director2",
-        "Marcus",
-        "Feld",
-        "Medical director",
-        (("summit", Role.MEDICAL_DIRECTOR), ("bayside", Role.MEDICAL_DIRECTOR)),
-    ),
-    AccountSpec("auditor", "Aubrey", "Castillo", "Auditor", ((None, Role.AUDITOR),)),
-)
-
 
 @dataclass
 class DemoCast:
@@ -135,120 +80,6 @@ class DemoCast:
     staff: dict[int, list[AbstractUser]]  # site id -> staff who run sessions there
     directors: dict[int, AbstractUser]  # site id -> the director who signs off there
     terms: dict[str, EventTerm]
-
-
-@dataclass(frozen=True)
-class TermSpec:
-    """How often a term occurs in a 0.5 mg/kg IV session, when, for how long, how bad."""
-
-    rate: float
-    onset: tuple[int, int]  # minutes from start
-    lasts: tuple[int, int]  # minutes
-    grades: tuple[float, float, float] = (0.8, 0.18, 0.02)
-    reported: float = 0.5  # share noticed by the patient rather than by staff
-    rescue: tuple[str, float] = ("", 0.0)  # medication, probability (grade 2 and above)
-
-
-# Rates are tuned so that a large run averages about five events per session, mostly the
-# dissociation, dizziness and nausea every ketamine clinic sees. Blood pressure, heart rate,
-# SpO2, respiration and sedation events come from the readings instead (see `_vital_events`).
-TERM_SPECS = {
-    "dissociation": TermSpec(0.88, (2, 15), (20, 60), (0.66, 0.30, 0.04), 0.3),
-    "dizziness": TermSpec(0.56, (5, 45), (10, 60), (0.85, 0.14, 0.01), 0.8),
-    "nausea": TermSpec(
-        0.4, (10, 55), (10, 90), (0.75, 0.23, 0.02), 0.9, ("Ondansetron 4 mg IV", 0.7)
-    ),
-    "vomiting": TermSpec(
-        0.1, (20, 60), (5, 30), (0.7, 0.28, 0.02), 0.2, ("Ondansetron 4 mg IV", 0.9)
-    ),
-    "headache": TermSpec(
-        0.33, (20, 70), (30, 240), (0.82, 0.17, 0.01), 0.95, ("Paracetamol 1 g PO", 0.6)
-    ),
-    "blurred_vision": TermSpec(0.33, (5, 35), (15, 60), (0.9, 0.1, 0.0), 0.9),
-    "nystagmus": TermSpec(0.08, (5, 30), (10, 40), (0.0, 0.95, 0.05), 0.0),
-    "dysarthria": TermSpec(0.05, (10, 35), (10, 40), (0.8, 0.18, 0.02), 0.1),
-    "somnolence": TermSpec(0.27, (15, 50), (20, 90), (0.8, 0.18, 0.02), 0.2),
-    "euphoria": TermSpec(0.25, (5, 25), (10, 40), (0.9, 0.1, 0.0), 0.9),
-    "anxiety": TermSpec(0.2, (0, 30), (5, 40), (0.75, 0.22, 0.03), 0.7, ("Midazolam 1 mg IV", 0.3)),
-    "confusion": TermSpec(0.08, (15, 45), (10, 45), (0.8, 0.18, 0.02), 0.1),
-    "hallucinations": TermSpec(0.14, (10, 35), (10, 40), (0.8, 0.18, 0.02), 0.6),
-    "agitation": TermSpec(
-        0.04, (10, 40), (10, 30), (0.6, 0.35, 0.05), 0.0, ("Midazolam 2 mg IV", 0.6)
-    ),
-    "infusion_site_reaction": TermSpec(0.03, (0, 20), (30, 300), (0.9, 0.1, 0.0), 0.6),
-    "cystitis_noninfective": TermSpec(0.002, (0, 30), (1440, 10080), (0.7, 0.3, 0.0), 1.0),
-    "other": TermSpec(0.01, (0, 60), (10, 120), (0.9, 0.1, 0.0), 0.8),
-}
-OTHER_TEXTS = ("Metallic taste", "Tingling in both hands", "Hiccups", "Jaw tightness", "Tinnitus")
-SHORT_NOTES = (
-    "Settled with reassurance and dimmed lights.",
-    "Resolved without intervention before discharge.",
-    "Patient rested with eyes closed; resolved spontaneously.",
-    "Discussed at the end of the session; patient comfortable.",
-)
-VOID_REASONS = (
-    "Entered on the wrong session.",
-    "Duplicate of another report for the same episode.",
-    "Recorded in error: symptom was present before the session and unchanged.",
-)
-# Rare serious events outside the readings: code -> (probability per session, grade,
-# criterion, onset range, narrative).
-SERIOUS = {
-    "psychosis": (
-        0.0006,
-        3,
-        "is_hospitalisation",
-        (15, 40),
-        "Persecutory ideas and disorganised speech from {m} min that did not settle after the "
-        "infusion was stopped. Transferred to the psychiatric emergency service and admitted "
-        "for {days} days. No earlier psychotic episode recorded; ketamine suspended pending "
-        "psychiatric review.",
-    ),
-    "suicidal_ideation": (
-        0.0008,
-        3,
-        "is_hospitalisation",
-        (30, 60),
-        "During recovery at {m} min the patient disclosed active suicidal ideation with a plan. "
-        "Safety plan started, crisis team contacted; voluntary admission for {days} days.",
-    ),
-    "fall": (
-        0.0008,
-        3,
-        "is_hospitalisation",
-        (45, 70),
-        "Stood up unassisted during recovery at {m} min and fell, striking the forehead. "
-        "Assessed in the emergency department (CT head normal) and kept overnight.",
-    ),
-}
-HYPERTENSIVE_CRISIS = (
-    "Blood pressure {bp} mmHg at {m} min with severe headache and blurred vision. Infusion "
-    "stopped; labetalol 10 mg IV twice. Transferred to the emergency department; blood "
-    "pressure normal within 6 hours; discharged the next day."
-)
-HYPERTENSION_REVIEWED = (
-    "Blood pressure {bp} mmHg at {m} min persisted after the infusion was paused. Labetalol "
-    "10 mg IV with response within 20 minutes. Dose to be reduced at the next session."
-)
-CAUSALITY = (
-    (Causality.PROBABLE, 0.5), (Causality.POSSIBLE, 0.3), (Causality.CERTAIN, 0.1),
-    (Causality.UNLIKELY, 0.08), (Causality.UNASSESSABLE, 0.02),
-)  # fmt: skip
-SEXES = ((Sex.FEMALE, 0.58), (Sex.MALE, 0.4), (Sex.OTHER, 0.01), (Sex.UNKNOWN, 0.01))
-INDICATIONS = (
-    (Indication.TRD, 0.4), (Indication.MDD, 0.15), (Indication.PTSD, 0.12),
-    (Indication.BIPOLAR_DEPRESSION, 0.08), (Indication.CHRONIC_PAIN, 0.08),
-    (Indication.ANXIETY, 0.06), (Indication.SUICIDAL_IDEATION, 0.06), (Indication.OCD, 0.03),
-    (Indication.OTHER, 0.02),
-)  # fmt: skip
-IV_DOSES = ((Decimal("0.500"), 0.7), (Decimal("0.750"), 0.17), (Decimal("1.000"), 0.1),
-            (Decimal("0.400"), 0.03))  # fmt: skip
-MINUTE = timedelta(minutes=1)
-DECHALLENGED = (
-    ActionTaken.DRUG_WITHDRAWN,
-    ActionTaken.DRUG_INTERRUPTED,
-    ActionTaken.DOSE_RATE_REDUCED,
-)
 
 
 @dataclass
@@ -266,6 +97,7 @@ class Profile:
     dbp: float
     heart_rate: float
     bp_rise: float
+    is_older: bool
     sensitivity: float
     screen: dict
 
@@ -296,8 +128,9 @@ class DemoBatch:
 
     def signatures(self) -> list[ElectronicSignature]:
         """Signatures for the signed-off events; call once the events have their ids."""
-        return [
-            ElectronicSignature(
+        signatures = []
+        for event, signer, signed_at in self.sign_offs:
+            signature = ElectronicSignature(
                 event=event,
                 signed_by=signer,
                 signer_name=signer.get_full_name() or signer.get_username(),
@@ -308,8 +141,9 @@ class DemoBatch:
                     {name: getattr(event, name) for name in AdverseEvent.SIGNED_FIELDS}
                 ),
             )
-            for event, signer, signed_at in self.sign_offs
-        ]
+            set_trail(signature, [Step(signed_at, signer, ElectronicSignature.MEANING)])
+            signatures.append(signature)
+        return signatures
 
 
 def today_count(sessions: int) -> int:
@@ -322,14 +156,29 @@ class DemoGenerator:
     boosters every two to six weeks, spread over the last 18 months up to today."""
 
     def __init__(
-        self, *, cast: DemoCast, seed: int, sessions: int, now: datetime, dense_vitals: bool
+        self,
+        *,
+        cast: DemoCast,
+        seed: int,
+        sessions: int,
+        now: datetime,
+        dense_vitals: bool,
+        profile: DataProfile = PROFILES["clinic"],
     ):
         self.cast = cast
+        self.profile = profile
+        self.planted = profile.planted
         self.rng = random.Random(seed)
         self.total = sessions
         self.now = now
         self.dense_vitals = dense_vitals
         self.today = {site.pk: now.astimezone(site.zone).date() for site in cast.sites}
+        # Days from today back to the first day of the planted protocol, per site.
+        self.planted_days = {
+            site.pk: (today - _months_back(today, self.planted.months - 1)).days
+            for site, today in ((s, self.today[s.pk]) for s in cast.sites)
+            if self.planted and site.code == self.planted.site
+        }
         self.charts = {site.pk: 0 for site in cast.sites}
         self.limits = {
             site.pk: Thresholds(**{name: getattr(site, name) for name in Site.THRESHOLD_FIELDS})
@@ -349,9 +198,17 @@ class DemoGenerator:
         batch = DemoBatch()
         for profile, offsets, today_mode in self._courses():
             batch.patients.append(profile.patient)
+            first = len(batch.sessions)
             for number, offset in enumerate(offsets, start=1):
                 is_today = today_mode and offset == 0
                 self._session(batch, profile, number, offset, today_mode if is_today else "")
+            if len(batch.sessions) > first:
+                session = batch.sessions[first]
+                registered = session.started_at - timedelta(minutes=self.rng.randint(15, 90))
+                set_trail(
+                    profile.patient,
+                    [Step(registered, session.administered_by, "Patient registered")],
+                )
             if len(batch.sessions) >= batch_size:
                 yield batch
                 batch = DemoBatch()
@@ -408,6 +265,7 @@ class DemoGenerator:
         else:
             drug, route, dose = Drug.ESKETAMINE, Route.INTRANASAL, Decimal(rng.choice((56, 84)))
         sbp = min(150.0, max(100.0, rng.gauss(124, 11)))
+        birth_year = patient.birth_year
         return Profile(
             patient=patient,
             site=site,
@@ -417,10 +275,13 @@ class DemoGenerator:
             escalates=rng.random() < 0.2,
             weight=min(120.0, max(50.0, rng.gauss(80, 15))),
             sbp=sbp,
-            dbp=min(sbp - 30, max(60.0, rng.gauss(78, 7))),
+            dbp=min(sbp - 30, 92.0, max(60.0, rng.gauss(78, 7))),
             heart_rate=min(100.0, max(55.0, rng.gauss(74, 9))),
-            bp_rise=min(35.0, max(6.0, rng.gauss(17, 5))),
-            sensitivity=rng.lognormvariate(0, 0.3),
+            bp_rise=min(
+                25.0, max(2.0, rng.gauss(7.5 if self.now.year - birth_year < 50 else 11, 3))
+            ),
+            is_older=self.now.year - birth_year >= 50,
+            sensitivity=rng.lognormvariate(-0.05, 0.3),
             screen={
                 "takes_benzodiazepines": rng.random() < 0.15,
                 "takes_psychostimulants": rng.random() < 0.07,
@@ -442,6 +303,8 @@ class DemoGenerator:
             dose = p.dose
             if p.escalates and number > 3:
                 dose = min(Decimal("1.000"), dose + Decimal("0.250"))
+            if self._under_planted_protocol(p, offset) and p.route == Route.IV:
+                dose = self.planted.dose
             total = (dose * weight).quantize(Decimal("0.01"))
         elapsed = None
         if mode.startswith("live"):
@@ -475,13 +338,19 @@ class DemoGenerator:
             is_fasting=rng.random() > 0.06,
             **p.screen,
         )
-        ketamine_dose = float(dose) if p.drug == Drug.KETAMINE else 0.5
+        # The planted protocol change raises blood pressure alone (see `_readings`), so the
+        # demo shows one clear signal rather than a rise of every dose-related event.
+        base_dose = p.dose if self._under_planted_protocol(p, offset) else dose
+        ketamine_dose = float(base_dose) if p.drug == Drug.KETAMINE else 0.5
         factor = (ketamine_dose / 0.5) ** 0.5 * (1.1 if p.route == Route.IM else 1.0)
         plan = Plan(session, p, age_days=-offset, elapsed=elapsed, dose_factor=factor)
         self._readings(plan, alert=mode == "live-alert")
         plan.alerts = self._alerts(plan)
         events = self._events(plan)
         self._finish(plan, events)
+        set_trail(session, self._session_steps(session))
+        for reading in plan.readings:
+            set_trail(reading, [Step(reading.taken_at, reading.recorded_by, VITALS_RECORDED)])
         batch.sessions.append(session)
         batch.vitals.extend(plan.readings)
         for event in events:
@@ -489,6 +358,39 @@ class DemoGenerator:
             batch.events.append(event)
         if elapsed is not None:
             batch.suggestions.extend(self._open_suggestions(plan))
+
+    @staticmethod
+    def _session_steps(session: InfusionSession) -> list[Step]:
+        """Started, then finished (completed or stopped early), then discharged."""
+        nurse = session.administered_by
+        started = Step(
+            session.started_at,
+            nurse,
+            "Session started",
+            {
+                "status": SessionStatus.IN_PROGRESS,
+                "ended_at": None,
+                "discharged_at": None,
+                "minutes_to_discharge_ready": None,
+                "notes": "",
+            },
+        )
+        if session.status == SessionStatus.IN_PROGRESS:
+            return [started]
+        stopped = session.status == SessionStatus.STOPPED_EARLY
+        finished = Step(
+            session.ended_at,
+            nurse,
+            (session.notes or "Stopped early for an adverse event")
+            if stopped
+            else "Session completed",
+            {"discharged_at": None, "minutes_to_discharge_ready": None},
+        )
+        return [started, finished, Step(session.discharged_at, nurse, "Patient discharged")]
+
+    def _under_planted_protocol(self, p: Profile, offset: int) -> bool:
+        """Sessions of the planted signal's site and period (offset: days from today)."""
+        return p.site.pk in self.planted_days and -offset <= self.planted_days[p.site.pk]
 
     def _finish(self, plan: Plan, events: list[AdverseEvent]) -> None:
         """End and discharge times; a withdrawn drug during the infusion stops it early."""
@@ -540,16 +442,20 @@ class DemoGenerator:
         if plan.elapsed is not None:
             minutes = [m for m in minutes if m <= plan.elapsed]
         factor = plan.dose_factor
-        sbp_rise = max(4.0, rng.gauss(p.bp_rise, 4)) * factor
-        recent = plan.age_days < 90 and p.site.code == "summit"  # a signal for the p-chart
-        if rng.random() < 0.022 * factor * p.sensitivity * (2.2 if recent else 1):
+        # The mean rise at the 30-40 min peak is about +7/+6 mmHg, more at 50 or over.
+        sbp_rise = max(0.0, rng.gauss(p.bp_rise, 4)) * factor
+        spike = 0.011 * factor * p.sensitivity * (1.6 if p.is_older else 1.0)
+        if self._under_planted_protocol(p, -plan.age_days) and p.route == Route.IV:
+            spike = self.planted.spike_chance
+        if rng.random() < min(0.9, spike * self.profile.event_rate_scale):
             sbp_rise = rng.randint(182, 210) - p.sbp  # a spike past the alert threshold
-        dbp_rise = sbp_rise * rng.uniform(0.5, 0.7)
-        hr_rise = max(0.0, rng.gauss(10, 4)) * factor
-        if rng.random() < 0.07 * p.sensitivity:
+        dbp_rise = sbp_rise * rng.uniform(0.6, 0.9)
+        hr_rise = max(0.0, rng.gauss(3, 3)) * factor
+        if rng.random() < 0.008 * p.sensitivity * self.profile.event_rate_scale:
             hr_rise = rng.randint(112, 128) - p.heart_rate
         low = rng.random()
-        dip = "spo2" if low < 0.008 else "rr" if low < 0.012 else "moaas" if low < 0.018 else ""
+        low /= self.profile.event_rate_scale
+        dip = "spo2" if low < 0.004 else "rr" if low < 0.006 else "moaas" if low < 0.01 else ""
         dip_at = rng.choice([i for i, m in enumerate(minutes) if m > 0] or [None])
         moaas_at = _nearest(minutes, 35) if dip == "moaas" or rng.random() < 0.35 else None
         cadss_at = _nearest(minutes, 40) if rng.random() < 0.4 else None
@@ -605,17 +511,20 @@ class DemoGenerator:
         return worst
 
     def _open_suggestions(self, plan: Plan) -> list[AlertSuggestion]:
-        return [
-            AlertSuggestion(
+        suggestions = []
+        for code, (alert, reading) in plan.alerts.items():
+            if code not in self.cast.terms:
+                continue
+            suggestion = AlertSuggestion(
                 session=plan.session,
                 term=self.cast.terms[code],
                 vital_sign=reading,
                 grade=alert.grade,
                 summary=_summary(alert, self.cast.terms[code], reading),
             )
-            for code, (alert, reading) in plan.alerts.items()
-            if code in self.cast.terms
-        ]
+            set_trail(suggestion, [Step(reading.taken_at, reading.recorded_by, SUGGESTION_RAISED)])
+            suggestions.append(suggestion)
+        return suggestions
 
     # --- adverse events ------------------------------------------------------------------
 
@@ -630,11 +539,9 @@ class DemoGenerator:
             if code == "infusion_site_reaction" and p.route != Route.IV:
                 continue
             weight = p.sensitivity * plan.dose_factor * course
-            if code == "nausea" and p.site.code == "harbor":
-                weight *= 1.3  # an outlier for the funnel plot
             if code == "somnolence" and p.screen["takes_benzodiazepines"]:
                 weight *= 1.5
-            if rng.random() >= min(0.97, spec.rate * weight):
+            if rng.random() >= min(0.97, spec.rate * weight * self.profile.event_rate_scale):
                 continue
             grade = self._grade(code, spec.grades)
             onset = rng.randint(*spec.onset)
@@ -648,7 +555,7 @@ class DemoGenerator:
             event.resolved_at = event.onset_at + timedelta(minutes=rng.randint(*spec.lasts))
             events.append(event)
         for code, (chance, grade, criterion, onset, narrative) in SERIOUS.items():
-            if rng.random() < chance:
+            if rng.random() < chance * self.profile.event_rate_scale:
                 m = rng.randint(*onset)
                 event = self._event(plan, code, m, grade, 0.3)
                 setattr(event, criterion, True)
@@ -685,13 +592,13 @@ class DemoGenerator:
                 event.rescue_medication = "Labetalol 10 mg IV" if rng.random() < 0.6 else ""
                 crisis = rng.random()
                 bp, m = f"{reading.systolic}/{reading.diastolic}", reading.minutes_from_start
-                if crisis < 0.03:
+                if crisis < 0.003:
                     event.grade, event.is_expected = 4, False
                     event.is_life_threatening = event.is_hospitalisation = True
                     event.action_taken = ActionTaken.DRUG_WITHDRAWN
                     event.narrative = HYPERTENSIVE_CRISIS.format(bp=bp, m=m)
                     event.resolved_at = event.onset_at + timedelta(hours=rng.randint(6, 20))
-                elif crisis < 0.15:
+                elif crisis < 0.01:
                     event.is_other_medically_important = True
                     event.narrative = HYPERTENSION_REVIEWED.format(bp=bp, m=m)
             if code in ("hypoxia", "respiratory_depression"):
@@ -700,12 +607,16 @@ class DemoGenerator:
         return events
 
     def _staff_observed_hypertension(self, plan: Plan) -> list[AdverseEvent]:
-        """The common transient rise below the alert threshold, noted by staff."""
+        """A rise below the alert threshold that staff still record: at least one CTCAE
+        grade above the pre-infusion reading, to grade 3 (160/100 or more). A reading at the
+        patient's own baseline (e.g. 132/69, grade 1) is never an event."""
         if "hypertension" in plan.alerts or not plan.readings:
             return []
         grades = [hypertension_grade(v.systolic, v.diastolic) or 0 for v in plan.readings]
-        grade = max(grades)
-        if not grade or self.rng.random() >= {1: 0.35, 2: 0.8, 3: 1.0}[grade]:
+        grade, baseline = max(grades), grades[0]
+        if grade < 3 or grade <= baseline:
+            return []
+        if self.rng.random() >= min(0.9, 0.2 * self.profile.event_rate_scale):
             return []
         first = plan.readings[grades.index(grade)]
         event = self._event(plan, "hypertension", first.minutes_from_start, grade, 0.0)
@@ -757,8 +668,11 @@ class DemoGenerator:
     # --- review lifecycle ----------------------------------------------------------------
 
     def _lifecycle(self, plan: Plan, event: AdverseEvent, batch: DemoBatch) -> None:
-        """Status, clocks, causality and signature by the age of the session: old events
-        are signed off, recent ones wait in the review queue, today's are drafts."""
+        """Status, clocks, causality and signature as a clinic keeps them: today's events
+        are drafts or just submitted; events not yet due wait in the review queue or are
+        signed off already (more often the nearer their due date); past their due date,
+        nearly all are signed off, most of them in time, and a few from the last days are
+        still waiting (overdue by days, never by months)."""
         rng, now, age = self.rng, self.now, plan.age_days
         if event.resolved_at and event.resolved_at > now:
             event.resolved_at = None
@@ -771,19 +685,19 @@ class DemoGenerator:
         elif r < 0.008:
             status = EventStatus.VOIDED
         else:
-            draft, submitted = (
-                (0.1, 0.7) if age <= 7 else (0.03, 0.33) if age <= 30 else (0.003, 0.028)
-            )
-            status = (
-                EventStatus.DRAFT if r < draft
-                else EventStatus.SUBMITTED if r < submitted
-                else EventStatus.SIGNED_OFF
-            )  # fmt: skip
+            status = EventStatus.DRAFT if age <= 2 and r < 0.1 else EventStatus.SUBMITTED
         if status == EventStatus.DRAFT and event.is_serious:
             status = EventStatus.SUBMITTED  # serious events are reported at once
         event.status = status
+        reporter = event.reported_by
         if status == EventStatus.DRAFT:
-            event.version = 1 if rng.random() < 0.8 else 2
+            drafted = min(event.onset_at + timedelta(minutes=rng.randint(5, 60)), now - MINUTE)
+            steps = [Step(drafted, reporter, "Event drafted")]
+            if rng.random() < 0.2:
+                steps.append(
+                    Step(min(drafted + 5 * MINUTE, now - MINUTE), reporter, "Draft edited")
+                )
+            set_trail(event, steps)
             return
         session_end = plan.session.discharged_at or now
         filed = max(event.onset_at, session_end) + timedelta(minutes=rng.randint(0, 240))
@@ -794,21 +708,51 @@ class DemoGenerator:
             is_expected=event.is_expected,
             is_fatal_or_lt=event.is_death or event.is_life_threatening,
         )
+        director = self.cast.directors[event.site_id]
+        submitted = {"status": EventStatus.SUBMITTED, "causality": "", "void_reason": ""}
+        steps = [Step(event.submitted_at, reporter, "Event submitted", submitted)]
         if status == EventStatus.VOIDED:
             event.void_reason = rng.choice(VOID_REASONS)
-            event.version = 2
+            voided = min(event.submitted_at + timedelta(hours=rng.randint(1, 48)), now - MINUTE)
+            set_trail(event, [*steps, Step(voided, director, event.void_reason)])
             return
+        allowed = event.review_due_at - event.submitted_at
+        if age > 0 and self._signed_off_by_now(event, allowed):
+            status = event.status = EventStatus.SIGNED_OFF
         if status == EventStatus.SUBMITTED:
-            event.causality = _pick(rng, CAUSALITY) if rng.random() < 0.35 else ""
-            event.version = 2 if event.causality else 1
+            if rng.random() < 0.35:
+                event.causality = _pick(rng, CAUSALITY)
+                assessed = event.submitted_at + (now - event.submitted_at) * rng.uniform(0.1, 0.9)
+                steps.append(Step(assessed, director, "Causality assessed"))
+            set_trail(event, steps)
             return
         event.causality = _pick(rng, CAUSALITY)
-        event.version = 3  # submitted (1), causality assessed (2), signed off (3)
-        allowed = event.review_due_at - event.submitted_at
-        share = rng.uniform(0.05, 0.9) if rng.random() > 0.06 else rng.uniform(1.0, 1.4)
-        signed_at = min(event.submitted_at + allowed * share, now - MINUTE)
-        signer = self.cast.directors[event.site_id]
-        batch.sign_offs.append((event, signer, max(signed_at, event.submitted_at)))
+        share = rng.uniform(0.05, 0.9) if rng.random() > 0.06 else rng.uniform(1.0, 1.2)
+        signed_at = max(min(event.submitted_at + allowed * share, now - MINUTE), event.submitted_at)
+        assessed = event.submitted_at + (signed_at - event.submitted_at) * rng.uniform(0.2, 0.9)
+        steps += [
+            Step(assessed, director, "Causality assessed", {"status": EventStatus.SUBMITTED}),
+            Step(signed_at, director, ElectronicSignature.MEANING),
+        ]
+        set_trail(event, steps)
+        batch.sign_offs.append((event, director, signed_at))
+
+    def _signed_off_by_now(self, event: AdverseEvent, allowed: timedelta) -> bool:
+        elapsed = (self.now - event.submitted_at) / allowed
+        if elapsed < 1:
+            return self.rng.random() < 0.2 + 0.7 * elapsed
+        overdue = self.now - event.review_due_at
+        return overdue > timedelta(days=8) or self.rng.random() > 0.1
+
+
+VITALS_RECORDED = "Vital signs recorded"
+SUGGESTION_RAISED = "Suggestion raised by a reading past a threshold"
+
+
+def _months_back(day, months: int):
+    """The first day of the month `months` before `day`'s month."""
+    index = day.year * 12 + day.month - 1 - months
+    return day.replace(year=index // 12, month=index % 12 + 1, day=1)
 
 
 def _pick(rng: random.Random, weighted: tuple) -> object:
