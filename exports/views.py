@@ -91,7 +91,13 @@ def summary_pdf(request):
     if isinstance(filters, HttpResponse):
         return filters
     summary = safety_summary(request.user, filters)
-    content = safety_summary_pdf(request.user, filters, summary, generated_at=timezone.now())
+    content = safety_summary_pdf(
+        request.user,
+        filters,
+        summary,
+        generated_at=timezone.now(),
+        link_base=request.build_absolute_uri("/").rstrip("/"),
+    )
     access_log_export(
         user=request.user,
         kind="safety_summary_pdf",

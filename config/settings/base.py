@@ -239,6 +239,10 @@ CACHES = {
     )
 }
 
+# A session still "in progress" this many minutes after its planned end is listed as a
+# data-quality item on the safety dashboard and in the PDF (someone forgot to close it).
+OPEN_SESSION_MARGIN_MINUTES = env_int("OPEN_SESSION_MARGIN_MINUTES", 120)
+
 # Exports with more rows than this run as background jobs.
 EXPORT_JOB_THRESHOLD = env_int("EXPORT_JOB_THRESHOLD", 5000)
 # The longest period a report, a dashboard or an export may cover; longer is a 400.

@@ -139,7 +139,13 @@ class SummaryPdfApi(APIView):
         require_report_reader(request.user)
         filters = _filters(request, request.query_params)
         summary = safety_summary(request.user, filters)
-        content = safety_summary_pdf(request.user, filters, summary, generated_at=timezone.now())
+        content = safety_summary_pdf(
+            request.user,
+            filters,
+            summary,
+            generated_at=timezone.now(),
+            link_base=request.build_absolute_uri("/").rstrip("/"),
+        )
         access_log_export(
             user=request.user,
             kind="safety_summary_pdf",
