@@ -113,7 +113,7 @@ def pages(ids: dict) -> dict[str, tuple[str, str]]:
 
 
 def log_in(context, base: str, username: str) -> None:
-    from events.demo_data import PASSWORD
+    from events.demo.specs import PASSWORD
 
     page = context.new_page()
     page.goto(f"{base}/accounts/login/")
