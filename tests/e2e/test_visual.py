@@ -104,8 +104,11 @@ def test_the_journeys_main_pages_fit_the_width_and_keep_chart_labels_whole(
             page = context.new_page()
             log_in(page, username, password)
             for path in paths:
-                response = page.goto(path)
+                # The dashboard loads its parts after the page (HTMX): wait for them.
+                response = page.goto(path, wait_until="networkidle")
                 assert response.status == 200, f"{path} as {username}: {response.status}"
+                if path == "/reports/":  # the charts whose text is checked have loaded
+                    assert page.locator("svg.chart").count() >= 4
                 if page.evaluate(SCROLLS_SIDEWAYS):
                     problems.append(f"{path} at {width} px scrolls sideways")
                 clipped = page.evaluate(CLIPPED_CHART_TEXT)
