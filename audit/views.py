@@ -150,6 +150,11 @@ def chain_verify(request: HttpRequest) -> HttpResponse:
             f"All {len(run.chain_tables)} chains verified intact; every live record matches.",
         )
     else:
-        broken = ", ".join(t["table"] for t in run.broken_tables)
-        messages.error(request, f"Verification found a break in: {broken}.")
+        chains = ", ".join(t["table"] for t in run.broken_tables if t.get("kind") != "live")
+        live = ", ".join(t["table"] for t in run.live_tables if t["status"] != "intact")
+        found = [
+            f"a break in: {chains}" if chains else "",
+            f"live records that do not match their history in: {live}" if live else "",
+        ]
+        messages.error(request, f"Verification found {'; and '.join(filter(None, found))}.")
     return redirect(reverse("audit:chain"))

@@ -3,7 +3,10 @@
 A record at a site the user cannot see raises `Http404`, exactly as a missing one does.
 """
 
-from django.db.models import Count, IntegerField, Q, QuerySet, Value
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -176,17 +179,46 @@ REVIEW_PRIORITY = (
 REVIEW_DUE_ORDER = ("review_due_at", "id")
 
 
+@dataclass(frozen=True)
+class QueuePosition:
+    """Where an event stands in the review order: its class, its due time and its id."""
+
+    rank: int
+    due: datetime
+    id: int
+
+    @classmethod
+    def of(cls, event: AdverseEvent) -> "QueuePosition":
+        return cls(event.priority, event.review_due_at, event.pk)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    events: list[AdverseEvent]
+    has_previous: bool
+    has_next: bool
+
+    @property
+    def first(self) -> QueuePosition | None:
+        return QueuePosition.of(self.events[0]) if self.events else None
+
+    @property
+    def last(self) -> QueuePosition | None:
+        return QueuePosition.of(self.events[-1]) if self.events else None
+
+
 class ReviewQueue:
     """Submitted events for review: serious and unexpected first, then serious, then the
-    rest, each class by due date. Counted and sliced a page at a time (what Django's and
-    DRF's paginators ask of it).
+    rest, each class by due date (then id). Paged by keyset: a page is the events after (or
+    before) a position, so every page, the last included, costs the same however long the
+    queue is, and an event filed or reviewed meanwhile neither repeats nor skips another.
 
     Ordering by a computed priority would make the database sort every submitted event of
-    the user's sites on every page: 0.3 s on SQLite with 30,000 waiting. Each priority class
-    is read instead in due order along the (status, is_serious, review_due_at) index with
-    its own LIMIT, and the classes are joined end to end, so at most a page is read from
-    each class. Serious events are few, so reading the two serious classes from their start
-    costs little; the rest is read with an OFFSET.
+    the user's sites on every page. Each priority class is read instead in due order along
+    the (status, is_serious, review_due_at) index, from the position on, with its own LIMIT,
+    and the classes are joined end to end, so at most a page of ids is read from each class;
+    then one query reads those events with their joins. Submitted events always have a due
+    time (`events.services.adverse_events`).
     """
 
     def __init__(self, user):
@@ -201,25 +233,81 @@ class ReviewQueue:
             total=Count("id"), overdue=Count("id", filter=Q(review_due_at__lt=now))
         )
 
-    def __getitem__(self, page: slice) -> list[AdverseEvent]:
-        start, stop = page.start or 0, page.stop
-        *serious_ranks, rest_rank = range(len(REVIEW_PRIORITY))
-        rows: list[AdverseEvent] = []
-        for rank in serious_ranks:
-            rows += self._in_due_order(rank)[: stop - len(rows)]
-            if len(rows) >= stop:
-                return rows[start:stop]
-        # Both serious classes were read to their end: the rest starts at len(rows).
-        skip = max(0, start - len(rows))
-        return rows[start:] + list(self._in_due_order(rest_rank)[skip : stop - len(rows)])
+    def __getitem__(self, head: slice) -> list[AdverseEvent]:
+        """The first events of the queue (`queue[:5]`)."""
+        if head.start or head.step:
+            raise TypeError("Only the head of the queue is sliced; page with page().")
+        return self._walk(None, backward=False, limit=head.stop)
 
-    def _in_due_order(self, rank: int) -> QuerySet[AdverseEvent]:
-        """One priority class in due order, each event carrying its class as `priority`."""
-        return (
-            self.events.filter(REVIEW_PRIORITY[rank])
-            .annotate(priority=Value(rank, output_field=IntegerField()))
-            .order_by(*REVIEW_DUE_ORDER)
+    def page(
+        self, *, size: int, after: QueuePosition | None = None, before: QueuePosition | None = None
+    ) -> QueuePage:
+        """`size` events after `after` (the first page without it), or the `size` events
+        before `before` (`before=END` is the last page)."""
+        if before is None:
+            rows = self._walk(after, backward=False, limit=size + 1)
+            events = rows[:size]
+            has_previous = after is not None and self._any_beyond(
+                QueuePosition.of(events[0]) if events else after, backward=True
+            )
+            return QueuePage(events, has_previous=has_previous, has_next=len(rows) > size)
+        rows = self._walk(before, backward=True, limit=size + 1)
+        if not rows:
+            return self.page(size=size)  # nothing before it any more: the first page
+        events = rows[:size][::-1]
+        has_next = self._any_beyond(QueuePosition.of(events[-1]), backward=False)
+        return QueuePage(events, has_previous=len(rows) > size, has_next=has_next)
+
+    def _any_beyond(self, position: QueuePosition, *, backward: bool) -> bool:
+        return bool(self._walk_ids(position, backward=backward, limit=1))
+
+    def _walk(self, position: QueuePosition | None, *, backward: bool, limit: int) -> list:
+        """Up to `limit` events beyond `position` (from the start, or from the end when
+        walking backward, without one), in walking order, each carrying its class as
+        `priority`. The ids are found first and the rows with their joins read after: joined
+        to the small tables, the planner may drive from them and sort every waiting event."""
+        picked = self._walk_ids(position, backward=backward, limit=limit)
+        if not picked:
+            return []
+        rows = self.events.in_bulk([pk for _, pk in picked])
+        for rank, pk in picked:
+            rows[pk].priority = rank
+        return [rows[pk] for _, pk in picked]
+
+    def _walk_ids(self, position: QueuePosition | None, *, backward: bool, limit: int):
+        """(class, id) of up to `limit` events beyond `position`, in walking order."""
+        ranks = list(range(len(REVIEW_PRIORITY)))
+        if backward:
+            ranks.reverse()
+        picked: list[tuple[int, int]] = []
+        for rank in ranks:
+            if position is not None and (rank < position.rank, rank > position.rank)[backward]:
+                continue
+            ids = self.events.filter(REVIEW_PRIORITY[rank])
+            if position is not None and rank == position.rank:
+                ids = ids.filter(_beyond(position, backward=backward))
+            order = [f"-{field}" for field in REVIEW_DUE_ORDER] if backward else REVIEW_DUE_ORDER
+            ids = ids.order_by(*order).values_list("id", flat=True)[: limit - len(picked)]
+            picked += [(rank, pk) for pk in ids]
+            if len(picked) >= limit:
+                break
+        return picked
+
+
+# Past the last class: `page(before=END)` is the last page of the queue.
+END = QueuePosition(rank=len(REVIEW_PRIORITY), due=datetime.max.replace(tzinfo=UTC), id=0)
+
+
+def _beyond(position: QueuePosition, *, backward: bool) -> Q:
+    """Events after (or before) the position within its class, in (due, id) order. The
+    first condition alone bounds the index range; the second breaks ties on the due time."""
+    if backward:
+        return Q(review_due_at__lte=position.due) & (
+            Q(review_due_at__lt=position.due) | Q(id__lt=position.id)
         )
+    return Q(review_due_at__gte=position.due) & (
+        Q(review_due_at__gt=position.due) | Q(id__gt=position.id)
+    )
 
 
 def review_queue(user) -> ReviewQueue:

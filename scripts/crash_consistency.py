@@ -52,7 +52,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from django.conf import settings
+from events.accounts.models import ApiToken
 from audit.services import audited_save
 from events.choices import Role
 from events.models import Membership, Site
@@ -73,8 +74,9 @@ patient = patient_create(actor=nurse, site=site, data={
 session = infusion_session_start(actor=nurse, patient=patient, data={
     "drug": "ketamine", "route": "iv", "dose_mg_per_kg": Decimal("0.5"),
     "weight_kg": Decimal("70"), "started_at": timezone.now() - timedelta(minutes=50)})
-token = Token.objects.create(user=nurse)
-print(json.dumps({"token": token.key, "session": session.pk,
+_, token = ApiToken.objects.create(user=nurse, name="crash test", expiry=settings.API_TOKEN_MAX_AGE,
+                                   last_used_at=timezone.now())
+print(json.dumps({"token": token, "session": session.pk,
                   "started_at": session.started_at.isoformat()}))
 """
 

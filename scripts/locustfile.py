@@ -112,10 +112,14 @@ class ClinicUser(HttpUser):
 SETUP = """
 import json
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from django.conf import settings
+from django.utils import timezone
+from events.accounts.models import ApiToken
 from events.models import InfusionSession
 User = get_user_model()
-tokens = {name: Token.objects.get_or_create(user=User.objects.get(username=name))[0].key
+tokens = {name: ApiToken.objects.create(
+              user=User.objects.get(username=name), name="load test",
+              expiry=settings.API_TOKEN_MAX_AGE, last_used_at=timezone.now())[1]
           for name in ("nurse", "director")}
 nurse = User.objects.get(username="nurse")
 from events.access import visible_site_ids

@@ -160,3 +160,15 @@ class AdverseEventFactory(AuditedFactory):
     @classmethod
     def _prepare(cls, instance) -> None:
         instance.derive()
+
+
+def api_token(user, name: str = "Test client") -> str:
+    """A working API token for `user`, issued as an administrator would (no second factor)."""
+    from django.conf import settings
+
+    from events.accounts.models import ApiToken
+
+    _, secret = ApiToken.objects.create(
+        user=user, name=name, expiry=settings.API_TOKEN_MAX_AGE, last_used_at=timezone.now()
+    )
+    return secret

@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "django_filters",
     "django_htmx",
@@ -41,11 +41,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "audit",
     "events",
+    "events.accounts",
     "reporting",
     "exports",
 ]
 
 MIDDLEWARE = [
+    # First: every later reader of REMOTE_ADDR (lockout, access log) sees the client.
+    "config.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "events.api.errors.ApiErrorBodyMiddleware",
@@ -121,6 +124,21 @@ AXES_RESET_ON_SUCCESS = True
 # Logins and failures go to the ledger's own access log (audit.receivers).
 AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Behind a reverse proxy the client's address comes from X-Forwarded-For, and only when the
+# peer is a trusted proxy (config.client_address): list the proxies' addresses or networks,
+# or give how many proxies stand in front (only if nothing else can reach the application).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# The API token endpoint answers a lockout in JSON; the login page with its template.
+AXES_LOCKOUT_CALLABLE = "events.accounts.lockout.lockout_response"
+
+# API tokens (knox digests, events.accounts.models.ApiToken): a token stops working this long
+# after it was issued, or after this long without a request, whichever comes first.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105  (a model name)
+API_TOKEN_MAX_AGE = timedelta(hours=env_int("API_TOKEN_MAX_AGE_HOURS", 30 * 24))
+API_TOKEN_IDLE_TIMEOUT = timedelta(hours=env_int("API_TOKEN_IDLE_HOURS", 7 * 24))
+REST_KNOX = {"TOKEN_TTL": API_TOKEN_MAX_AGE, "AUTO_REFRESH": False}
 
 # Second factor (TOTP, with static recovery codes) for medical directors and auditors.
 REQUIRE_2FA = env_bool("REQUIRE_2FA", False)
@@ -153,7 +171,7 @@ REST_FRAMEWORK = {
     # Token first: its `WWW-Authenticate: Token` header makes a request without credentials
     # a 401 on every endpoint (session authentication has no such header, so DRF sends 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "events.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -2,6 +2,7 @@
 and recovery codes."""
 
 from base64 import b32encode
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,7 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -25,6 +28,8 @@ from audit.services import access_log_record
 from events.accounts.forms import LoginForm, OneTimeCodeForm
 from events.accounts.policy import requires_second_factor
 from events.accounts.qr import qr_svg
+from events.accounts.selectors import api_token_get, api_tokens_for_user
+from events.accounts.services import api_token_revoke
 
 RECOVERY_CODE_COUNT = 10
 EXPIRY_NOTICES = {
@@ -134,14 +139,32 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def account(request: HttpRequest) -> HttpResponse:
-    """The signed-in person's second factor: enrolled or not, and recovery codes left."""
+    """The signed-in person's second factor (enrolled or not, recovery codes left) and API
+    tokens (every device's, with its state)."""
     user = request.user
     recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    now = timezone.now()
     context = {
         "has_authenticator": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "recovery_codes_left": recovery.token_set.count() if recovery else 0,
+        "token_rows": [
+            {"token": token, "state": token.state(now)} for token in api_tokens_for_user(user)
+        ],
+        "idle_timeout": _duration(settings.API_TOKEN_IDLE_TIMEOUT),
+        "max_age": _duration(settings.API_TOKEN_MAX_AGE),
     }
     return render(request, "accounts/account.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one of the user's API tokens; it stops working at once."""
+    token = api_token_get(request.user, pk)
+    api_token_revoke(token=token, actor=request.user, request=request)
+    messages.success(request, f"The token for {token.name} was revoked.")
+    return redirect(f"{reverse('account')}#api-tokens")
 
 
 @never_cache
@@ -156,6 +179,14 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_url(request)}
     )
+
+
+def _duration(limit: timedelta) -> str:
+    """'7 days' or '12 hours': the token limits as people configure them."""
+    if limit % timedelta(days=1):
+        hours = int(limit / timedelta(hours=1))
+        return f"{hours} hour{pluralize(hours)}"
+    return f"{limit.days} day{pluralize(limit.days)}"
 
 
 def _confirm_enrolment(user, device: TOTPDevice) -> list[str]:

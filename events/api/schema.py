@@ -47,7 +47,10 @@ ERRORS = {
         _DETAIL, description="This Idempotency-Key was used before with another request."
     ),
     428: OpenApiResponse(_DETAIL, description="If-Match is required to change a record."),
-    429: OpenApiResponse(_DETAIL, description="Too many attempts: wait, then try again."),
+    429: OpenApiResponse(
+        {**_DETAIL, "properties": {"detail": {"type": "string"}, "code": {"type": "string"}}},
+        description="Too many attempts: wait `Retry-After` seconds, then try again.",
+    ),
 }
 
 IF_MATCH = OpenApiParameter(

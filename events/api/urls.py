@@ -8,6 +8,8 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", auth.TokenObtainApi.as_view(), name="token"),
+    path("auth/tokens/", auth.TokenListApi.as_view(), name="token-list"),
+    path("auth/tokens/<int:pk>/revoke/", auth.TokenRevokeApi.as_view(), name="token-revoke"),
     path("patients/", patients.PatientListCreateApi.as_view(), name="patient-list"),
     path("patients/<int:pk>/", patients.PatientDetailApi.as_view(), name="patient-detail"),
     path("sessions/", sessions.InfusionSessionListCreateApi.as_view(), name="session-list"),

@@ -231,5 +231,5 @@ class DataProfile:
 
 PROFILES = {
     "clinic": DataProfile("clinic", 1.0, PLANTED_SIGNAL),
-    "stress": DataProfile("stress", 9.0, None),
+    "stress": DataProfile("stress", 14.0, None),
 }

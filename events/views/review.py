@@ -5,12 +5,11 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from events import selectors
+from events import queue_cursor, selectors
 from events.access import DIRECTORS, WRITERS, has_role, require_role, roles_at
 from events.choices import EventStatus, Role
 from events.forms import AssessmentForm, SignOffForm
@@ -111,17 +110,37 @@ def review_queue(request):
     # The same answer as the API's review queue: the queue is the directors' work list.
     if not has_role(request.user, *DIRECTORS):
         raise PermissionDenied("The review queue is for medical directors.")
-    # The most urgent come first; paging keeps the page quick however long the queue grows.
-    page = Paginator(selectors.review_queue(request.user), QUEUE_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    events = list(page.object_list)
+    # Keyset pages: every page, the last included, is as quick however long the queue grows,
+    # and a page does not shift while events are filed or reviewed.
+    queue = selectors.review_queue(request.user)
+    page = queue_page(queue, request.GET.get("cursor", ""), QUEUE_PAGE_SIZE)
+    events = page.events
     now = timezone.now()
     for event in events:
         event.time_left = (event.review_due_at - now) if event.review_due_at else None
         event.is_overdue = event.time_left is not None and event.time_left.total_seconds() < 0
     log_list(request, AdverseEvent, rows=len(events), view="review_queue")
-    return render(request, "events/review_queue.html", {"events": events, "page": page, "now": now})
+    context = {
+        "events": events,
+        "page": page,
+        "count": queue.count(),
+        "previous_cursor": page.first and queue_cursor.encode(page.first, backward=True),
+        "next_cursor": page.last and queue_cursor.encode(page.last, backward=False),
+        "last_cursor": queue_cursor.LAST_PAGE,
+        "now": now,
+    }
+    return render(request, "events/review_queue.html", context)
+
+
+def queue_page(queue, cursor: str, size: int):
+    """The page a cursor names; an unreadable cursor (an old bookmark) shows the first page."""
+    try:
+        position, backward = queue_cursor.decode(cursor) if cursor else (None, False)
+    except ValueError:
+        position, backward = None, False
+    if backward:
+        return queue.page(size=size, before=position)
+    return queue.page(size=size, after=position)
 
 
 @login_required

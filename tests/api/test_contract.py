@@ -7,13 +7,12 @@ import re
 import pytest
 import schemathesis
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from config.wsgi import application
 from events.services.terms import event_terms_seed
-from tests.factories import AdverseEventFactory, system_actor
+from tests.factories import AdverseEventFactory, api_token, system_actor
 
 
 @pytest.fixture
@@ -57,9 +56,8 @@ def test_a_draft_event_with_no_causality_or_reading_matches_the_schema(schema, d
     event_terms_seed(actor=system_actor())
     event = AdverseEventFactory(session__site=director.memberships.get().site)
     assert (event.causality, event.source_vital_id) == ("", None)
-    token = Token.objects.create(user=director)
     case = schema["/api/v1/events/{id}/"]["GET"].Case(path_parameters={"id": event.pk})
-    response = case.call(headers={"Authorization": f"Token {token.key}"})
+    response = case.call(headers={"Authorization": f"Token {api_token(director)}"})
     assert response.status_code == 200
     assert (response.json()["causality"], response.json()["source_vital"]) == ("", None)
     case.validate_response(response, checks=[response_schema_conformance])
@@ -72,7 +70,7 @@ def test_a_lockout_on_the_token_endpoint_is_json_with_retry_guidance(nurse):
     answers = [
         client.post(
             "/api/v1/auth/token/",
-            {"username": nurse.username, "password": "wrong"},
+            {"username": nurse.username, "password": "wrong", "name": "Laptop"},
             format="json",
             REMOTE_ADDR="10.1.2.3",
         )

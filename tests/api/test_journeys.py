@@ -333,7 +333,9 @@ def test_a_token_from_the_token_endpoint_authenticates(nurse, password, anonymou
     refused = anonymous.post("/api/v1/auth/token/", {"username": "alice", "password": "nope"})
     assert refused.status_code == 400
 
-    token = anonymous.post("/api/v1/auth/token/", {"username": "alice", "password": password})
+    token = anonymous.post(
+        "/api/v1/auth/token/", {"username": "alice", "password": password, "name": "Laptop"}
+    )
     assert token.status_code == 200, token.data
 
     anonymous.client.credentials(HTTP_AUTHORIZATION=f"Token {token.data['token']}")

@@ -450,3 +450,15 @@ def test_battery_a_consistently_relinked_chain_passes_when_no_heads_were_ever_re
     forgery(versions)
 
     assert "chains intact" in verify()
+
+
+def test_the_chain_status_page_names_a_live_row_that_does_not_match(client, auditor, patient):
+    run_sql(f"UPDATE {LIVE} SET birth_year = 1999 WHERE id = %s", [patient.pk])  # noqa: S608
+    client.force_login(auditor)
+
+    page = client.post("/audit/chain/verify/", follow=True).content.decode()
+
+    assert f"live records that do not match their history in: {LIVE}" in page
+    assert "Live records against their history" in page
+    assert f"row {patient.pk}: live row differs from its latest history version" in page
+    assert "in: birth_year" in page

@@ -464,6 +464,36 @@ def _review_queue_api():
     return run
 
 
+@subject("review_queue_last_page")
+def _review_queue_last_page():
+    from django.urls import reverse
+
+    from events.queue_cursor import LAST_PAGE
+
+    client = _client("director")
+    url = f"{reverse('review-queue')}?cursor={LAST_PAGE}"
+
+    def run():
+        return {"bytes": _get(client, url)}
+
+    return run
+
+
+@subject("review_queue_api_last")
+def _review_queue_api_last():
+    from django.urls import reverse
+
+    from events.queue_cursor import LAST_PAGE
+
+    client = _client("director")
+    url = f"{reverse('api:review-queue')}?cursor={LAST_PAGE}"
+
+    def run():
+        return {"bytes": _get(client, url)}
+
+    return run
+
+
 # --- concurrent writers (one process per writer; see run.py) ------------------------------
 
 

@@ -215,7 +215,9 @@ def bench_database(vendor: str, args, loads: list[dict]) -> list[Row]:
         ("audit_log_page", f"6. audit log page, auditor ({ledger_rows:,} ledger rows)"),
         ("audit_log_page_director", "6. audit log page, director of 2 sites"),
         ("review_queue_page", f"6. review queue page ({events:,} events)"),
+        ("review_queue_last_page", "6. review queue, last page"),
         ("review_queue_api", "6. review queue API"),
+        ("review_queue_api_last", "6. review queue API, last page"),
     ):
         rows.append(_absolute_row(label, db, run(subject), 0.3))
 
@@ -287,6 +289,32 @@ def bench_writers(template: Dataset, seconds_each: float) -> list[Row]:
             f"{share:.2f}",
             "scaling >= 0.8 of the no-history scaling",
             share >= 0.8,
+        )
+    ]
+
+
+def bench_cold_start(workers: int) -> list[Row]:
+    """The first request of fresh gunicorn workers, warmed in the preloaded master, against
+    the same without the warm-up (`tests/benchmarks/cold_start.py`)."""
+    import tempfile
+
+    from tests.benchmarks.cold_start import first_request_seconds
+
+    log("first request of fresh gunicorn workers")
+    with tempfile.TemporaryDirectory(prefix="sl-bench-cold-") as scratch:
+        warm = first_request_seconds(Path(scratch) / "warm", workers=workers)
+        cold = first_request_seconds(Path(scratch) / "cold", workers=workers, warm_up=False)
+    median, reference = statistics.median(warm), statistics.median(cold)
+    return [
+        Row(
+            f"0. first request of a fresh gunicorn worker ({workers} workers)",
+            "any",
+            seconds(median),
+            f"{seconds(min(warm))}-{seconds(max(warm))}",
+            f"{seconds(reference)} without the warm-up",
+            f"{median / reference:.2f}",
+            "< 500 ms",
+            median < 0.5,
         )
     ]
 
@@ -399,12 +427,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--writer-seconds", type=float, default=8)
+    parser.add_argument("--fresh-workers", type=int, default=5)
     parser.add_argument("--output", type=Path, help="Markdown file to write the report to.")
     parser.add_argument("--strict", action="store_true", help="Exit 1 when a target is missed.")
     args = parser.parse_args(argv)
     started = time.time()
     rows: list[Row] = []
     loads: list[dict] = []
+    rows += bench_cold_start(args.fresh_workers)
     for vendor in args.databases:
         rows += bench_database(vendor, args, loads)
     text = report(rows, loads, args, started)

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audit.chain import chained_models, verify_chain
+from audit.live_rows import verify_all_live_rows
 from events.choices import Drug, EventStatus, Route, SessionStatus
 from events.models import (
     AdverseEvent,
@@ -142,3 +143,6 @@ def test_a_bulk_seed_writes_the_history_the_services_write(nurse, director, pass
     for model in chained_models():
         report = verify_chain(model)
         assert report.is_intact, (report.table, report.first_break, report.problem)
+    # Every live row equals its latest history version, as after the services.
+    for report in verify_all_live_rows():
+        assert report.problem_count == 0, (report.table, report.problems[:3])

@@ -169,7 +169,7 @@ def test_a_director_reviews_a_signal_and_the_dashboard_shows_it_reviewed(
     client, director, flagged_term
 ):
     login(client, director)
-    dashboard = client.get("/reports/")
+    dashboard = client.get("/reports/overview/")
     assert dashboard.context["signal_reviews"]["reviewed"] == []
     [(signal, _)] = dashboard.context["signal_reviews"]["open"]
     page = client.get(f"/reports/signals/{signal.key}/")
@@ -187,7 +187,7 @@ def test_a_director_reviews_a_signal_and_the_dashboard_shows_it_reviewed(
     assert review.evidence == "\n".join(signal.findings)
     assert_audited(review, actor=director, reason="Dose protocol reverted to 0.5 mg/kg.")
 
-    dashboard = client.get("/reports/")
+    dashboard = client.get("/reports/overview/")
     assert dashboard.context["signal_reviews"]["open"] == []
     assert b"1 reviewed" in dashboard.content or b"0 open, 1 reviewed" in dashboard.content
 
@@ -196,7 +196,7 @@ def test_a_second_assessment_needs_the_version_read_and_keeps_the_first_in_histo
     client, director, flagged_term
 ):
     login(client, director)
-    [signal] = client.get("/reports/").context["summary"].signals
+    [signal] = client.get("/reports/overview/").context["summary"].signals
     url = f"/reports/signals/{signal.key}/"
     client.post(url, {"assessment": "monitor", "reason": "Watch next month."})
     stale = client.post(url, {"assessment": "action", "reason": "Act.", "expected_version": 0})
@@ -212,7 +212,7 @@ def test_a_second_assessment_needs_the_version_read_and_keeps_the_first_in_histo
 
 def test_a_review_needs_a_reason_and_a_known_assessment(client, director, flagged_term):
     login(client, director)
-    [signal] = client.get("/reports/").context["summary"].signals
+    [signal] = client.get("/reports/overview/").context["summary"].signals
     url = f"/reports/signals/{signal.key}/"
     response = client.post(url, {"assessment": "panic", "reason": ""})
     assert response.status_code == 400
@@ -222,7 +222,7 @@ def test_a_review_needs_a_reason_and_a_known_assessment(client, director, flagge
 
 def test_only_directors_of_the_signals_sites_may_review(client, auditor, south, flagged_term):
     login(client, auditor)
-    [signal] = client.get("/reports/").context["summary"].signals
+    [signal] = client.get("/reports/overview/").context["summary"].signals
     url = f"/reports/signals/{signal.key}/"
     assert client.post(url, {"assessment": "monitor", "reason": "x"}).status_code == 403
     outsider = _member("olga", south, Role.MEDICAL_DIRECTOR, "Olga", "Outsider")

@@ -240,4 +240,4 @@ def test_bad_filters_are_refused_with_the_reason(client, auditor, dataset):
     assert response.status_code == 400
     errors = response.json()
     assert set(errors) == {"grade", "date_from", "route"}
-    assert "YYYY-MM-DD" in errors["date_from"]
+    assert "YYYY-MM-DD" in errors["date_from"][0]  # the API's shape: {parameter: [why]}

@@ -4,9 +4,9 @@ cookies are Secure, HttpOnly and SameSite, and plain HTTP is redirected."""
 import pytest
 from django.test import override_settings
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from config.middleware import DEFAULT_CONTENT_SECURITY_POLICY
+from tests.factories import api_token
 
 PRODUCTION_LIKE = {
     "DEBUG": False,
@@ -66,8 +66,7 @@ def test_a_page_carries_the_headers_and_secure_cookies(client, nurse, password):
 
 
 def test_an_api_response_carries_the_headers_and_is_json_only(api_client, nurse):
-    token = Token.objects.create(user=nurse)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(nurse)}")
     response = api_client.get("/api/v1/terms/", secure=True, HTTP_ACCEPT="text/html")
     assert response.status_code in (200, 406)
     assert_security_headers(response)

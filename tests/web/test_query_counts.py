@@ -54,9 +54,9 @@ def test_home_page_for_a_director(signed_in, director, session, rows, django_ass
     client = signed_in(director)
     # * today's sessions
     # * queue counts (total and overdue in one aggregate)
-    # * the first five events of the queue with term and site, read class by class (serious
-    #   and unexpected, serious, the rest: three reads)
-    with django_assert_num_queries(REQUEST + 5 + access_log_queries()):
+    # * the ids of the first five events of the queue, class by class (serious and
+    #   unexpected, serious, the rest: three reads), then those events with term and site
+    with django_assert_num_queries(REQUEST + 6 + access_log_queries()):
         response = client.get("/")
     assert f"<strong>{rows}</strong> submitted event" in response.text
 
@@ -98,9 +98,10 @@ def test_review_queue(signed_in, director, north, rows, django_assert_num_querie
             review_due_at=timezone.now() + timedelta(days=30),
         )
     client = signed_in(director)
-    # * the number of events waiting (for the pager)
-    # * the page's events of each priority class in due order (serious and unexpected,
-    #   serious, the rest: three reads), with terms, sites, reporters, sessions and patients
-    with django_assert_num_queries(REQUEST + 4 + access_log_queries()):
+    # * the number of events waiting
+    # * the ids of the page's events in each priority class in due order (serious and
+    #   unexpected, serious, the rest: three reads)
+    # * those events, with terms, sites, reporters, sessions and patients
+    with django_assert_num_queries(REQUEST + 5 + access_log_queries()):
         response = client.get(reverse("review-queue"))
     assert response.text.count("left</strong>") == rows

@@ -6,10 +6,11 @@ from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 
 from events.access import has_role
-from events.api.access_log import log_view
+from events.api.access_log import log_list, log_view
 from events.api.concurrency import if_match_version
 from events.api.filters import AdverseEventFilter
 from events.api.idempotency import idempotent_response
+from events.api.pagination import ReviewQueuePagination
 from events.api.schema import UPDATE_ERRORS, WRITE_ERRORS, api_schema
 from events.api.serializers.adverse_events import (
     AdverseEventAssessInputSerializer,
@@ -199,6 +200,7 @@ class AdverseEventVoidApi(ApiView):
 
 class ReviewQueueApi(ScopedListApi):
     serializer_class = ReviewQueueItemSerializer
+    pagination_class = ReviewQueuePagination
     access_object_type = "events.adverseevent"
 
     def select(self):
@@ -208,6 +210,14 @@ class ReviewQueueApi(ScopedListApi):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def list(self, request, *args, **kwargs):
+        queue = self.get_queryset()
+        events = self.paginate_queryset(queue)
+        response = self.get_paginated_response(self.get_serializer(events, many=True).data)
+        count = self.paginator.count
+        log_list(request, object_type=self.access_object_type, filters={}, row_count=count)
+        return response
 
     @api_schema(
         summary="Submitted events to review: serious and unexpected first, then by due date",

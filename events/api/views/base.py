@@ -4,10 +4,11 @@ serializer, responses that carry the record's ETag, and scoped, paginated, logge
 
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import generics, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from events.accounts.authentication import ApiTokenAuthentication
 from events.api.access_log import log_list
 from events.api.concurrency import with_etag
 from events.api.pagination import ApiPagination
@@ -15,7 +16,7 @@ from events.api.parsers import SafeJSONParser
 
 
 class ApiMixin:
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     parser_classes = [SafeJSONParser]
 
 
