@@ -231,6 +231,13 @@ class InfusionSession(AuditedModel):
                 | Q(discharged_at__gte=models.F("started_at")),
                 name="session_discharged_after_start",
             ),
+            # The service says which session is open; the index stops a race past it.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status=SessionStatus.IN_PROGRESS, is_voided=False),
+                name="session_one_in_progress_per_patient",
+                violation_error_message="This patient already has a session in progress.",
+            ),
         ]
 
     def __str__(self) -> str:

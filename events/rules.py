@@ -1,8 +1,9 @@
 """Pure clinical rules: grading a reading, checking it against site thresholds, dose bands
 and review clocks. No database access, so each rule is easy to test on its own."""
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 
@@ -118,6 +119,49 @@ def check_thresholds(reading: Reading, limits: Thresholds) -> list[Alert]:
     return alerts
 
 
+def graded_terms(reading: Reading) -> dict[str, int]:
+    """The CTCAE grades a reading's numbers define on their own (grade 0: normal). Only
+    hypertension is graded from numbers across its range; other terms are graded when a
+    site threshold is crossed (`check_thresholds`)."""
+    return {"hypertension": hypertension_grade(reading.systolic, reading.diastolic) or 0}
+
+
+def baseline_changes(reading: Reading, baseline: Reading) -> list[Alert]:
+    """Alerts for a rise of at least one CTCAE grade over the pre-infusion baseline: the
+    change the drug may have caused, whatever the patient's usual values."""
+    alerts = []
+    before = graded_terms(baseline)
+    for term, grade in graded_terms(reading).items():
+        if term not in before or grade < before[term] + 1:
+            continue
+        bp, base_bp = (
+            f"{reading.systolic}/{reading.diastolic}",
+            (f"{baseline.systolic}/{baseline.diastolic}"),
+        )
+        description = (
+            f"BP {bp} mmHg, up from grade {before[term]} at the pre-infusion baseline "
+            f"({base_bp} mmHg)"
+        )
+        alerts.append(Alert(term, grade, description, float(grade - before[term])))
+    return alerts
+
+
+def chair_alerts(
+    reading: Reading, limits: Thresholds, baseline: Reading | None, *, is_pre_infusion: bool
+) -> list[Alert]:
+    """The suggested events a reading raises at the chair (DESIGN section 4): site threshold
+    crossings, and a rise of at least one CTCAE grade over the patient's pre-infusion
+    baseline (when there is one). A pre-infusion reading is the baseline: it raises none,
+    since no drug has been given; its grade stays visible as information."""
+    if is_pre_infusion:
+        return []
+    alerts = check_thresholds(reading, limits)
+    if baseline is not None:
+        raised = {alert.term_code for alert in alerts}
+        alerts += [a for a in baseline_changes(reading, baseline) if a.term_code not in raised]
+    return alerts
+
+
 def dose_band(dose_mg_per_kg: Decimal) -> str:
     """Reporting band of a dose: < 0.5, 0.5-0.75, 0.75-1.0, > 1.0 mg/kg."""
     if dose_mg_per_kg < Decimal("0.5"):
@@ -152,3 +196,37 @@ def minutes_between(start: datetime | None, moment: datetime | None) -> int | No
     if start is None or moment is None:
         return None
     return int((moment - start).total_seconds() // 60)
+
+
+@dataclass(frozen=True)
+class CourseEntry:
+    """One non-voided session of a patient's course, as numbering sees it. `key` breaks ties
+    between equal start times (the session id; a not yet saved session sorts last)."""
+
+    key: Hashable
+    has_started: bool
+    started_at: datetime | None
+
+
+_NO_TIME = datetime.max.replace(tzinfo=UTC)
+
+
+def course_numbers(entries: Iterable[CourseEntry]) -> dict[Hashable, int]:
+    """Each session's number in the patient's course: its place among the started sessions in
+    start-time order (1, 2, ...), so no two share a number and a back-dated session takes its
+    place in time. Planned sessions follow the started ones, in planned-time order. Voided
+    sessions are not given to this function: they leave the course."""
+    entries = list(entries)
+    started = sorted(
+        (e for e in entries if e.has_started), key=lambda e: (e.started_at, _order(e.key))
+    )
+    planned = sorted(
+        (e for e in entries if not e.has_started),
+        key=lambda e: (e.started_at or _NO_TIME, _order(e.key)),
+    )
+    return {entry.key: number for number, entry in enumerate(started + planned, start=1)}
+
+
+def _order(key: Hashable) -> float:
+    # Saved sessions sort by id; the one being added (key None) comes after them.
+    return float("inf") if key is None else float(key)  # type: ignore[arg-type]

@@ -2,10 +2,11 @@
 whatever the number of rows.
 
 Which events: exactly those the safety summary counts for the same filters
-(`reporting.selectors.event_listing`): not voided, in completed or stopped-early sessions that
-are not voided, at the user's sites. A voided event is a correction, not an event; it is left
-out of the listing as it is left out of the figures, so the CSV's row count is the summary's
-event count. Voided records stay readable in the audit trail.
+(`reporting.selectors.event_listing`): not voided (and of the review statuses chosen), in
+sessions that started (in progress, completed or stopped early) and are not voided, at the
+user's sites. Drafts are marked (`is_draft`). A voided event is a correction, not an event;
+it is left out of the listing as it is left out of the figures, so the CSV's row count is the
+summary's event count. Voided records stay readable in the audit trail.
 
 How: the database shapes every cell (`exports.listing_sql`), including the formula guard and
 the site-local times, and writes the CSV itself. On PostgreSQL each page of rows is written
@@ -25,9 +26,21 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 from django.db import connections
-from django.db.models import F, FilteredRelation, Max, Min, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    FilteredRelation,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
+from events.choices import EventStatus
 from events.models import Site
 from exports.listing_sql import (
     BooleanText,
@@ -98,6 +111,14 @@ LISTING_COLUMNS = {
     "submitted_at": _time("submitted_at"),
     "signed_off_at": _time("current_signature__signed_at"),
     "signed_off_by": Guarded(F("current_signature__signer_name")),
+    # Drafts count in the default report; a reader must see which rows are not yet submitted.
+    "is_draft": Case(
+        When(status=EventStatus.DRAFT, then=Value("true")),
+        default=Value("false"),
+        output_field=CharField(),
+    ),
+    # Every event of a session that started counts, closed or not.
+    "session_status": F("session__status"),
 }
 
 

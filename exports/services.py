@@ -94,7 +94,13 @@ def summary_pdf_export(
     """The safety summary as PDF: aggregates and at most 50 serious events, always small."""
     require_report_reader(actor)
     summary = safety_summary(actor, filters)
-    content = safety_summary_pdf(actor, filters, summary, generated_at=timezone.now())
+    content = safety_summary_pdf(
+        actor,
+        filters,
+        summary,
+        generated_at=timezone.now(),
+        link_base=request.build_absolute_uri("/").rstrip("/") if request else "",
+    )
     access_log_export(
         actor=actor,
         request=request,

@@ -7,23 +7,30 @@ time, does not grow with the number of events.
 """
 
 import io
+import math
 from datetime import datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
 
 import pandas as pd
 from django.utils.safestring import mark_safe
 
-from events.choices import Drug, EventStatus, Route, TermCategory
+from events.choices import Drug, Route, TermCategory
 from events.models import AdverseEvent
 from exports.formula_guard import guard_frame
 from exports.pdf import render_pdf
 from reporting.charts import summary_charts
 from reporting.filters import ReportFilters
-from reporting.presentation import TableRow, format_interval, table_rows
+from reporting.presentation import (
+    TableRow,
+    format_interval,
+    printed_table,
+    rounded,
+    table_rows,
+)
 from reporting.selectors import event_listing, report_sites
 from reporting.summary import SafetySummary
 
 SERIOUS_LISTING_LIMIT = 50
-COUNTED_EVENT_STATUSES = [status for status in EventStatus.values if status != EventStatus.VOIDED]
 
 TABLE_TITLES = {
     "by_term": "By term",
@@ -78,24 +85,42 @@ def pdf_table(name: str, table: pd.DataFrame, filters: ReportFilters) -> list[Ta
 
 
 def key_figures(summary: SafetySummary) -> pd.DataFrame:
-    """The headline figures as one table (also offered as CSV)."""
+    """The headline figures as one table (also offered as CSV), as printed: rates per 100
+    sessions and percentages with two decimals, bounds rounded outward."""
     rows = [
-        ("sessions", summary.sessions, None),
-        ("patients", summary.patients, None),
-        ("events", summary.events, summary.events_per_100),
-        ("sessions_with_event", summary.sessions_with_event, summary.sessions_with_event_rate),
-        ("patients_with_event", summary.patients_with_event, summary.patients_with_event_rate),
-        ("serious_events", summary.serious_events, None),
+        ("sessions", summary.sessions, None, ""),
+        ("patients", summary.patients, None, ""),
+        ("events", summary.events, summary.events_per_100, "per 100 sessions"),
+        (
+            "sessions_with_event",
+            summary.sessions_with_event,
+            summary.sessions_with_event_rate,
+            "percent",
+        ),
+        (
+            "patients_with_event",
+            summary.patients_with_event,
+            summary.patients_with_event_rate,
+            "percent",
+        ),
+        ("serious_events", summary.serious_events, None, ""),
     ]
     records = []
-    for figure, count, interval in rows:
+    for figure, count, interval, unit in rows:
+        scale = 2 if unit == "percent" else 0
         records.append(
             {
                 "figure": figure,
                 "count": count,
-                "estimate": interval.estimate if interval else None,
-                "lower": interval.lower if interval else None,
-                "upper": interval.upper if interval else None,
+                "unit": unit,
+                **{
+                    name: _printed(getattr(interval, name, None), rounding, scale)
+                    for name, rounding in (
+                        ("estimate", ROUND_HALF_UP),
+                        ("lower", ROUND_FLOOR),
+                        ("upper", ROUND_CEILING),
+                    )
+                },
                 "is_upper_bound_only": interval.is_upper_bound_only if interval else False,
                 "method": interval.method if interval else "",
             }
@@ -103,13 +128,20 @@ def key_figures(summary: SafetySummary) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
+def _printed(value, rounding: str, scale: int) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(rounded(value, rounding, scale=scale))
+
+
 AGGREGATE_TABLES = ("key_figures", *SafetySummary.TABLES)
 
 
 def aggregate_table(summary: SafetySummary, name: str) -> pd.DataFrame:
-    if name == "key_figures":
-        return key_figures(summary)
-    return summary.tables[name]
+    """One table as the CSV gives it: printed figures, and the review status it counts."""
+    table = key_figures(summary) if name == "key_figures" else printed_table(summary.tables[name])
+    table["review_status"] = summary.filters.review
+    return table
 
 
 def aggregate_csv(summary: SafetySummary, name: str) -> bytes:
@@ -126,9 +158,11 @@ def serious_events(user, filters: ReportFilters) -> tuple[list, bool]:
         return [], False
     # Serious events are few: find them through the (status, is_serious) index and look up
     # their sessions, instead of reading every event of the period's sessions. The statuses
-    # are "not voided" spelled out, and `is_serious` is compared with IN, so that SQLite can
-    # use both as index equalities.
-    serious = AdverseEvent.objects.filter(status__in=COUNTED_EVENT_STATUSES, is_serious__in=[True])
+    # are those of the review status filter (never voided), and `is_serious` is compared
+    # with IN, so that SQLite can use both as index equalities.
+    serious = AdverseEvent.objects.filter(
+        status__in=list(filters.event_statuses), is_serious__in=[True]
+    )
     events = list(
         event_listing(user, filters.replace(serious=True))
         .filter(pk__in=serious.values("pk"))
@@ -147,9 +181,17 @@ def filter_labels(filters: ReportFilters) -> list[tuple[str, str]]:
 
 
 def safety_summary_pdf(
-    user, filters: ReportFilters, summary: SafetySummary, *, generated_at: datetime
+    user,
+    filters: ReportFilters,
+    summary: SafetySummary,
+    *,
+    generated_at: datetime,
+    link_base: str = "",
 ) -> bytes:
-    """The PDF safety summary of `summary` (computed for `user` with `filters`)."""
+    """The PDF safety summary of `summary` (computed for `user` with `filters`).
+
+    `link_base` ("https://ledger.example.org") makes the data-quality links absolute, so
+    they open from a PDF reader."""
     events, truncated = serious_events(user, filters)
     # Chart text is escaped where each SVG is built (reporting.charts).
     charts = {
@@ -183,5 +225,6 @@ def safety_summary_pdf(
         "serious_truncated": truncated,
         "serious_limit": SERIOUS_LISTING_LIMIT,
         "methodology": summary.methodology.split("\n"),
+        "link_base": link_base,
     }
     return render_pdf("exports/safety_summary.html", context)

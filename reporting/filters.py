@@ -11,6 +11,8 @@ or separate them with commas):
     category, grade, serious                    event attributes
     session_number       1-6, or 7 for "7 and later"
     onset                time-to-onset bands (see ONSET_BANDS)
+    review               which events by review status: all (default: every event not
+                         voided), submitted (submitted and signed off), signed_off
 
 Anything else is refused, naming the parameter: an unknown parameter (`routes=im` would
 otherwise give unfiltered figures that look filtered), an id past the database's integers, a
@@ -35,7 +37,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from events.access import ALL_SITES, visible_site_ids
-from events.choices import Drug, Indication, Route, TermCategory
+from events.choices import Drug, EventStatus, Indication, Route, TermCategory
 from events.models import EventTerm, Site
 from events.rules import DOSE_BANDS
 
@@ -59,6 +61,15 @@ DATE_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
 # limit on bound variables.
 MAX_VALUES = 200
 _TERM_CODE = re.compile(r"[-a-zA-Z0-9_]{1,60}")
+
+# Review status filter: value -> (label every rendering prints, event statuses counted).
+REVIEW_ALL = "all"
+_DRAFT, _SUBMITTED, _SIGNED_OFF = EventStatus.DRAFT, EventStatus.SUBMITTED, EventStatus.SIGNED_OFF
+REVIEW_STATUSES: dict[str, tuple[str, tuple[str, ...]]] = {
+    REVIEW_ALL: ("all events not voided, drafts included", (_DRAFT, _SUBMITTED, _SIGNED_OFF)),
+    "submitted": ("submitted and signed-off events (drafts left out)", (_SUBMITTED, _SIGNED_OFF)),
+    "signed_off": ("signed-off events only", (_SIGNED_OFF,)),
+}
 
 
 class InvalidFilters(ValueError):
@@ -86,6 +97,7 @@ class ReportFilters:
     serious: bool | None = None
     session_numbers: tuple[int, ...] = ()
     onset_bands: tuple[str, ...] = ()
+    review: str = REVIEW_ALL
 
     # field name -> query parameter name
     PARAMETERS = {
@@ -102,6 +114,7 @@ class ReportFilters:
         "serious": "serious",
         "session_numbers": "session_number",
         "onset_bands": "onset",
+        "review": "review",
     }
     SESSION_FIELDS = (
         "date_from",
@@ -113,7 +126,7 @@ class ReportFilters:
         "indications",
         "session_numbers",
     )
-    EVENT_FIELDS = ("term_ids", "categories", "grades", "serious", "onset_bands")
+    EVENT_FIELDS = ("term_ids", "categories", "grades", "serious", "onset_bands", "review")
 
     @classmethod
     def from_query(cls, query, *, user=None, options: Iterable[str] = ()) -> ReportFilters:
@@ -149,6 +162,7 @@ class ReportFilters:
         parse("serious", _one_bool)
         parse("session_numbers", lambda raw: _ints(raw, allowed=SESSION_NUMBERS))
         parse("onset_bands", lambda raw: _codes(raw, (*ONSET_BANDS, ONSET_UNKNOWN)))
+        parse("review", lambda raw: _one(_codes(raw, REVIEW_STATUSES)) or REVIEW_ALL)
         errors.update(_period_errors(values.get("date_from"), values.get("date_to")))
         if user is not None and values.get("site_ids"):
             errors.update(_site_errors(user, values["site_ids"]))
@@ -161,7 +175,7 @@ class ReportFilters:
         result: dict = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if value in (None, ()):
+            if value in (None, ()) or value == field.default:
                 continue
             if isinstance(value, date):
                 value = value.isoformat()
@@ -176,7 +190,7 @@ class ReportFilters:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             name = self.PARAMETERS[field.name]
-            if value is None or value == ():
+            if value is None or value == () or value == field.default:
                 continue
             if isinstance(value, bool):
                 pairs.append((name, "true" if value else "false"))
@@ -192,7 +206,24 @@ class ReportFilters:
 
     @property
     def has_event_filters(self) -> bool:
-        return any(getattr(self, name) not in (None, ()) for name in self.EVENT_FIELDS)
+        return any(self.is_set(name) for name in self.EVENT_FIELDS)
+
+    def is_set(self, name: str) -> bool:
+        """Whether a field narrows the report (differs from its "no restriction" default)."""
+        return getattr(self, name) != _DEFAULTS[name]
+
+    @property
+    def review_label(self) -> str:
+        """The review status filter in words, printed by every rendering."""
+        return REVIEW_STATUSES[self.review][0]
+
+    @property
+    def event_statuses(self) -> tuple[str, ...]:
+        """The event statuses the review status filter counts (never voided)."""
+        return REVIEW_STATUSES[self.review][1]
+
+
+_DEFAULTS = {field.name: field.default for field in dataclasses.fields(ReportFilters)}
 
 
 def month_key(day: date) -> str:

@@ -5,11 +5,16 @@ from django import forms
 
 from events.choices import Drug, Indication, Route, TermCategory
 from events.rules import DOSE_BANDS
-from reporting.filters import SESSION_NUMBERS
+from reporting.filters import REVIEW_ALL, SESSION_NUMBERS
 
 # "YYYY-MM-DD" text, not a `date` picker, which shows the browser's locale (mm/dd/yyyy).
 ISO_DATE = {"placeholder": "YYYY-MM-DD", "pattern": r"\d{4}-\d{2}-\d{2}", "autocomplete": "off"}
 SERIOUS_CHOICES = [("", "Any"), ("true", "Serious only"), ("false", "Non-serious only")]
+REVIEW_CHOICES = [
+    (REVIEW_ALL, "All (drafts included)"),
+    ("submitted", "Submitted and signed off"),
+    ("signed_off", "Signed off only"),
+]
 
 
 class ReportFilterForm(forms.Form):
@@ -46,6 +51,9 @@ class ReportFilterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     serious = forms.ChoiceField(required=False, label="Seriousness", choices=SERIOUS_CHOICES)
+    review = forms.ChoiceField(
+        required=False, label="Review status", choices=REVIEW_CHOICES, initial=REVIEW_ALL
+    )
     session_number = forms.MultipleChoiceField(
         required=False,
         label="Session number",

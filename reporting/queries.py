@@ -21,11 +21,13 @@ from django.db.models import Count, F, Max, Q, QuerySet, Value
 from django.db.models.functions import Least
 
 from events.access import ALL_SITES, visible_site_ids
-from events.choices import EventStatus, SessionStatus, TermCategory
+from events.choices import SessionStatus, TermCategory
 from events.models import AdverseEvent, InfusionSession
 from reporting.filters import ONSET_BANDS, ONSET_UNKNOWN, ReportFilters, month_key
 
-COUNTED_STATUSES = (SessionStatus.COMPLETED, SessionStatus.STOPPED_EARLY)
+# Exposure: every session that started and is not voided, whatever became of it. A session
+# nobody closed still exposed its patient, and its events must never drop out of a report.
+COUNTED_STATUSES = (SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED, SessionStatus.STOPPED_EARLY)
 SESSION_DIMENSIONS = ("month", "site_id", "route", "drug", "dose_band", "session_number")
 
 
@@ -93,8 +95,9 @@ def _local_day_range(filters: ReportFilters, site_zones: dict[int, str], p: str)
 
 
 def event_conditions(filters: ReportFilters) -> Q:
-    """Conditions on the events themselves (voided events never count)."""
-    q = ~Q(status=EventStatus.VOIDED)
+    """Conditions on the events themselves: the review status filter's statuses (voided
+    events never count), then the event filters."""
+    q = Q(status__in=list(filters.event_statuses))
     if filters.term_ids:
         q &= Q(term_id__in=list(filters.term_ids))
     if filters.categories:

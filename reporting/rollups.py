@@ -7,11 +7,12 @@ sessions. Distinct patients do not add up, so a partition keeps its patients' id
 counts the union.
 
 - `summary_frames` gives `reporting.selectors.safety_summary` its frames. When the filters
-  can be answered from partitions (whole months; no filter on events, none on the sessions but
-  their site), partitions with an up-to-date rollup are read from `MonthlyRollup` and every
-  other one (marked stale, never computed, or the current month, always being written) is
-  computed live, with the same `reporting.queries` functions narrowed to those partitions. The
-  result is the all-live computation's. Otherwise everything is computed live.
+  can be answered from partitions (whole months; no filter on events, the review status filter
+  at its default of every event not voided, none on the sessions but their site),
+  partitions with an up-to-date rollup are read from `MonthlyRollup` and every other one
+  (marked stale, never computed, or the current month, always being written) is computed
+  live, with the same `reporting.queries` functions narrowed to those partitions. The result
+  is the all-live computation's. Otherwise everything is computed live.
 - `rollups_refresh` recomputes the partitions marked stale (`reporting.signals` marks them on
   every save) and those with sessions but no rollup. It runs every few minutes (Celery beat,
   `reporting.refresh_rollups`, or cron `manage.py refresh_rollups`).
@@ -129,7 +130,7 @@ def is_answerable(filters: ReportFilters) -> bool:
     """Whether partitions can answer these filters: a period of whole months (or open) and no
     filter but the sites."""
     others = (name for name in ReportFilters.PARAMETERS if name not in PARTITION_FILTERS)
-    if any(getattr(filters, name) not in (None, ()) for name in others):
+    if any(filters.is_set(name) for name in others):
         return False
     starts_on_first = filters.date_from is None or filters.date_from.day == 1
     end = filters.date_to
@@ -278,7 +279,9 @@ def _refresh_partition(site_id: int, month: str, using: str) -> None:
 
 def _partition_records(site_id: int, month: str, using: str) -> tuple[QuerySet, QuerySet]:
     """The counted sessions and events of one partition: the conditions of
-    `queries.counted_sessions` / `counted_events` without filters, for every reader."""
+    `queries.counted_sessions` / `counted_events` without filters, for every reader. The
+    counting rules are those of the live path (`queries.COUNTED_STATUSES`: sessions that
+    started and are not voided; every event not voided), so the two cannot drift apart."""
 
     def counted(prefix: str = "") -> Q:
         return Q(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from django.conf import settings
@@ -21,9 +21,10 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.db.models import Exists, F, OuterRef, QuerySet
+from django.utils import timezone
 
 from events.access import ALL_SITES, has_role, visible_site_ids
-from events.choices import Drug, Role, Route, TermCategory
+from events.choices import Drug, Role, Route, SessionStatus, TermCategory
 from events.models import AdverseEvent, EventTerm, InfusionSession, Patient, Site
 from events.rules import DOSE_BANDS
 from reporting import queries, rollups
@@ -38,7 +39,7 @@ from reporting.filters import (
 from reporting.models import SignalReview
 from reporting.signal_detection import detect_signals
 from reporting.statistics import clopper_pearson, funnel, p_chart, poisson_rate
-from reporting.summary import Period, SafetySummary, with_rates
+from reporting.summary import OverdueSession, Period, SafetySummary, with_rates
 
 
 def reporting_database() -> str:
@@ -52,6 +53,7 @@ def reporting_database() -> str:
 
 
 GRADES = (1, 2, 3, 4, 5)
+OVERDUE_LISTING_LIMIT = 50
 REPORT_READERS = (Role.MEDICAL_DIRECTOR, Role.AUDITOR)
 
 
@@ -154,7 +156,57 @@ def safety_summary(user, filters: ReportFilters) -> SafetySummary:
     )
     scope = "+".join(site["code"] for site in sites)
     summary.signals = detect_signals(summary, scope, month_filters)
+    zones = {site["id"]: site["timezone"] for site in sites}
+    summary.overdue_sessions, summary.overdue_session_count = overdue_sessions(
+        user, filters, zones, using
+    )
+    summary.overdue_margin_minutes = settings.OPEN_SESSION_MARGIN_MINUTES
     return summary
+
+
+def overdue_sessions(
+    user, filters: ReportFilters, site_zones: dict[int, str], using: str, now=None
+) -> tuple[list[OverdueSession], int]:
+    """Counted sessions still in progress more than `OPEN_SESSION_MARGIN_MINUTES` after their
+    planned end (start + planned duration): the first `OVERDUE_LISTING_LIMIT`, oldest start
+    first, and how many there are.
+
+    In-progress sessions are few (those in the chair and those nobody closed), so the
+    database narrows on the start time alone (no date arithmetic per row) and the planned
+    duration is applied here.
+    """
+    now = now or timezone.now()
+    margin = timedelta(minutes=settings.OPEN_SESSION_MARGIN_MINUTES)
+    candidates = (
+        queries.counted_sessions(filters, user, site_zones, using)
+        .filter(status=SessionStatus.IN_PROGRESS, started_at__lt=now - margin)
+        .order_by("started_at", "id")
+        .values(
+            "id",
+            "site__code",
+            "patient__chart_number",
+            "sequence_number",
+            "started_at",
+            "planned_duration_min",
+        )
+    )
+    items = []
+    for row in candidates.iterator():
+        planned_end = row["started_at"] + timedelta(minutes=row["planned_duration_min"])
+        if now - planned_end <= margin:
+            continue
+        items.append(
+            OverdueSession(
+                session_id=row["id"],
+                site_code=row["site__code"],
+                patient_chart_number=row["patient__chart_number"],
+                sequence_number=row["sequence_number"],
+                started_at=row["started_at"],
+                planned_end_at=planned_end,
+                minutes_overdue=int((now - planned_end).total_seconds() // 60),
+            )
+        )
+    return items[:OVERDUE_LISTING_LIMIT], len(items)
 
 
 def _report_terms(filters: ReportFilters, using: str, term_ids_with_events: set) -> pd.DataFrame:

@@ -9,7 +9,7 @@ dashboard, the JSON API, the CSV and the PDF all read this one object.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -26,22 +26,31 @@ from reporting.statistics import (
 )
 
 METHODOLOGY = """\
-Denominator: infusion sessions with status completed or stopped early, not voided, whose start \
-falls in the period (site-local date) and matches the session filters (site, route, drug, dose \
-band, indication, session number). Planned, in-progress and voided sessions never count.
-Events: adverse events that are not voided, in those sessions, matching the event filters \
-(term, category, grade, seriousness, time to onset). Event filters narrow the events, never the \
-denominator.
+Exposure (denominator): infusion sessions that started (in progress, completed or stopped \
+early) and are not voided, whose start falls in the period (site-local date) and matches the \
+session filters (site, route, drug, dose band, indication, session number). A planned session \
+is not exposure; a voided session never counts.
+Events (numerator): every adverse event that is not voided, in any of those sessions, whatever \
+the session's state: an event in a session nobody closed still counts. The review status \
+filter chooses all events not voided (the default, drafts included), submitted and signed-off \
+events, or signed-off events only; the report states which. Event filters (term, category, \
+grade, seriousness, time to onset, review status) narrow the events, never the denominator.
+Data quality: sessions still in progress more than the configured margin after their planned \
+end are listed apart so that someone closes them; they and their events are counted meanwhile.
 Events per 100 sessions: every event counts. Interval: exact Poisson (Garwood) 95%.
 Sessions with an event (incidence): a session counts once per term, at the worst grade it \
 reached for that term; "any event" counts a session once. Patients with an event count distinct \
 patients. Interval: exact binomial (Clopper-Pearson) 95%.
 Zero counts: when nothing was observed the table shows the one-sided 95% upper bound \
 (1 - 0.05^(1/n) for proportions, -ln(0.05)/n per session for rates) instead of an interval.
+Precision: percentages and rates print with two decimals; a lower bound is rounded down and an \
+upper bound up, so a printed interval always contains the exact one. The JSON keeps full \
+precision.
 Breakdowns by month, site, route, drug, dose band and session number use that group's own \
 sessions as denominator; breakdowns by term, category, grade and time to onset use all sessions. \
 Months are calendar months in each site's time zone. Dose bands: < 0.5, 0.5-0.75, 0.75-1.0 \
-(inclusive) and > 1.0 mg/kg. Session number 7 means the seventh session or later. Time to onset \
+(inclusive) and > 1.0 mg/kg. A session's number is its place among the patient's started, \
+non-voided sessions in start-time order; 7 means the seventh session or later. Time to onset \
 is minutes from the session start, in bands [0, 15), [15, 30), [30, 60), [60, 120), 120 or more.
 Signals: a p-chart of the monthly proportion of sessions with an event (overall and per term), \
 centre line the pooled proportion of the period, exact binomial probability limits (the tail areas \
@@ -57,6 +66,37 @@ proportion, widened by the square root of the Pearson dispersion when sites vary
 allows (chi-square test at 5%); a site with at least 5 expected events outside the 99.8% limits \
 is flagged.
 """
+
+COUNTING_RULE = (
+    "Counted: sessions that started (in progress, completed or stopped early), not voided; "
+    "every event not voided in them, whatever the session's state. Review status: {review}."
+)
+
+
+@dataclass(frozen=True)
+class OverdueSession:
+    """A session still in progress well past its planned end: a data-quality item (it and
+    its events are counted; someone should close it)."""
+
+    session_id: int
+    site_code: str
+    patient_chart_number: str
+    sequence_number: int
+    started_at: datetime
+    planned_end_at: datetime
+    minutes_overdue: int
+
+    def as_dict(self) -> dict:
+        return {
+            "session_id": self.session_id,
+            "site_code": self.site_code,
+            "patient_chart_number": self.patient_chart_number,
+            "sequence_number": self.sequence_number,
+            "started_at": self.started_at.isoformat(),
+            "planned_end_at": self.planned_end_at.isoformat(),
+            "minutes_overdue": self.minutes_overdue,
+        }
+
 
 RATE_COLUMNS = (
     "events",
@@ -123,6 +163,11 @@ class SafetySummary:
     # Sessions with an event per (term_id, month): the per-term p-charts come from it.
     term_months: pd.DataFrame = field(repr=False)
     methodology: str = METHODOLOGY
+    # Data quality: sessions left in progress past their planned end (the first ones, oldest
+    # start first) and how many there are in all.
+    overdue_sessions: list[OverdueSession] = field(default_factory=list)
+    overdue_session_count: int = 0
+    overdue_margin_minutes: int = 0
 
     TABLES = (
         "by_term",
@@ -136,6 +181,11 @@ class SafetySummary:
         "by_session_number",
         "by_onset",
     )
+
+    @property
+    def counting_rule(self) -> str:
+        """The counting rules in one sentence, printed with every table."""
+        return COUNTING_RULE.format(review=self.filters.review_label)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -412,6 +412,8 @@ def event_list(request):
                 for name, value in filters.as_dict().items()
             ],
             "query": query,
+            "review": filters.review,
+            "review_label": filters.review_label,
             "export_links": _export_links(query),
         },
     )

@@ -265,8 +265,10 @@ def main() -> int:
     admin_sql(f'CREATE DATABASE "{database}"')
     gunicorn = None
     try:
-        manage(env, "migrate", "--no-input", "-v", "0")
+        # Static files first: under the manifest storage, the checks `migrate` runs render
+        # template tags that need the manifest.
         manage(env, "collectstatic", "--no-input", "-v", "0")
+        manage(env, "migrate", "--no-input", "-v", "0")
         seed = last_json_line(manage(env, "shell", "-c", SEED, capture=True).stdout)
         gunicorn_config = Path(env["SAFETY_LEDGER_VAR_DIR"]) / "gunicorn.conf.py"
         gunicorn_config.write_text(GUNICORN_CONFIG)

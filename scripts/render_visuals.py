@@ -113,7 +113,7 @@ def pages(ids: dict) -> dict[str, tuple[str, str]]:
 
 
 def log_in(context, base: str, username: str) -> None:
-    from events.demo_data import PASSWORD
+    from events.demo.specs import PASSWORD
 
     page = context.new_page()
     page.goto(f"{base}/accounts/login/")
@@ -160,7 +160,7 @@ def main() -> None:
                     for width_name, (width, height) in WIDTHS.items():
                         page = contexts[user].new_page()
                         page.set_viewport_size({"width": width, "height": height})
-                        page.goto(base + path)
+                        page.goto(base + path, wait_until="networkidle")
                         page.screenshot(path=str(args.out / f"{name}-{width}.png"), full_page=True)
                         scrolls = page.evaluate(
                             "document.documentElement.scrollWidth > "

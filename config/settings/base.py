@@ -241,6 +241,10 @@ CACHES = {
     )
 }
 
+# A session still "in progress" this many minutes after its planned end is listed as a
+# data-quality item on the safety dashboard and in the PDF (someone forgot to close it).
+OPEN_SESSION_MARGIN_MINUTES = env_int("OPEN_SESSION_MARGIN_MINUTES", 120)
+
 
 # Downloads the safety reports offer, as (label, URL name): the exports app provides them and
 # configuration wires them here, so reporting names no exports URL.

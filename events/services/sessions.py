@@ -1,5 +1,15 @@
-"""Infusion sessions: start, correct, finish, discharge and void."""
+"""Infusion sessions: start, correct, finish, discharge and void.
 
+Two rules of the course hold across sessions, so every write that could break them takes the
+patient's row lock first (two tablets cannot interleave):
+- A session's number is its place among the patient's started, non-voided sessions in
+  start-time order (`events.rules.course_numbers`). Starting a back-dated session, moving a
+  start time or voiding a session renumbers the others, each with its own history row.
+- A patient has at most one session in progress (also a partial unique index).
+A session cannot start in the future; a planned one may be planned for any time.
+"""
+
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -10,7 +20,7 @@ from audit.services import Actor, audited_save
 from events.access import WRITERS, require_role
 from events.choices import SessionStatus
 from events.models import InfusionSession, Patient
-from events.rules import dose_band
+from events.rules import CourseEntry, course_numbers, dose_band
 from events.services.common import (
     assign,
     lock_current,
@@ -58,8 +68,100 @@ def _derive(session: InfusionSession) -> None:
         session.month = timezone.localtime(session.started_at, session.site.zone).strftime("%Y-%m")
 
 
+# A tablet's clock may run a little ahead of the server's.
+START_CLOCK_TOLERANCE = timedelta(minutes=2)
+
+
+def _check_start_time(session: InfusionSession) -> None:
+    """A session that has started cannot have started in the future (a planned one can)."""
+    if session.status == SessionStatus.PLANNED or session.started_at is None:
+        return
+    now = timezone.now()
+    if session.started_at > now + START_CLOCK_TOLERANCE:
+        local_now = timezone.localtime(now, session.site.zone)
+        raise ValidationError(
+            {
+                "started_at": (
+                    "A session cannot start in the future (it is now "
+                    f"{local_now:%Y-%m-%d %H:%M} at the site). Correct the time, or plan the "
+                    "session instead."
+                )
+            }
+        )
+
+
+def _check_one_in_progress(session: InfusionSession) -> None:
+    """A patient has at most one session in progress (the caller holds the patient lock)."""
+    if session.status != SessionStatus.IN_PROGRESS or session.is_voided:
+        return
+    other = (
+        InfusionSession.objects.filter(
+            patient_id=session.patient_id, status=SessionStatus.IN_PROGRESS, is_voided=False
+        )
+        .exclude(pk=session.pk)
+        .first()
+    )
+    if other is not None:
+        raise ValidationError(
+            {
+                "status": (
+                    f"Patient {session.patient.chart_number} already has a session in progress "
+                    f"(session {other.sequence_number}, id {other.pk}). Finish or void it "
+                    "before starting another."
+                )
+            }
+        )
+
+
+def _lock_patient(patient_id: int) -> None:
+    # Numbering and the one-in-progress rule read the patient's other sessions: one writer
+    # per patient at a time.
+    Patient.objects.select_for_update().only("pk").get(pk=patient_id)
+
+
+def _course_numbers(patient_id: int, changed: InfusionSession | None = None) -> dict:
+    """The course numbers of the patient's non-voided sessions, with `changed` (new, moved or
+    voided) as it is about to be saved; a new session's number is under the key None."""
+    others = InfusionSession.objects.filter(patient_id=patient_id, is_voided=False)
+    if changed is not None and changed.pk is not None:
+        others = others.exclude(pk=changed.pk)
+    entries = [
+        CourseEntry(pk, status != SessionStatus.PLANNED, started_at)
+        for pk, status, started_at in others.values_list("pk", "status", "started_at")
+    ]
+    if changed is not None and not changed.is_voided:
+        entries.append(
+            CourseEntry(changed.pk, changed.status != SessionStatus.PLANNED, changed.started_at)
+        )
+    return course_numbers(entries)
+
+
+def _renumber_others(
+    session: InfusionSession, numbers: dict, *, actor, reason: str
+) -> list[InfusionSession]:
+    """Give the patient's other sessions their numbers in `numbers`, each change an audited
+    save with its own version, so the history shows every renumbering."""
+    renumbered = []
+    others = (
+        InfusionSession.objects.select_for_update()
+        .filter(patient_id=session.patient_id, is_voided=False)
+        .exclude(pk=session.pk)
+        .order_by("pk")
+    )
+    for other in others:
+        number = numbers.get(other.pk)
+        if number is None or number == other.sequence_number:
+            continue
+        other.sequence_number = number
+        other.version += 1
+        audited_save(other, actor=actor, reason=f"Course renumbered: {reason}")
+        renumbered.append(other)
+    return renumbered
+
+
 def infusion_session_start(*, actor: Actor, patient: Patient, data: dict) -> InfusionSession:
-    """Start (or plan) a session; its number in the patient's course is derived."""
+    """Start (or plan) a session. Its number is its place in the patient's course by start
+    time; a back-dated start renumbers the sessions after it (with history)."""
     require_role(actor, patient.site_id, *WRITERS)
     session = InfusionSession(patient=patient, site_id=patient.site_id, administered_by=actor)
     assign(session, data, START_FIELDS)
@@ -67,15 +169,18 @@ def infusion_session_start(*, actor: Actor, patient: Patient, data: dict) -> Inf
         raise ValidationError({"status": "A new session is either planned or in progress."})
     if session.status == SessionStatus.IN_PROGRESS and session.started_at is None:
         session.started_at = timezone.now()
+    _check_start_time(session)
     with transaction.atomic():
-        # The patient row lock keeps two tablets from giving two sessions the same number.
-        Patient.objects.select_for_update().get(pk=patient.pk)
-        session.sequence_number = (
-            InfusionSession.objects.filter(patient=patient, is_voided=False).count() + 1
-        )
+        _lock_patient(patient.pk)
+        _check_one_in_progress(session)
+        numbers = _course_numbers(patient.pk, session)
+        session.sequence_number = numbers.pop(None)
         _derive(session)
         validate(session)
         audited_save(session, actor=actor, reason="Session started")
+        when = f"{session.started_at:%Y-%m-%d %H:%M} UTC" if session.started_at else "later"
+        entered = f"a session starting {when} was entered"
+        _renumber_others(session, numbers, actor=actor, reason=entered)
     return session
 
 
@@ -87,18 +192,29 @@ def infusion_session_update(
     expected_version: int | None,
     reason: str = "",
 ) -> InfusionSession:
+    """Correct a session's details. A new start time may move it in the patient's course:
+    it and the others are renumbered (with history)."""
     require_role(actor, session.site_id, *WRITERS)
     reason = optional_reason(reason)
     with transaction.atomic():
+        _lock_patient(session.patient_id)
         session = lock_current(session, expected_version)
-        if not assign(session, data, EDITABLE_FIELDS):
+        changed = assign(session, data, EDITABLE_FIELDS)
+        if not changed:
             return session
         if "total_dose_mg" not in data and {"dose_mg_per_kg", "weight_kg"} & set(data):
             session.total_dose_mg = None
         session.version += 1
+        _check_start_time(session)
+        numbers = {}
+        if "started_at" in changed and not session.is_voided:
+            numbers = _course_numbers(session.patient_id, session)
+            session.sequence_number = numbers.pop(session.pk)
         _derive(session)
         validate(session)
         audited_save(session, actor=actor, reason=reason or "Session details changed")
+        moved = f"the start time of session id {session.pk} was corrected"
+        _renumber_others(session, numbers, actor=actor, reason=moved)
     return session
 
 
@@ -158,10 +274,12 @@ def infusion_session_discharge(
 def infusion_session_void(
     *, session: InfusionSession, actor: Actor, reason: str, expected_version: int | None
 ) -> InfusionSession:
-    """Mark a session entered in error; it stays visible to auditors."""
+    """Mark a session entered in error; it stays visible to auditors and keeps the number it
+    had, and the patient's later sessions move up one place (with history)."""
     require_role(actor, session.site_id, *WRITERS)
     reason = require_reason(reason, "void a session")
     with transaction.atomic():
+        _lock_patient(session.patient_id)
         session = lock_current(session, expected_version)
         if session.is_voided:
             raise ValidationError({"is_voided": "This session is already voided."})
@@ -169,4 +287,7 @@ def infusion_session_void(
         session.void_reason = reason
         session.version += 1
         audited_save(session, actor=actor, reason=reason)
+        numbers = _course_numbers(session.patient_id, session)
+        voided = f"session {session.sequence_number} (id {session.pk}) was voided"
+        _renumber_others(session, numbers, actor=actor, reason=voided)
     return session

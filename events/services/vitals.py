@@ -1,14 +1,21 @@
-"""Vital signs and the suggested events their readings raise (DESIGN section 4)."""
+"""Vital signs and the suggested events their readings raise (DESIGN section 4).
+
+A reading raises a suggestion when it crosses one of the site's thresholds or rises at least
+one CTCAE grade above the patient's pre-infusion baseline (`events.rules.chair_alerts`). The
+baseline is the session's last reading with a blood pressure taken at or before the start;
+pre-infusion readings themselves raise nothing (no drug has been given yet).
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import Actor, audited_save
 from events.access import WRITERS, require_role
 from events.choices import DetectedBy, SuggestionStatus
 from events.models import AdverseEvent, AlertSuggestion, EventTerm, InfusionSession, VitalSign
-from events.rules import Alert, Reading, Thresholds, check_thresholds, minutes_between
+from events.rules import Alert, Reading, Thresholds, chair_alerts, minutes_between
 from events.services.common import assign, lock_current, require_reason, validate
 
 MEASUREMENT_FIELDS = VitalSign.MEASUREMENTS
@@ -17,6 +24,34 @@ MEASUREMENT_FIELDS = VitalSign.MEASUREMENTS
 def _thresholds(session: InfusionSession) -> Thresholds:
     site = session.site
     return Thresholds(**{name: getattr(site, name) for name in site.THRESHOLD_FIELDS})
+
+
+def is_pre_infusion(vital: VitalSign, session: InfusionSession) -> bool:
+    return session.started_at is not None and vital.taken_at <= session.started_at
+
+
+def baseline_reading(session: InfusionSession) -> VitalSign | None:
+    """The patient's pre-infusion baseline for this session: the last reading (not voided)
+    with a blood pressure taken at or before the start, or None."""
+    if session.started_at is None:
+        return None
+    return (
+        VitalSign.objects.filter(session=session, is_voided=False, taken_at__lte=session.started_at)
+        .filter(Q(systolic__isnull=False) | Q(diastolic__isnull=False))
+        .order_by("-taken_at", "-pk")
+        .first()
+    )
+
+
+def vital_alerts(vital: VitalSign, baseline: VitalSign | None) -> list[Alert]:
+    """The suggestions `vital` raises, against its site's thresholds and `baseline`."""
+    session = vital.session
+    return chair_alerts(
+        _reading(vital),
+        _thresholds(session),
+        _reading(baseline) if baseline is not None else None,
+        is_pre_infusion=is_pre_infusion(vital, session),
+    )
 
 
 def _reading(vital: VitalSign) -> Reading:
@@ -54,7 +89,8 @@ def _summary(alert: Alert, term: EventTerm, vital: VitalSign) -> str:
 
 
 def _raise_suggestions(vital: VitalSign, actor: Actor) -> list[AlertSuggestion]:
-    alerts = check_thresholds(_reading(vital), _thresholds(vital.session))
+    baseline = baseline_reading(vital.session)
+    alerts = vital_alerts(vital, baseline)
     if not alerts:
         return []
     terms = {t.code: t for t in EventTerm.objects.filter(code__in=[a.term_code for a in alerts])}
@@ -71,7 +107,7 @@ def _raise_suggestions(vital: VitalSign, actor: Actor) -> list[AlertSuggestion]:
             continue
         suggestion = open_by_term.get(term.pk)
         if suggestion is not None:
-            previous = _alert_for(suggestion, term.code)
+            previous = _alert_for(suggestion, term.code, baseline)
             if previous is not None and previous.severity >= alert.severity:
                 continue  # the open suggestion already shows a worse reading
             suggestion.version += 1
@@ -87,8 +123,10 @@ def _raise_suggestions(vital: VitalSign, actor: Actor) -> list[AlertSuggestion]:
     return changed
 
 
-def _alert_for(suggestion: AlertSuggestion, term_code: str) -> Alert | None:
-    alerts = check_thresholds(_reading(suggestion.vital_sign), _thresholds(suggestion.session))
+def _alert_for(
+    suggestion: AlertSuggestion, term_code: str, baseline: VitalSign | None
+) -> Alert | None:
+    alerts = vital_alerts(suggestion.vital_sign, baseline)
     return next((a for a in alerts if a.term_code == term_code), None)
 
 

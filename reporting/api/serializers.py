@@ -67,6 +67,24 @@ class SignalSerializer(serializers.Serializer):
     query = serializers.CharField()
 
 
+class OverdueSessionSerializer(serializers.Serializer):
+    session_id = serializers.IntegerField()
+    site_code = serializers.CharField()
+    patient_chart_number = serializers.CharField()
+    sequence_number = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    planned_end_at = serializers.DateTimeField()
+    minutes_overdue = serializers.IntegerField()
+
+
+class DataQualitySerializer(serializers.Serializer):
+    """Sessions left in progress past their planned end by more than the margin."""
+
+    margin_minutes = serializers.IntegerField(source="overdue_margin_minutes")
+    overdue_session_count = serializers.IntegerField()
+    overdue_sessions = OverdueSessionSerializer(many=True)
+
+
 class PeriodSerializer(serializers.Serializer):
     date_from = serializers.DateField(allow_null=True)
     date_to = serializers.DateField(allow_null=True)
@@ -91,6 +109,9 @@ class TablesSerializer(serializers.Serializer):
 
 class SafetySummarySerializer(serializers.Serializer):
     filters = serializers.SerializerMethodField()
+    review_status = serializers.CharField(source="filters.review")
+    review_status_label = serializers.CharField(source="filters.review_label")
+    counting_rule = serializers.CharField()
     period = PeriodSerializer()
     sessions = serializers.IntegerField()
     patients = serializers.IntegerField()
@@ -107,6 +128,7 @@ class SafetySummarySerializer(serializers.Serializer):
     term_p_chart = serializers.SerializerMethodField()
     funnel = FunnelSerializer()
     signals = serializers.SerializerMethodField()
+    data_quality = DataQualitySerializer(source="*")
     methodology = serializers.CharField()
 
     @extend_schema_field(serializers.DictField())

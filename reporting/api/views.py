@@ -31,6 +31,13 @@ FILTER_PARAMETERS = [
     OpenApiParameter("serious", OpenApiTypes.BOOL, description="Serious events only, or none."),
     _list_parameter("session_number", "Session numbers 1-6, 7 for 7 and later.", OpenApiTypes.INT),
     _list_parameter("onset", "Time-to-onset bands (0-15, 15-30, 30-60, 60-120, >120, ...)."),
+    OpenApiParameter(
+        "review",
+        OpenApiTypes.STR,
+        enum=["all", "submitted", "signed_off"],
+        description="Events by review status: all not voided (default), submitted and "
+        "signed off, or signed off only.",
+    ),
     OpenApiParameter("chart_term", OpenApiTypes.STR, description="Add this term's p-chart."),
 ]
 

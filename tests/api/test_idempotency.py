@@ -96,7 +96,9 @@ def test_every_creating_post_is_idempotent(as_nurse, session, north, url, body, 
             "indication": "mdd",
         },
         "session": {
+            # Planned: the patient's fixture session is still in progress.
             "patient": session.patient_id,
+            "status": "planned",
             "drug": "esketamine",
             "route": "intranasal",
             "dose_mg_per_kg": "0.8",

@@ -15,7 +15,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from events.models import AdverseEvent, AlertSuggestion, InfusionSession, Patient, VitalSign
 from exports.models import ExportJob
 from tests.api.conftest import Api, if_match
-from tests.factories import AdverseEventFactory, InfusionSessionFactory, VitalSignFactory
+from tests.factories import (
+    AdverseEventFactory,
+    InfusionSessionFactory,
+    PatientFactory,
+    VitalSignFactory,
+)
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 # Writes whose record is not an audited model: they are covered elsewhere.
@@ -81,8 +86,9 @@ def _patient_update(method):
 
 
 def _session_start(p):
+    other = PatientFactory(site=p.north)  # p.patient already has a session in progress
     body = {
-        "patient": p.patient.pk,
+        "patient": other.pk,
         "drug": "ketamine",
         "route": "iv",
         "dose_mg_per_kg": "0.5",

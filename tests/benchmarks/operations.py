@@ -108,8 +108,14 @@ def _summary_sql(filters) -> list[tuple[str, list]]:
     from events.choices import EventStatus, SessionStatus
     from reporting.filters import ONSET_BANDS
 
-    where = "s.is_voided = %s AND s.status IN (%s, %s)"
-    params: list = [False, SessionStatus.COMPLETED, SessionStatus.STOPPED_EARLY]
+    # Exposure: sessions that started (in progress, completed, stopped early), not voided.
+    where = "s.is_voided = %s AND s.status IN (%s, %s, %s)"
+    params: list = [
+        False,
+        SessionStatus.IN_PROGRESS,
+        SessionStatus.COMPLETED,
+        SessionStatus.STOPPED_EARLY,
+    ]
     if filters.date_from:
         where += " AND s.month >= %s AND s.month <= %s"
         params += [filters.date_from.strftime("%Y-%m"), filters.date_to.strftime("%Y-%m")]

@@ -20,8 +20,9 @@ def test_director_filters_the_dashboard_and_drills_down_to_the_events(
     page.get_by_role("heading", name="Safety dashboard").wait_for()
     # The figures, then the tables, load after the frame (HTMX).
     page.locator('table[data-table="term"]').wait_for()
-    # Eight counted sessions at North (the director's site); South's stay out of sight.
-    assert page.locator('[data-figure="sessions"]').inner_text() == "8"
+    # Nine counted sessions at North (the director's site, the one in progress included);
+    # South's stay out of sight.
+    assert page.locator('[data-figure="sessions"]').inner_text() == "9"
     assert page.locator("svg.chart").count() >= 5
 
     # The filters are folded away behind the bar of active filters.

@@ -45,8 +45,8 @@ def test_director_downloads_the_summary_pdf_and_the_csv_from_the_dashboard(
     text = " ".join(read_pdf_text(pdf, tmp_path).split())
     # 4 sessions, 2 events: 50 per 100 sessions; 2 of 4 sessions with an event.
     assert "Sessions (denominator) 4" in text
-    assert "Events (per 100 sessions) 2 50.0" in text
-    assert "Sessions with an event 2 50.0%" in text
+    assert "Events (per 100 sessions) 2 50.00 (" in text
+    assert "Sessions with an event 2 50.00% (" in text
 
     page.get_by_role("link", name="CSV listing").click()
     screenshot("director-exports-job")

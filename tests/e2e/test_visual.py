@@ -3,9 +3,14 @@ pages of the three journeys neither scroll sideways nor cut chart labels, at des
 and tablet (820 px) widths in Chromium. scripts/render_visuals.py writes the same documents and
 pages as PNGs to look at."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
+from audit.services import audited_save
+from events.choices import EventStatus
+from events.models import AdverseEvent
 from tests.e2e.conftest import log_in
 from tests.exports.conftest import dataset  # noqa: F401 - the export tests' clinic record
 from tests.exports.helpers import body, exported, words_outside_margins
@@ -35,6 +40,18 @@ SCROLLS_SIDEWAYS = "document.documentElement.scrollWidth > document.documentElem
 @pytest.fixture
 def worst_case(north, nurse):
     return worst_case_event(site=north, reporter=nurse)
+
+
+@pytest.fixture
+def queued(dataset, nurse):  # noqa: F811
+    """The export record's submitted events with the due date the submit service gives them
+    (its factories skip the service), as the review queue orders and pages by it."""
+    for event in AdverseEvent.objects.filter(
+        status=EventStatus.SUBMITTED, review_due_at__isnull=True
+    ):
+        event.review_due_at = (event.submitted_at or event.onset_at) + timedelta(days=30)
+        audited_save(event, actor=nurse, reason="Due date as the submit service sets it")
+    return dataset
 
 
 def pdf_urls(dataset, worst_case) -> dict[str, str]:  # noqa: F811
@@ -92,6 +109,7 @@ def test_the_journeys_main_pages_fit_the_width_and_keep_chart_labels_whole(
     director,
     auditor,
     dataset,  # noqa: F811
+    queued,
     worst_case,
 ):
     problems = []
@@ -104,8 +122,11 @@ def test_the_journeys_main_pages_fit_the_width_and_keep_chart_labels_whole(
             page = context.new_page()
             log_in(page, username, password)
             for path in paths:
-                response = page.goto(path)
+                # The dashboard loads its parts after the page (HTMX): wait for them.
+                response = page.goto(path, wait_until="networkidle")
                 assert response.status == 200, f"{path} as {username}: {response.status}"
+                if path == "/reports/":  # the charts whose text is checked have loaded
+                    assert page.locator("svg.chart").count() >= 4
                 if page.evaluate(SCROLLS_SIDEWAYS):
                     problems.append(f"{path} at {width} px scrolls sideways")
                 clipped = page.evaluate(CLIPPED_CHART_TEXT)

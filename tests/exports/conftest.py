@@ -8,7 +8,7 @@ North (America/Chicago, UTC-6 in winter, UTC-5 in summer), seen by `director`:
 | s2      | p1 (2)  | completed     | 2026-01-12 15:00  | (e5 dizziness, voided)  |
 | s3      | p2 (1)  | completed     | 2026-01-06 16:00  | e3 other G2, onset 5 min before start |
 | s4      | p2 (2)  | stopped early | 2026-01-13 16:00  | none                    |
-| s5      | p2 (3)  | in progress   | 2026-01-20 16:00  | (e6 nausea: session not counted) |
+| s5      | p2 (3)  | in progress, voided | 2026-01-20 16:00 | (e6 nausea: session voided) |
 | s6      | p1 (3)  | completed     | 2026-06-10 14:00  | e4 vomiting G2          |
 
 So, for the director: 5 counted sessions, 2 patients, 4 events (1 serious), 3 sessions with an
@@ -61,7 +61,13 @@ def dataset(north, south, nurse, director, other_site_nurse):
     s3 = _session(p2, at(2026, 1, 6, 16, 0), dose_mg_per_kg=Decimal("0.750"), weight_kg=80)
     s2 = _session(p1, at(2026, 1, 12, 15, 0))
     s4 = _session(p2, at(2026, 1, 13, 16, 0), status=SessionStatus.STOPPED_EARLY)
-    s5 = _session(p2, at(2026, 1, 20, 16, 0), status=SessionStatus.IN_PROGRESS)
+    s5 = _session(
+        p2,
+        at(2026, 1, 20, 16, 0),
+        status=SessionStatus.IN_PROGRESS,
+        is_voided=True,
+        void_reason="Wrong patient",
+    )
     s6 = _session(p1, at(2026, 6, 10, 14, 0))
     e1 = _event(s1, "nausea", 15, 1, nurse, outcome=Outcome.RECOVERED)
     e2 = _event(

@@ -162,7 +162,7 @@ def expected_cells(event) -> list[str]:
         *(
             "true" if getattr(event, name) else "false"
             for name in LISTING_COLUMNS
-            if name.startswith("is_")
+            if name.startswith("is_") and name != "is_draft"
         ),
         event.outcome,
         event.action_taken,
@@ -177,6 +177,8 @@ def expected_cells(event) -> list[str]:
         local(event.submitted_at, zone),
         local(signature.signed_at, zone) if signature else "",
         text(signature.signer_name) if signature else "",
+        "true" if event.status == "draft" else "false",
+        session.status,
     ]
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from events.choices import ActionTaken, EventStatus, Outcome
 from events.models import AdverseEvent, EventTerm
+from events.rules import review_due_at
 from tests.factories import (
     AdverseEventFactory,
     InfusionSessionFactory,
@@ -54,6 +55,7 @@ def worst_case_event(*, site, reporter) -> AdverseEvent:
             moaas=3,
             cadss6=12,
         )
+    submitted_at = onset + timedelta(hours=2)
     return AdverseEventFactory(
         session=session,
         term=EventTerm.objects.get(code="other"),
@@ -62,6 +64,11 @@ def worst_case_event(*, site, reporter) -> AdverseEvent:
         grade=5,
         reported_by=reporter,
         status=EventStatus.SUBMITTED,
+        submitted_at=submitted_at,
+        # As the submit service sets it: the queue orders and pages by it.
+        review_due_at=review_due_at(
+            submitted_at, is_serious=True, is_expected=False, is_fatal_or_lt=True
+        ),
         is_death=True,
         is_life_threatening=True,
         is_hospitalisation=True,

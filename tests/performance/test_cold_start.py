@@ -12,7 +12,22 @@ import sys
 
 import pytest
 
-from tests.benchmarks.cold_start import GUNICORN, ROOT, first_request_seconds, production_env
+from tests.benchmarks.cold_start import (
+    GUNICORN,
+    ROOT,
+    collect_static,
+    first_request_seconds,
+    production_env,
+)
+
+
+@pytest.fixture(scope="module")
+def var_dir(tmp_path_factory):
+    """A deployment's var directory, its static files collected (once for both tests)."""
+    path = tmp_path_factory.mktemp("cold-start")
+    collect_static(path)
+    return path
+
 
 WARM_MODULES = [
     "pandas",
@@ -42,11 +57,11 @@ print(json.dumps({
 """
 
 
-def test_loading_the_application_imports_and_warms_what_a_first_request_needs(tmp_path):
+def test_loading_the_application_imports_and_warms_what_a_first_request_needs(var_dir):
     out = subprocess.run(  # noqa: S603  # nosec B603
         [sys.executable, "-c", PROBE, ",".join(WARM_MODULES)],
         cwd=ROOT,
-        env=production_env(tmp_path),
+        env=production_env(var_dir),
         capture_output=True,
         text=True,
         timeout=300,
@@ -61,7 +76,7 @@ def test_loading_the_application_imports_and_warms_what_a_first_request_needs(tm
 
 
 @pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in this venv")
-def test_a_fresh_gunicorn_worker_answers_its_first_request_quickly(tmp_path):
-    firsts = first_request_seconds(tmp_path, workers=3)
+def test_a_fresh_gunicorn_worker_answers_its_first_request_quickly(var_dir):
+    firsts = first_request_seconds(var_dir, workers=3)
     # Cold, the first request imported for about 3 s; warm, it takes tens of milliseconds.
     assert statistics.median(firsts) < 0.5, firsts

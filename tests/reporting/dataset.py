@@ -15,7 +15,8 @@ from events.choices import EventStatus, Indication, Route, SessionStatus
 from events.models import AdverseEvent, EventTerm, InfusionSession
 from tests.factories import AdverseEventFactory, InfusionSessionFactory, PatientFactory
 
-COUNTED = (SessionStatus.COMPLETED, SessionStatus.STOPPED_EARLY)
+# Exposure: sessions that started, whatever became of them (planned and voided ones do not).
+COUNTED = (SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED, SessionStatus.STOPPED_EARLY)
 
 
 @dataclass
@@ -63,7 +64,8 @@ def at(day: str, hour: int = 15) -> datetime:
 
 def build_dataset(north, south) -> Dataset:
     """Sessions over January to March 2026 at two sites, with every case the rules name:
-    a voided event, a voided session, a planned and an in-progress session (never counted),
+    a voided event, a voided session, a planned session (never counted), an in-progress
+    session (counted, with its event),
     a session stopped early (counted), one term twice in a session at different grades,
     a serious event, an onset before the start, a seventh session, and a start on
     1 February UTC that is still 31 January in Chicago."""
@@ -101,7 +103,7 @@ def build_dataset(north, south) -> Dataset:
         EventSpec(6, "headache", 1, onset_minutes=45),
         EventSpec(7, "dissociation", 1, onset_minutes=15),
         EventSpec(8, "nausea", 3),  # voided session: never counts
-        EventSpec(10, "vomiting", 2),  # in-progress session: never counts
+        EventSpec(10, "vomiting", 2),  # in-progress session: counts all the same
         EventSpec(11, "nausea", 2, onset_minutes=30),
         EventSpec(13, "hypertension", 1, onset_minutes=0),
     ]

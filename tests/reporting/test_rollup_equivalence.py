@@ -44,6 +44,7 @@ events_st = st.fixed_dictionaries(
         "grade": st.integers(1, 5),
         "serious": rare,
         "voided": rare,
+        "draft": rare,
         "onset": st.integers(-30, 180),
     }
 )
@@ -56,7 +57,8 @@ sessions_st = st.fixed_dictionaries(
         "day": st.integers(1, 28),
         "hour": st.integers(0, 23),
         "status": st.sampled_from(
-            [SessionStatus.COMPLETED] * 3 + [SessionStatus.STOPPED_EARLY, SessionStatus.PLANNED]
+            [SessionStatus.COMPLETED] * 3
+            + [SessionStatus.STOPPED_EARLY, SessionStatus.IN_PROGRESS, SessionStatus.PLANNED]
         ),
         "voided": rare,
         "route": st.sampled_from([Route.IV, Route.IM, Route.INTRANASAL]),
@@ -94,6 +96,8 @@ NARROWING = (
     {"grades": (2, 3)},
     {"serious": True},
     {"session_numbers": (1, 7)},
+    {"review": "submitted"},
+    {"review": "signed_off"},
 )
 filters_st = st.tuples(
     st.sampled_from(PERIODS),
@@ -128,12 +132,20 @@ def build(people, sites, indications, session_specs) -> list[InfusionSession]:
         for index in range(3)
     }
     sessions = []
+    open_patients = set()
     for spec in session_specs:
         started = at(spec["month"], spec["day"], spec["hour"])
         planned = spec["status"] == SessionStatus.PLANNED
+        status = spec["status"]
+        # A patient has at most one session in progress (a database constraint).
+        key = (spec["site"], spec["patient"])
+        if status == SessionStatus.IN_PROGRESS and not spec["voided"]:
+            if key in open_patients:
+                status = SessionStatus.COMPLETED
+            open_patients.add(key)
         session = InfusionSessionFactory(
-            patient=patients[(spec["site"], spec["patient"])],
-            status=spec["status"],
+            patient=patients[key],
+            status=status,
             started_at=None if planned else started,
             route=spec["route"],
             dose_mg_per_kg=Decimal(spec["dose"]),
@@ -145,7 +157,13 @@ def build(people, sites, indications, session_specs) -> list[InfusionSession]:
             AdverseEventFactory(
                 session=session,
                 reported_by=people["nurse"],
-                status=EventStatus.VOIDED if event["voided"] else EventStatus.SUBMITTED,
+                status=(
+                    EventStatus.VOIDED
+                    if event["voided"]
+                    else EventStatus.DRAFT
+                    if event["draft"]
+                    else EventStatus.SUBMITTED
+                ),
                 void_reason="Duplicate" if event["voided"] else "",
                 **event_data(event, started, terms),
             )

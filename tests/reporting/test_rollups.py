@@ -211,22 +211,23 @@ def test_fresh_months_are_read_from_the_rollups_and_stale_ones_from_the_records(
     rollups_refresh()
     live = safety_summary(auditor, ReportFilters(grades=(1, 2, 3, 4, 5)))  # event filter: live
 
-    # Expect 5 queries:
+    # Expect 6 queries:
     # * the user's memberships (scoping)
     # * the sites the report covers
     # * the monthly rollups of the period that are up to date (all three)
     # * the first and last month holding sessions (no month is left to count)
     # * the event terms
+    # * sessions left in progress past their planned end (data quality)
     auditor._membership_cache = None
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         summary = safety_summary(auditor, ReportFilters())
     assert (summary.sessions, summary.events) == (live.sessions, live.events) == (6, 3)
 
     AdverseEventFactory(session=InfusionSession.objects.filter(month="2025-02").first())
-    # Expect 10: the same five, and for February alone the sessions cube, its patients, the
+    # Expect 11: the same six, and for February alone the sessions cube, its patients, the
     # events cube, its patients with an event, and the term/month/worst-grade rows.
     auditor._membership_cache = None
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         summary = safety_summary(auditor, ReportFilters())
     assert summary.events == 4
 

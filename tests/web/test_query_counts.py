@@ -85,7 +85,10 @@ def test_session_page(signed_in, nurse, session, rows, django_assert_num_queries
     # * its open suggestions with terms and readings
     with django_assert_num_queries(REQUEST + 4 + access_log_queries()):
         response = client.get(reverse("session-detail", args=[session.pk]))
-    assert response.text.count("Hypertension G1") == rows  # 130/80, the factory's reading
+    # 130/80, the factory's reading: grade 1 as information (the first, at minute 0, is the
+    # pre-infusion baseline), never a finding badge.
+    assert response.text.count("BP grade 1 (baseline") == rows
+    assert "Hypertension G1" not in response.text
 
 
 @pytest.mark.parametrize("rows", [1, 5])

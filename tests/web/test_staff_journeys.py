@@ -148,7 +148,9 @@ def test_session_page_shows_dose_readings_grades_chart_and_events(
     response = signed_in(nurse).get(reverse("session-detail", args=[session.pk]))
     text = response.text
     assert "0.5 mg/kg" in text and "America/Chicago" in text
-    assert "150/92" in text and "Hypertension G2" in text
+    # Below the site's thresholds and with no pre-infusion baseline: the grade is information.
+    assert "150/92" in text and "BP grade 2 (no baseline)" in text
+    assert "Hypertension G2" not in text
     assert '<svg class="chart"' in text and "Dashed lines are the site&#x27;s alert" in text
     assert draft_event.term.name in text
 
