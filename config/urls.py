@@ -4,10 +4,22 @@ from django.urls import include, path
 from django.views.generic.base import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+
+class FaviconRedirect(RedirectView):
+    """/favicon.ico to the static icon, resolved per request: the hashed name of the
+    production static storage exists only once `collectstatic` has run, which must not be
+    needed to load the URL map (`check --deploy`, migrations)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("favicon.svg")
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # For clients that ask for /favicon.ico without reading the page's <link rel="icon">.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", FaviconRedirect.as_view()),
     # Ours first: the login view with lockout and the second factor wins over Django's.
     path("accounts/", include("events.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
