@@ -15,14 +15,14 @@ from events.choices import EventStatus, SessionStatus
 from exports.summary_pdf import serious_events
 from reporting import rollups
 from reporting.filters import ReportFilters
-from tests.exports.helpers import read_pdf_text
+from tests.exports.helpers import body, exported, read_pdf_text
 from tests.factories import AdverseEventFactory, InfusionSessionFactory, PatientFactory
 
 SUMMARY = "/api/v1/reporting/summary/"
 
 
 def download(response) -> str:
-    return b"".join(response.streaming_content).decode()
+    return body(response).decode()
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_an_event_in_a_session_nobody_closed_counts_in_every_rendering(
     data = client.get(SUMMARY).json()
     assert (data["sessions"], data["events"], data["serious_events"]) == (3, 3, 1)
 
-    listing = download(client.get(reverse("events-csv")))
+    listing = download(exported(client, reverse("events-csv")))
     rows = {int(r["event_id"]): r for r in csv.DictReader(io.StringIO(listing))}
     assert set(rows) == {clinic.ambulance.pk, clinic.submitted.pk, clinic.signed.pk}
     assert rows[clinic.ambulance.pk]["session_status"] == "in_progress"
@@ -141,7 +141,7 @@ def test_the_review_filter_narrows_events_and_every_rendering_says_which(
     assert figures["events"]["count"] == str(events)
     assert figures["events"]["review_status"] == review
 
-    listing = download(client.get(reverse("events-csv"), query))
+    listing = download(exported(client, reverse("events-csv"), query))
     assert len(listing.strip().splitlines()) == 1 + events
 
 
