@@ -70,7 +70,7 @@ def test_patient_list(signed_in, nurse, north, rows, django_assert_num_queries):
     # * the page of patients with their sites
     with django_assert_num_queries(REQUEST + 2 + access_log_queries()):
         response = client.get(reverse("patient-list"))
-    assert response.text.count('<td><a href="/patients/') == rows
+    assert response.text.count('<td class="chart-number"><a href="/patients/') == rows
 
 
 @pytest.mark.parametrize("rows", [1, 5])
