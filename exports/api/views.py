@@ -163,9 +163,12 @@ class ExportJobDownloadApi(APIView):
     @extend_schema(
         summary="Download a finished export job's file",
         responses={
-            # One media type per kind of job, as the download sends it.
+            # One media type per kind of job, as the download sends it: a JSON body (the FHIR
+            # bundle) is declared as the object it is, a file of any other kind as binary.
             **{
-                (200, content_type.split(";")[0]): OpenApiTypes.BINARY
+                (200, content_type.split(";")[0]): (
+                    OpenApiTypes.OBJECT if "json" in content_type else OpenApiTypes.BINARY
+                )
                 for _, _, content_type in JOB_FILES.values()
             },
             **{code: ERRORS[code] for code in (401, 403)},

@@ -12,7 +12,6 @@ Two runs:
 """
 
 import os
-import random
 import time
 
 import pytest
@@ -33,6 +32,7 @@ from tests.factories import api_token, system_actor
 EXAMPLES = 5
 WIDE_EXAMPLES = 100
 WIDE_SECONDS = float(os.environ.get("SCHEMATHESIS_WIDE_SECONDS", "0"))
+WIDE_DEFAULT_SEED = 20261205
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -106,7 +106,8 @@ def test_no_operation_errors_or_breaks_its_schema_for_any_role(nurse, director, 
 def test_a_wide_time_bounded_run_finds_nothing_for_each_role(role, request, session, capsys):
     event_terms_seed(actor=system_actor())
     user = request.getfixturevalue(role)
-    seed = int(os.environ.get("SCHEMATHESIS_SEED") or random.SystemRandom().randrange(2**32))
+    # A fixed seed keeps CI repeatable; set SCHEMATHESIS_SEED to explore other inputs.
+    seed = int(os.environ.get("SCHEMATHESIS_SEED") or WIDE_DEFAULT_SEED)
     with capsys.disabled():
         print(f"\nschemathesis wide run as {role}: SCHEMATHESIS_SEED={seed}")
     operations = _operations()
