@@ -4,6 +4,7 @@ environment through `config.env`, which refuses values it cannot read."""
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "audit",
     "events",
     "events.accounts",
+    "events.notifications",
     "reporting",
     "exports",
 ]
@@ -83,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "events.context_processors.roles",
+                "events.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -217,12 +220,47 @@ CELERY_TASK_ROUTES = {"exports.*": {"queue": "exports"}}
 # `celery -A config beat` recomputes the safety summary's stale monthly rollups this often
 # (without a broker, run `manage.py refresh_rollups` from cron instead; docs/operations.md).
 ROLLUP_REFRESH_SECONDS = env_int("ROLLUP_REFRESH_SECONDS", 300)
+# The daily review digest goes out at this hour (UTC); e-mails that are due (retries, lost
+# tasks) are swept every minute. Without a broker, cron runs `manage.py send_notifications`.
+REVIEW_DIGEST_HOUR_UTC = env_int("REVIEW_DIGEST_HOUR_UTC", 6)
+if not 0 <= REVIEW_DIGEST_HOUR_UTC <= 23:
+    raise ImproperlyConfigured("REVIEW_DIGEST_HOUR_UTC must be an hour from 0 to 23.")
 CELERY_BEAT_SCHEDULE = {
     "refresh-monthly-rollups": {
         "task": "reporting.refresh_rollups",
         "schedule": ROLLUP_REFRESH_SECONDS,
     },
+    "deliver-due-notifications": {"task": "notifications.deliver_due", "schedule": 60},
+    "review-digest": {
+        "task": "notifications.review_digest",
+        "schedule": crontab(hour=REVIEW_DIGEST_HOUR_UTC, minute=0),
+    },
 }
+CELERY_TIMEZONE = "UTC"
+
+# E-mail (notifications). SMTP with these settings; EMAIL_BACKEND may name another backend
+# (e.g. django.core.mail.backends.console.EmailBackend on a developer's machine).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Safety Ledger <safety-ledger@localhost>")
+# Links in e-mails point here (the address people open the application at).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+if not PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be an http(s) URL.")
+# A notification e-mail that fails this many times is marked failed (visible in the admin).
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
+
+# Filing an event with the same term as one already on file for the same session (or the
+# same patient within a day), with an onset this close, asks for confirmation first.
+DUPLICATE_ONSET_WINDOW_MINUTES = env_int("DUPLICATE_ONSET_WINDOW_MINUTES", 60)
 
 # Where our FHIR StructureDefinitions (extensions) are published: their canonical URLs are
 # <base>/StructureDefinition/<name> (exports.fhir.extension_url).

@@ -13,6 +13,7 @@ from audit.services import Actor, access_log_record, audited_save
 from events.access import DIRECTORS, WRITERS, require_role
 from events.choices import EventStatus
 from events.models import AdverseEvent, ElectronicSignature, InfusionSession
+from events.notifications.services import serious_event_notify
 from events.rules import review_due_at
 from events.services.common import (
     assign,
@@ -21,6 +22,7 @@ from events.services.common import (
     require_reason,
     validate,
 )
+from events.services.duplicates import PossibleDuplicateError, duplicates_on_file
 from events.signatures import signed_content_hash
 
 EDITABLE_FIELDS = (
@@ -54,7 +56,16 @@ def _prepare(event: AdverseEvent) -> None:
 
 def _save(event: AdverseEvent, *, actor: Actor, reason: str) -> AdverseEvent:
     _prepare(event)
-    return audited_save(event, actor=actor, reason=reason)
+    event = audited_save(event, actor=actor, reason=reason)
+    _notify_if_serious(event, actor)
+    return event
+
+
+def _notify_if_serious(event: AdverseEvent, actor: Actor) -> None:
+    """A serious event submitted (filed, submitted, or amended to serious) reaches the
+    site's directors; once per event, however often it is saved."""
+    if event.status == EventStatus.SUBMITTED and event.is_serious:
+        serious_event_notify(event=event, actor=actor)
 
 
 def _due(event: AdverseEvent):
@@ -67,12 +78,27 @@ def _due(event: AdverseEvent):
 
 
 def adverse_event_create(
-    *, actor: Actor, session: InfusionSession, data: dict, submit: bool = False
+    *,
+    actor: Actor,
+    session: InfusionSession,
+    data: dict,
+    submit: bool = False,
+    confirm_not_duplicate: bool | None = None,
 ) -> AdverseEvent:
-    """File an event as a draft (or submit it at once with `submit=True`)."""
+    """File an event as a draft (or submit it at once with `submit=True`).
+
+    A person filing (form, API) passes `confirm_not_duplicate`: False refuses an event like
+    one already on file (`PossibleDuplicateError` naming it), True files it anyway and says
+    so in the history. None skips the check, for paths where nobody can be asked.
+    """
     require_role(actor, session.site_id, *WRITERS)
     if session.is_voided:
         raise ValidationError({"session": "This session was voided."})
+    on_file = (
+        [] if confirm_not_duplicate is None else duplicates_on_file(session=session, data=data)
+    )
+    if on_file and not confirm_not_duplicate:
+        raise PossibleDuplicateError(on_file)
     event = AdverseEvent(session=session, site_id=session.site_id, reported_by=actor)
     assign(event, data, EDITABLE_FIELDS)
     if "is_expected" not in data and event.term_id:
@@ -87,7 +113,13 @@ def adverse_event_create(
     # add a SAVEPOINT and its RELEASE to every filing, and on SQLite a savepoint holding the
     # event and its history row outgrows the in-memory statement journal (64 KiB) and spills
     # it to a temporary file.
-    return audited_save(event, actor=actor, reason="Event submitted" if submit else "Event drafted")
+    reason = "Event submitted" if submit else "Event drafted"
+    if on_file:
+        numbers = ", ".join(f"#{other.pk}" for other in on_file)
+        reason += f" (confirmed not a duplicate of {numbers})"
+    event = audited_save(event, actor=actor, reason=reason)
+    _notify_if_serious(event, actor)
+    return event
 
 
 def adverse_event_update(
