@@ -60,7 +60,11 @@ urlpatterns = [
     path("events/", adverse_events.AdverseEventListCreateApi.as_view(), name="event-list"),
     path("duplicates/", duplicates.DuplicatePairListApi.as_view(), name="duplicate-list"),
     path("duplicates/void/", duplicates.DuplicateVoidApi.as_view(), name="duplicate-void"),
-    path("duplicates/dismiss/", duplicates.DuplicateDismissApi.as_view(), name="duplicate-dismiss"),
+    path(
+        "duplicates/dismissals/",
+        duplicates.DuplicateDismissApi.as_view(),
+        name="duplicate-dismissal-list",
+    ),
     path("events/<int:pk>/", adverse_events.AdverseEventDetailApi.as_view(), name="event-detail"),
     path(
         "events/<int:pk>/submit/",

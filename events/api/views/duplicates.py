@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from audit.services import access_log_list
 from events.access import DIRECTORS, has_role
 from events.api.concurrency import if_match_version
+from events.api.idempotency import idempotent_response
 from events.api.schema import UPDATE_ERRORS, WRITE_ERRORS, api_schema
 from events.api.serializers.adverse_events import AdverseEventDetailOutputSerializer
 from events.api.serializers.duplicates import (
@@ -93,20 +94,25 @@ class DuplicateDismissApi(ApiView):
         response=DuplicateDismissalOutputSerializer,
         status=201,
         errors=WRITE_ERRORS,
+        idempotent=True,
         tags=TAGS,
     )
     def post(self, request):
         _require_director(request)
-        data = validated(DuplicateDismissInputSerializer, request)
-        dismissal = duplicate_pair_dismiss(
-            actor=request.user,
-            first=data["first_event"],
-            second=data["second_event"],
-            reason=data.get("reason", ""),
-        )
-        body = DuplicateDismissalOutputSerializer(dismissal, context={"request": request}).data
-        return Response(
-            body,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": reverse("api:duplicate-list")},
-        )
+
+        def perform() -> Response:
+            data = validated(DuplicateDismissInputSerializer, request)
+            dismissal = duplicate_pair_dismiss(
+                actor=request.user,
+                first=data["first_event"],
+                second=data["second_event"],
+                reason=data.get("reason", ""),
+            )
+            body = DuplicateDismissalOutputSerializer(dismissal, context={"request": request})
+            return Response(
+                body.data,
+                status=status.HTTP_201_CREATED,
+                headers={"Location": reverse("api:duplicate-list")},
+            )
+
+        return idempotent_response(request, perform)
