@@ -93,6 +93,7 @@ def look_alikes_and_notifications(site, serious) -> dict:
             reported_by=nurse,
             status="submitted",
             submitted_at=now,
+            review_due_at=now + timedelta(hours=minutes),  # due within 48 h: in the digest
             onset_at=now - timedelta(minutes=minutes),
         )
     serious_event_notify(event=serious, actor=nurse)
@@ -158,7 +159,7 @@ def duplicate_warning(page, base: str, session_id: int) -> None:
     page.wait_for_load_state("networkidle")
     page.locator("input[name=grade][value='1']").check()
     page.get_by_role("button", name="Submit for review").click()
-    page.wait_for_selector("#duplicate-warning")
+    page.wait_for_load_state("networkidle")
 
 
 def log_in(context, base: str, username: str) -> None:
