@@ -158,8 +158,15 @@ def duplicate_warning(page, base: str, session_id: int) -> None:
     page.select_option("#id_term", label="Nausea")
     page.wait_for_load_state("networkidle")
     page.locator("input[name=grade][value='1']").check()
+    for name, value in {
+        "action_taken": "dose_not_changed",
+        "outcome": "recovering",
+        "dechallenge": "does_not_apply",
+        "rechallenge": "does_not_apply",
+    }.items():
+        page.select_option(f"select[name={name}]", value)
     page.get_by_role("button", name="Submit for review").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_selector("#duplicate-warning")
 
 
 def log_in(context, base: str, username: str) -> None:
