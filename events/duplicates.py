@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from audit.services import Actor
 from events.access import ALL_SITES, site_ids_with_role
 from events.choices import EventStatus, Role
 from events.models import AdverseEvent, DuplicateDismissal, EventTerm, InfusionSession
@@ -57,9 +58,10 @@ def duplicate_candidates(
             onset_at__lte=onset_at + reach,
         )
         .exclude(status=EventStatus.VOIDED)
-        .exclude(pk=exclude_id)
         .order_by("onset_at", "id")
     )
+    if exclude_id is not None:
+        rows = rows.exclude(pk=exclude_id)
     new = EventLikeness(
         session_id=session.pk,
         patient_id=session.patient_id,
@@ -105,7 +107,7 @@ def _with_a_twin(site_ids: set[int] | None) -> QuerySet[AdverseEvent]:
     )
 
 
-def likely_duplicate_pairs(user) -> list[DuplicatePair]:
+def likely_duplicate_pairs(user: Actor) -> list[DuplicatePair]:
     """The pairs of likely duplicates at the sites where `user` is a medical director, not
     yet resolved (neither voided, not marked "not a duplicate"), latest onset first."""
     site_ids = site_ids_with_role(user, Role.MEDICAL_DIRECTOR)

@@ -4,10 +4,11 @@ a site's notifications, and the reviews a digest lists."""
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from audit.services import Actor
 from events.access import ALL_SITES, has_role, site_ids_with_role
 from events.choices import EventStatus, Role
 from events.models import AdverseEvent
@@ -18,15 +19,15 @@ from events.notifications.models import Notification, NotificationPreference
 DIGEST_HORIZON = timedelta(hours=48)
 
 
-def notification_list(user: AbstractBaseUser) -> QuerySet[Notification]:
+def notification_list(user: Actor) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
-def notification_unread_count(user: AbstractBaseUser) -> int:
+def notification_unread_count(user: Actor) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def notification_get(user: AbstractBaseUser, pk: int) -> Notification:
+def notification_get(user: Actor, pk: int) -> Notification:
     """One of the user's own notifications (anyone else's is not found)."""
     notification = Notification.objects.filter(recipient=user, pk=pk).first()
     if notification is None:
@@ -34,12 +35,12 @@ def notification_get(user: AbstractBaseUser, pk: int) -> Notification:
     return notification
 
 
-def notification_kinds_for(user: AbstractBaseUser) -> list[str]:
+def notification_kinds_for(user: Actor) -> list[str]:
     """The kinds the user's roles can receive, in the order they are offered."""
     return [kind for kind, roles in KIND_ROLES.items() if has_role(user, *roles)]
 
 
-def notification_choices(user: AbstractBaseUser) -> dict[str, bool]:
+def notification_choices(user: Actor) -> dict[str, bool]:
     """For each kind the user can receive, whether they do (on unless they turned it off)."""
     stored = dict(
         NotificationPreference.objects.filter(user_id=user.pk).values_list("kind", "is_enabled")
@@ -55,7 +56,7 @@ def users_opted_out(user_ids: list[int], kind: str) -> set[int]:
     )
 
 
-def site_directors(site_id: int) -> QuerySet:
+def site_directors(site_id: int) -> QuerySet[User]:
     """Active medical directors of the site (including directors of every site)."""
     return (
         get_user_model()
@@ -70,7 +71,7 @@ def site_directors(site_id: int) -> QuerySet:
     )
 
 
-def directors() -> QuerySet:
+def directors() -> QuerySet[User]:
     """Every active medical director (the digest's possible recipients)."""
     return (
         get_user_model()
@@ -82,7 +83,7 @@ def directors() -> QuerySet:
     )
 
 
-def reviews_for_digest(user: AbstractBaseUser, now: datetime) -> list[AdverseEvent]:
+def reviews_for_digest(user: Actor, now: datetime) -> list[AdverseEvent]:
     """Submitted events at the user's director sites whose review is overdue or due within
     48 hours, most urgent first."""
     site_ids = site_ids_with_role(user, Role.MEDICAL_DIRECTOR)

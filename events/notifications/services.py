@@ -9,13 +9,12 @@ number and links to it; it never carries patient data.
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.services import audited_save
+from audit.services import Actor, audited_save
 from events.models import AdverseEvent
 from events.notifications.choices import EmailStatus, NotificationKind
 from events.notifications.models import Notification, NotificationPreference
@@ -31,7 +30,7 @@ from events.notifications.selectors import (
 def notify(
     kind: str,
     *,
-    recipients: Iterable[AbstractBaseUser],
+    recipients: Iterable[Actor],
     key: str,
     subject: str,
     body: str,
@@ -94,7 +93,7 @@ def notify_site_directors(
     body: str,
     link: str,
     event_id: int | None = None,
-    exclude: AbstractBaseUser | None = None,
+    exclude: Actor | None = None,
 ) -> list[Notification]:
     """`notify` the site's medical directors (and directors of every site), leaving out
     `exclude` (the person whose action it is: they know)."""
@@ -112,7 +111,7 @@ def notify_site_directors(
     )
 
 
-def serious_event_notify(*, event: AdverseEvent, actor: AbstractBaseUser) -> list[Notification]:
+def serious_event_notify(*, event: AdverseEvent, actor: Actor) -> list[Notification]:
     """Tell the site's directors that serious event #N was submitted (once per event)."""
     site_name = event.site.name
     return notify_site_directors(
@@ -140,7 +139,7 @@ def review_digests_send(now: datetime | None = None) -> int:
         due = reviews_for_digest(user, now)
         if not due:
             continue
-        overdue = [event for event in due if event.review_due_at < now]
+        overdue = [event for event in due if event.review_due_at and event.review_due_at < now]
         lines = [
             f"#{event.pk}: "
             + (
@@ -166,7 +165,7 @@ def review_digests_send(now: datetime | None = None) -> int:
     return created
 
 
-def notification_preferences_set(*, user: AbstractBaseUser, choices: dict[str, bool]) -> None:
+def notification_preferences_set(*, user: Actor, choices: dict[str, bool]) -> None:
     """Record which kinds the user receives (audited); kinds their roles cannot receive
     are refused, naming them."""
     allowed = set(notification_kinds_for(user))
@@ -192,7 +191,7 @@ def notification_mark_read(*, notification: Notification) -> None:
         notification.save(update_fields=["read_at"])
 
 
-def notifications_mark_all_read(*, user: AbstractBaseUser) -> int:
+def notifications_mark_all_read(*, user: Actor) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )

@@ -50,7 +50,8 @@ def duplicate_pair_dismiss(
             reason=reason,
         )
         dismissal.full_clean(validate_constraints=False)
-        return audited_save(dismissal, actor=actor, reason=reason or "Marked not a duplicate")
+        audited_save(dismissal, actor=actor, reason=reason or "Marked not a duplicate")
+        return dismissal
 
 
 def duplicate_resolve_by_void(

@@ -2,6 +2,8 @@
 `PossibleDuplicateError`, used by
 `adverse_event_create`). A director's resolution of a pair is in `duplicate_pairs`."""
 
+from typing import Any
+
 from events.duplicates import duplicate_candidates, duplicate_window
 from events.models import AdverseEvent, EventTerm, InfusionSession
 
@@ -19,7 +21,7 @@ class PossibleDuplicateError(Exception):
         )
 
 
-def duplicates_on_file(*, session: InfusionSession, data: dict) -> list[AdverseEvent]:
+def duplicates_on_file(*, session: InfusionSession, data: dict[str, Any]) -> list[AdverseEvent]:
     """The events on file that an event filed in `session` with `data` would duplicate.
 
     Incomplete data finds none: the event's own validation then names the missing field.

@@ -1,5 +1,7 @@
 """Likely duplicates: the pairs a director resolves, and the two resolutions."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from events.api.serializers.adverse_events import AdverseEventListOutputSerializer
@@ -8,7 +10,7 @@ from events.models import DuplicateDismissal
 from events.selectors import adverse_event_get
 
 
-class DuplicatePairOutputSerializer(serializers.Serializer):
+class DuplicatePairOutputSerializer(serializers.Serializer[Any]):
     first = AdverseEventListOutputSerializer(help_text="The event filed first (lower id).")
     second = AdverseEventListOutputSerializer()
 
@@ -26,7 +28,7 @@ class DuplicateDismissInputSerializer(StrictSerializer):
     )
 
 
-class DuplicateDismissalOutputSerializer(serializers.ModelSerializer):
+class DuplicateDismissalOutputSerializer(serializers.ModelSerializer[DuplicateDismissal]):
     dismissed_by = serializers.CharField(source="dismissed_by.get_username")
 
     class Meta:

@@ -1,13 +1,16 @@
 """Likely duplicates for directors: the list of pairs, voiding one of a pair as a duplicate
 of the other, and marking a pair "not a duplicate"."""
 
+from typing import cast
+
 from django.urls import reverse
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.services import access_log_list
+from audit.services import Actor, access_log_list
 from events.access import DIRECTORS, has_role
 from events.api.concurrency import if_match_version
 from events.api.idempotency import idempotent_response
@@ -27,9 +30,11 @@ from events.services.duplicate_pairs import duplicate_pair_dismiss, duplicate_re
 TAGS = ["duplicates"]
 
 
-def _require_director(request) -> None:
+def _require_director(request: Request) -> Actor:
+    """The authenticated director (a 403 for anyone else)."""
     if not has_role(request.user, *DIRECTORS):
         raise PermissionDenied("The list of likely duplicates is for medical directors.")
+    return cast(Actor, request.user)
 
 
 class DuplicatePairListApi(ApiView):
@@ -46,11 +51,11 @@ class DuplicatePairListApi(ApiView):
         errors=(401, 403),
         tags=TAGS,
     )
-    def get(self, request):
-        _require_director(request)
-        pairs = likely_duplicate_pairs(request.user)
+    def get(self, request: Request) -> Response:
+        director = _require_director(request)
+        pairs = likely_duplicate_pairs(director)
         access_log_list(
-            actor=request.user,
+            actor=director,
             request=request,
             object_type=AdverseEvent._meta.label_lower,
             row_count=2 * len(pairs),
@@ -75,11 +80,11 @@ class DuplicateVoidApi(ApiView):
         if_match=True,
         tags=TAGS,
     )
-    def post(self, request):
-        _require_director(request)
+    def post(self, request: Request) -> Response:
+        director = _require_director(request)
         data = validated(DuplicateVoidInputSerializer, request)
         event = duplicate_resolve_by_void(
-            actor=request.user,
+            actor=director,
             void=data["void"],
             keep=data["keep"],
             expected_version=if_match_version(request),
@@ -97,13 +102,13 @@ class DuplicateDismissApi(ApiView):
         idempotent=True,
         tags=TAGS,
     )
-    def post(self, request):
-        _require_director(request)
+    def post(self, request: Request) -> Response:
+        director = _require_director(request)
 
         def perform() -> Response:
             data = validated(DuplicateDismissInputSerializer, request)
             dismissal = duplicate_pair_dismiss(
-                actor=request.user,
+                actor=director,
                 first=data["first_event"],
                 second=data["second_event"],
                 reason=data.get("reason", ""),
