@@ -56,15 +56,17 @@ def _prepare(event: AdverseEvent) -> None:
 
 def _save(event: AdverseEvent, *, actor: Actor, reason: str) -> AdverseEvent:
     _prepare(event)
-    event = audited_save(event, actor=actor, reason=reason)
-    _notify_if_serious(event, actor)
-    return event
+    return audited_save(event, actor=actor, reason=reason)
+
+
+def _is_serious_submitted(event: AdverseEvent) -> bool:
+    return event.status == EventStatus.SUBMITTED and event.is_serious
 
 
 def _notify_if_serious(event: AdverseEvent, actor: Actor) -> None:
-    """A serious event submitted (filed, submitted, or amended to serious) reaches the
-    site's directors; once per event, however often it is saved."""
-    if event.status == EventStatus.SUBMITTED and event.is_serious:
+    """A serious event submitted (filed and submitted, a draft submitted, or a submitted
+    event amended to serious) reaches the site's directors, once per event."""
+    if _is_serious_submitted(event):
         serious_event_notify(event=event, actor=actor)
 
 
@@ -136,13 +138,17 @@ def adverse_event_update(
             reason = require_reason(reason, "amend a submitted event")
         else:
             reason = optional_reason(reason)
+        was_serious_submitted = _is_serious_submitted(event)
         if not assign(event, data, EDITABLE_FIELDS):
             return event
         if event.status == EventStatus.SIGNED_OFF:
             _supersede_signatures(event, actor, reason)
             event.status = EventStatus.SUBMITTED
         event.version += 1
-        return _save(event, actor=actor, reason=reason or "Draft edited")
+        event = _save(event, actor=actor, reason=reason or "Draft edited")
+        if not was_serious_submitted:
+            _notify_if_serious(event, actor)
+        return event
 
 
 def adverse_event_submit(
@@ -156,7 +162,9 @@ def adverse_event_submit(
         event.status = EventStatus.SUBMITTED
         event.submitted_at = timezone.now()
         event.version += 1
-        return _save(event, actor=actor, reason="Event submitted")
+        event = _save(event, actor=actor, reason="Event submitted")
+        _notify_if_serious(event, actor)
+        return event
 
 
 def adverse_event_assess(
