@@ -9,6 +9,7 @@ needs none) still has one, and continues with the reporter's own narrative.
 from datetime import tzinfo
 
 from events.models import AdverseEvent
+from exports.e2b.hl7 import plain_number
 
 NARRATIVE_LIMIT = 100_000  # H.1 maximum length (FDA's data-element table)
 
@@ -25,7 +26,7 @@ def case_narrative(event: AdverseEvent, zone: tzinfo) -> str:
     summary = (
         f"{event.term_label}{ctcae}, onset {onset:%Y-%m-%d %H:%M} ({when}) during infusion "
         f"session {session.sequence_number} of {session.get_drug_display().lower()} "
-        f"{session.dose_mg_per_kg:g} mg/kg ({session.total_dose_mg:g} mg), "
+        f"{plain_number(session.dose_mg_per_kg)} mg/kg ({plain_number(session.total_dose_mg)} mg), "
         f"{session.get_route_display().lower()}. "
         f"Outcome: {event.get_outcome_display().lower()}. "
         f"Action taken with the drug: {event.get_action_taken_display().lower()}."
