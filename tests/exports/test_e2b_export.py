@@ -127,7 +127,9 @@ def test_only_signed_off_events_export_and_only_to_readers_of_reports_at_their_s
     api_client.force_authenticate(director)
     refused = api_client.get(f"/api/v1/events/{dataset.e1.pk}/e2b/")
     assert refused.status_code == 409
-    assert refused.json() == {"detail": "Only a signed-off event exports as an E2B(R3) case report."}
+    assert refused.json() == {
+        "detail": "Only a signed-off event exports as an E2B(R3) case report."
+    }
     assert api_client.get(f"/api/v1/events/{dataset.e7.pk}/e2b/").status_code == 404
     api_client.force_authenticate(nurse)
     assert api_client.get(f"/api/v1/events/{dataset.e2.pk}/e2b/").status_code == 403
