@@ -55,13 +55,13 @@ FDA_REPORT_NON_EXPEDITED = "2"
 
 # C.2.r.4 Qualification of the reporter, from their role: a medical director is a physician;
 # the clinic's staff (nurses, clinicians) are other health professionals.
-QUALIFICATION_BY_ROLE = {
+QUALIFICATION_BY_ROLE: dict[str, tuple[str, str]] = {
     Role.MEDICAL_DIRECTOR: ("1", "Physician"),
     Role.STAFF: ("3", "Other health professional"),
 }
 
 # D.5 Sex (ISO 5218); "other" and "unknown" have no code there and go as nullFlavor UNK.
-SEX_CODES = {Sex.MALE: ("1", "Male"), Sex.FEMALE: ("2", "Female")}
+SEX_CODES: dict[str, tuple[str, str]] = {Sex.MALE: ("1", "Male"), Sex.FEMALE: ("2", "Female")}
 
 
 def age_group(years: int) -> tuple[str, str]:
@@ -77,7 +77,7 @@ def age_group(years: int) -> tuple[str, str]:
 
 
 # E.i.7 Outcome of reaction / event at the time of last observation.
-OUTCOME_CODES = {
+OUTCOME_CODES: dict[str, tuple[str, str]] = {
     Outcome.RECOVERED: ("1", "recovered/resolved"),
     Outcome.RECOVERING: ("2", "recovering/resolving"),
     Outcome.NOT_RECOVERED: ("3", "not recovered/not resolved/ongoing"),
@@ -100,7 +100,7 @@ SERIOUSNESS_CODES = (
 # G.k.8 Action taken with the drug. E2B(R3) has no "interrupted" or "rate reduced": an
 # infusion paused is the drug withdrawn (for a time), a slower rate a reduced dose; the exact
 # action goes with the drug as additional information (G.k.11).
-ACTION_CODES = {
+ACTION_CODES: dict[str, str] = {
     ActionTaken.DRUG_WITHDRAWN: "1",
     ActionTaken.DRUG_INTERRUPTED: "1",
     ActionTaken.DOSE_RATE_REDUCED: "2",
@@ -109,10 +109,10 @@ ACTION_CODES = {
     ActionTaken.UNKNOWN: "0",
     ActionTaken.NOT_APPLICABLE: "9",
 }
-ACTIONS_NEEDING_DETAIL = {ActionTaken.DRUG_INTERRUPTED, ActionTaken.DOSE_RATE_REDUCED}
+ACTIONS_NEEDING_DETAIL: set[str] = {ActionTaken.DRUG_INTERRUPTED, ActionTaken.DOSE_RATE_REDUCED}
 
 # G.k.2.2 product name and G.k.2.3.r.1 substance name of the suspect drug.
-DRUG_NAMES = {
+DRUG_NAMES: dict[str, tuple[str, str]] = {
     Drug.KETAMINE: ("Ketamine hydrochloride", "KETAMINE"),
     Drug.ESKETAMINE: ("Esketamine", "ESKETAMINE"),
 }
@@ -130,7 +130,7 @@ ROUTE_CODES: dict[str, str | None] = {
 # G.k.9.i.2.r Assessment of relatedness: WHO-UMC, as free text (E2B(R3) has no code list).
 CAUSALITY_METHOD = "WHO-UMC"
 CAUSALITY_SOURCE = "Medical director"
-CAUSALITY_RESULTS = {
+CAUSALITY_RESULTS: dict[str, str] = {
     Causality.CERTAIN: "Certain",
     Causality.PROBABLE: "Probable/likely",
     Causality.POSSIBLE: "Possible",
