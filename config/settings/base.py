@@ -281,7 +281,7 @@ REPORT_DOWNLOADS = [
     ("PDF safety summary", "safety-summary-pdf"),
     ("CSV listing", "events-csv"),
     ("FHIR bundle", "events-fhir"),
-    ("E2B(R3) XML, signed-off events", "events-e2b"),
+    ("E2B(R3) XML (signed off)", "events-e2b"),
 ]
 # The same for an event's page: (label, URL name taking the event's id, offered for a voided
 # event too, or the one status it is offered for). A voided event was entered in error, so it
