@@ -124,7 +124,9 @@ class IcsrBuilder:
             raise ValueError("Only a signed-off event is reported as an E2B(R3) ICSR.")
         created = ts(self.created_at)
         message = ET.Element(tag("PORR_IN049016UV"))
-        sub(message, "id", root=C.OID_MESSAGE_ID, extension=f"{self.sender.identifier}-{event.pk}")
+        # N.2.r.1 names this transmission: a later export of the same case is another message.
+        message_id = f"{self.sender.identifier}-{event.pk}-{created[:14]}"
+        sub(message, "id", root=C.OID_MESSAGE_ID, extension=message_id)
         sub(message, "creationTime", value=created)
         sub(message, "interactionId", root=C.OID_INTERACTION, extension="PORR_IN049016UV")
         sub(message, "processingCode", code="P")
