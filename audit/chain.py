@@ -291,7 +291,7 @@ def seal_per_site(rows: Sequence[models.Model], using: str) -> None:
         for field in _fields_stored_differently(model):
             setattr(row, field.attname, _as_stored(field, getattr(row, field.attname)))
         by_site.setdefault(getattr(row, CHAIN_COLUMN, None), []).append(row)
-    for site in sorted(by_site, key=lambda s: (s is not None, s or 0)):
+    for site in sorted(by_site, key=chain_order):
         previous = lock_and_read_head(model, using, site)
         for row in by_site[site]:
             row.hash = previous = link(previous, model, row.__dict__)
@@ -319,6 +319,11 @@ APPEND_LINK_SQL = (
 def append_link_params(row: models.Model, payload: bytes) -> list:
     table, order_column = _chain_columns(type(row))
     return [table, order_column, LEDGER_LOCK_KEY, getattr(row, CHAIN_COLUMN, None), payload]
+
+
+def chain_order(site: int | None) -> tuple[bool, int]:
+    """The one order chains are locked and listed in: the global chain, then by site."""
+    return (site is not None, site or 0)
 
 
 def chain_name(table: str, site: int | None) -> str:
@@ -388,9 +393,7 @@ def verify_chain(
     consistent.
     """
     table = model._meta.db_table
-    expected = {
-        head.site: head for head in (expected_heads or {}).values() if head.table == table
-    }
+    expected = {head.site: head for head in (expected_heads or {}).values() if head.table == table}
     previous: dict[int | None, tuple[str, int | None]] = {}
     last_pk, last_hash, count = None, GENESIS_HASH, 0
     pk_name = model._meta.pk.attname
@@ -399,7 +402,7 @@ def verify_chain(
         heads = tuple(
             ChainHead(table, pk, digest, site)
             for site, (digest, pk) in sorted(
-                previous.items(), key=lambda item: (item[0] is not None, item[0] or 0)
+                previous.items(), key=lambda item: chain_order(item[0])
             )
         )
         return ChainReport(table, count, last_hash, last_pk, first_break, problem, heads)
@@ -427,7 +430,7 @@ def verify_chain(
                 )
         previous[site] = (values["hash"], pk)
         last_pk, last_hash = pk, values["hash"]
-    for site, head in sorted(expected.items(), key=lambda item: (item[0] is not None, item[0] or 0)):
+    for site, head in sorted(expected.items(), key=lambda item: chain_order(item[0])):
         if head.last_pk is not None and site not in seen:
             return report(
                 problem=(
@@ -450,7 +453,7 @@ def chain_heads(using: str = "default") -> list[ChainHead]:
         hashes = dict(manager.filter(pk__in=list(rows.values())).values_list("pk", "hash"))
         if None not in rows:
             heads.append(ChainHead(table, None, GENESIS_HASH))
-        for site in sorted(rows, key=lambda s: (s is not None, s or 0)):
+        for site in sorted(rows, key=chain_order):
             heads.append(ChainHead(table, rows[site], hashes[rows[site]], site))
     return heads
 

@@ -202,8 +202,7 @@ def _report_summary(report: chain.ChainReport) -> dict[str, Any]:
         "first_break": report.first_break,
         "problem": report.problem,
         "chains": [
-            {"site": head.site, "head_pk": head.last_pk, "head": head.hash}
-            for head in report.heads
+            {"site": head.site, "head_pk": head.last_pk, "head": head.hash} for head in report.heads
         ],
     }
 

@@ -4,60 +4,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0005_one_session_in_progress_and_course_numbers'),
+        ("events", "0005_one_session_in_progress_and_course_numbers"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicaladverseevent',
-            name='chain_site_id',
+            model_name="historicaladverseevent",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalalertsuggestion',
-            name='chain_site_id',
+            model_name="historicalalertsuggestion",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalelectronicsignature',
-            name='chain_site_id',
+            model_name="historicalelectronicsignature",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicaleventterm',
-            name='chain_site_id',
+            model_name="historicaleventterm",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalidempotencyrecord',
-            name='chain_site_id',
+            model_name="historicalidempotencyrecord",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalinfusionsession',
-            name='chain_site_id',
+            model_name="historicalinfusionsession",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalmembership',
-            name='chain_site_id',
+            model_name="historicalmembership",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalpatient',
-            name='chain_site_id',
+            model_name="historicalpatient",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalsite',
-            name='chain_site_id',
+            model_name="historicalsite",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalvitalsign',
-            name='chain_site_id',
+            model_name="historicalvitalsign",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exports', '0002_export_job_heartbeat_and_audit_log_kinds'),
+        ("exports", "0002_export_job_heartbeat_and_audit_log_kinds"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalexportjob',
-            name='chain_site_id',
+            model_name="historicalexportjob",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0003_recount_with_sessions_in_progress'),
+        ("reporting", "0003_recount_with_sessions_in_progress"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalsignalreview',
-            name='chain_site_id',
+            model_name="historicalsignalreview",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
     ]

@@ -108,8 +108,7 @@ def test_a_sites_chain_cut_at_its_end_is_named_against_recorded_heads(
 @pytest.mark.django_db
 def test_heads_recorded_before_the_split_still_check_the_global_chain(nurse, tmp_path):
     entries = [
-        access_log_record(user=nurse, action="view", object_type="x", object_id=n)
-        for n in range(3)
+        access_log_record(user=nurse, action="view", object_type="x", object_id=n) for n in range(3)
     ]
     heads = tmp_path / "heads.txt"
     heads.write_text(f"audit_accesslog {entries[-1].pk} {'f' * 64}\n")
