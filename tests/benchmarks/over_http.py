@@ -202,17 +202,11 @@ def throwaway_copy(template: Dataset) -> Iterator[tuple[Dataset, str | None]]:
         shutil.rmtree(copy.sqlite_dir, ignore_errors=True)
 
 
-def export_requests(template: Dataset, repeat: int) -> Timing:
+def _export(server: Server, token: str, repeat: int) -> Timing:
     """Time to the 202 of an export request (a CSV listing of every event the director may
-    see), on a throwaway copy: the jobs it starts run in the server's own worker."""
-    with throwaway_copy(template) as (dataset, url):
-        given = clients(_with_url(dataset, url))
-        body = {"kind": "listing_csv", "filters": {}}
-        with gunicorn(dataset, database_url=url) as server:
-            return timed(
-                lambda: request(server, "/api/v1/exports/jobs/", given["director"], body, 202),
-                repeat,
-            )
+    see); the jobs it starts run in the server's own worker."""
+    body = {"kind": "listing_csv", "filters": {}}
+    return timed(lambda: request(server, "/api/v1/exports/jobs/", token, body, 202), repeat)
 
 
 def _with_url(dataset: Dataset, url: str | None) -> Dataset:
@@ -261,25 +255,34 @@ def _rate(server: Server, writers: list[dict], seconds: float) -> float:
     return sum(n for n, _ in results) / max(s for _, s in results)
 
 
-def writers(template: Dataset, seconds: float, rounds: int) -> dict[tuple[int, bool], Timing]:
-    """Events/s of one writer and of four writers at four sites, with history and without,
-    rounds interleaved on one throwaway copy (the servers take turns, never both busy)."""
+def writes(
+    template: Dataset, repeat: int, seconds: float, rounds: int
+) -> tuple[Timing, dict[tuple[int, bool], Timing]]:
+    """On one throwaway copy: the export request's time to 202, then (PostgreSQL) events/s of
+    one writer and of four writers at four sites, with history and without, rounds
+    interleaved (the two servers take turns, never both busy)."""
     with throwaway_copy(template) as (dataset, url):
         given = clients(_with_url(dataset, url))
         every = given["writers"]
-        rates: dict[tuple[int, bool], list[float]] = {}
-        with (
-            gunicorn(dataset, database_url=url) as audited,
-            gunicorn(
+        with gunicorn(dataset, database_url=url) as audited:
+            exports = _export(audited, given["director"], repeat)
+            if template.vendor != "postgresql":
+                return exports, {}
+            with gunicorn(
                 dataset, database_url=url, app="tests.benchmarks.wsgi_no_history:application"
-            ) as bare,
-        ):
-            for server in (audited, bare):  # one request each, so no worker starts cold
-                for writer in every:
-                    request(server, "/api/v1/terms/", writer["token"])
-            for _ in range(rounds):
-                for history, server in ((True, audited), (False, bare)):
-                    for count in (1, WORKERS):
-                        rate = _rate(server, every[:count], seconds)
-                        rates.setdefault((count, history), []).append(rate)
+            ) as bare:
+                return exports, _writer_rounds(audited, bare, every, seconds, rounds)
+
+
+def _writer_rounds(
+    audited: Server, bare: Server, every: list[dict], seconds: float, rounds: int
+) -> dict[tuple[int, bool], Timing]:
+    for server in (audited, bare):  # one request each, so no worker starts cold
+        for writer in every:
+            request(server, "/api/v1/terms/", writer["token"])
+    rates: dict[tuple[int, bool], list[float]] = {}
+    for _ in range(rounds):
+        for history, server in ((True, audited), (False, bare)):
+            for count in (1, WORKERS):
+                rates.setdefault((count, history), []).append(_rate(server, every[:count], seconds))
     return {key: Timing.of(values) for key, values in rates.items()}

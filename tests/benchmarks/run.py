@@ -256,8 +256,8 @@ def bench_http(full: Dataset, small: Dataset, args) -> list[Row]:
             rows.append(_http_row(name, db, timing, floor, summary_limit))
         else:
             rows.append(_http_row("H2. review queue API, last page", db, timing, floor, 0.1))
-    log(f"{small.key}: HTTP export requests")
-    exports = over_http.export_requests(small, args.repeat)
+    log(f"{small.key}: HTTP export requests and writers")
+    exports, rates = over_http.writes(small, args.repeat, args.writer_seconds, WRITER_ROUNDS)
     rows.append(
         _http_row(
             f"H3. export request to its 202 (copy of {small.sessions:,} sessions)",
@@ -267,9 +267,7 @@ def bench_http(full: Dataset, small: Dataset, args) -> list[Row]:
             0.3,
         )
     )
-    if full.vendor == "postgresql":
-        log(f"{small.key}: HTTP writers at four sites")
-        rates = over_http.writers(small, args.writer_seconds, WRITER_ROUNDS)
+    if rates:
         rows.append(_http_writers_row(rates))
     return rows
 
