@@ -175,6 +175,8 @@ def lock_and_read_head(model: type[models.Model], using: str, site: int | None =
     connection = connections[using]
     _require_transaction(connection)
     table, order_column = _chain_columns(model)
+    if not _has_chain_column(model):
+        return _legacy_head(model, connection)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -187,6 +189,29 @@ def lock_and_read_head(model: type[models.Model], using: str, site: int | None =
             where = f"{CHAIN_COLUMN} IS NULL" if site is None else f"{CHAIN_COLUMN} = %s"
             sql = f"SELECT hash FROM {quote(table)} WHERE {where} ORDER BY {quote(order_column)} DESC LIMIT 1"  # noqa: S608, E501  # nosec B608
             cursor.execute(sql, [] if site is None else [site])
+        row = cursor.fetchone()
+    return row[0] if row and row[0] else GENESIS_HASH
+
+
+def _has_chain_column(model: type[models.Model]) -> bool:
+    return any(field.attname == CHAIN_COLUMN for field in model._meta.concrete_fields)
+
+
+def _legacy_head(model: type[models.Model], connection) -> str:
+    """The head for a model of a migration older than the per-site chains (its historical
+    model has no `chain_site_id`): the row it inserts leaves the column empty, so it joins
+    the global chain (the whole table, where the column does not exist yet), under the
+    global lock; the head is read by a statement of its own after the lock is granted."""
+    table, order_column = _chain_columns(model)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK_KEY])
+        columns = connection.introspection.get_table_description(cursor, table)
+        split = any(column.name == CHAIN_COLUMN for column in columns)
+        where = f"WHERE {CHAIN_COLUMN} IS NULL " if split else ""
+        sql = f"SELECT hash FROM {quote(table)} {where}ORDER BY {quote(order_column)} DESC LIMIT 1"  # noqa: S608, E501  # nosec B608
+        cursor.execute(sql)
         row = cursor.fetchone()
     return row[0] if row and row[0] else GENESIS_HASH
 
