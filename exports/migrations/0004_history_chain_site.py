@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("exports", "0002_export_job_heartbeat_and_audit_log_kinds"),
+        ("exports", "0003_export_kind_e2b_batch"),
     ]
 
     operations = [
