@@ -173,3 +173,25 @@ def test_a_writer_at_another_site_commits_while_a_site_holds_its_chain_lock(nort
     assert sorted(history.objects.values_list("chain_site_id", flat=True)) == sorted(
         [north.pk, north.pk, east.pk]
     )
+
+
+@pytest.mark.django_db
+def test_the_chain_status_page_and_api_list_each_sites_head(
+    client, api_client, auditor, north, nurse
+):
+    PatientFactory(site=north, actor=nurse)
+    last = Patient.history.model.objects.order_by("-pk").first()
+    line = f"{HISTORY}@site{north.pk} {last.pk} {last.hash}"
+    client.force_login(auditor)
+
+    assert line in client.get("/audit/chain/").content.decode()
+
+    api_client.force_authenticate(auditor)
+    heads = api_client.get("/api/v1/audit/verification/").json()["heads"]
+    assert {
+        "chain": f"{HISTORY}@site{north.pk}",
+        "table": HISTORY,
+        "site": north.pk,
+        "last_pk": last.pk,
+        "hash": last.hash,
+    } in heads
