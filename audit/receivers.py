@@ -31,6 +31,7 @@ def seal_history_row(sender, instance, history_instance, using=None, **kwargs):
         # An account with no creator (createsuperuser, the first account) registers itself.
         history_instance.history_user = instance
     history_instance.stamp()
+    history_instance.chain_site_id = chain.site_of(instance)
     chain.seal([history_instance], using=using or router.db_for_write(sender))
 
 
