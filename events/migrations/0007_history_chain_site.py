@@ -5,10 +5,15 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0005_one_session_in_progress_and_course_numbers"),
+        ("events", "0006_duplicate_dismissals"),
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="historicalduplicatedismissal",
+            name="chain_site_id",
+            field=models.BigIntegerField(blank=True, editable=False, null=True),
+        ),
         migrations.AddField(
             model_name="historicaladverseevent",
             name="chain_site_id",
