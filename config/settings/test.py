@@ -21,3 +21,15 @@ REPORTING_DATABASE = "default"
 # Serve static files from the apps' folders, as in development: there is no collectstatic run.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Attachments of the test run, apart from the demo's.
+STORAGES = {  # noqa: F405
+    **STORAGES,  # noqa: F405
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": VAR_DIR / "test-media" / "attachments",
+            "base_url": "/no-public-url/",
+        },
+    },
+}
