@@ -3,6 +3,7 @@
 from django.urls import path
 
 from events.api.views import adverse_events, auth, patients, reference, sessions, vitals
+from events.inquiries.api.urls import urlpatterns as inquiry_urlpatterns
 
 app_name = "api"
 
@@ -76,3 +77,5 @@ urlpatterns = [
         "sites/<int:pk>/thresholds/", reference.SiteThresholdsApi.as_view(), name="site-thresholds"
     ),
 ]
+# Questions, comments and attachments on events (events.inquiries).
+urlpatterns += inquiry_urlpatterns

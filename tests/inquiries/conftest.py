@@ -7,6 +7,13 @@ import pytest
 from PIL import Image
 
 from events.choices import EventStatus
+from tests.api.conftest import (  # noqa: F401  (the API fixtures, for the API tests here)
+    anonymous,
+    as_auditor,
+    as_director,
+    as_nurse,
+    as_outsider,
+)
 from tests.factories import AdverseEventFactory
 
 GPS_TAG = 0x8825
