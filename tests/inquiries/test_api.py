@@ -18,9 +18,14 @@ pytestmark = pytest.mark.django_db
 
 
 def upload(api: Api, event_id: int, content: bytes, name: str, content_type="", **headers):
-    file = SimpleUploadedFile(name, content, content_type=content_type or "application/octet-stream")
+    file = SimpleUploadedFile(
+        name, content, content_type=content_type or "application/octet-stream"
+    )
     return api.client.post(
-        "/api/v1/attachments/", {"event": event_id, "file": file}, format="multipart", headers=headers
+        "/api/v1/attachments/",
+        {"event": event_id, "file": file},
+        format="multipart",
+        headers=headers,
     )
 
 
@@ -47,7 +52,10 @@ def test_the_whole_journey_through_the_api(as_director, as_nurse, event, passwor
 
     answered = as_nurse.post(
         f"{question_url}answer/",
-        {"text": "Midazolam 2 mg IV at 14:32; ECG strip attached.", "attachments": [photo.data["id"]]},
+        {
+            "text": "Midazolam 2 mg IV at 14:32; ECG strip attached.",
+            "attachments": [photo.data["id"]],
+        },
         **if_match(1),
     )
     assert answered.status_code == 200, answered.data

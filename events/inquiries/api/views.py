@@ -7,10 +7,10 @@ from typing import Any
 
 import django_filters as filters
 from django.db.models import Q, QuerySet
-from drf_spectacular.types import OpenApiTypes
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
