@@ -22,8 +22,15 @@ MAKE_TAG = 0x010F
 
 @pytest.fixture
 def event(session, nurse):
+    from django.utils import timezone
+
     return AdverseEventFactory(
-        session=session, reported_by=nurse, status=EventStatus.SUBMITTED, causality="possible"
+        session=session,
+        reported_by=nurse,
+        status=EventStatus.SUBMITTED,
+        causality="possible",
+        submitted_at=timezone.now(),
+        review_due_at=timezone.now() + timezone.timedelta(days=30),
     )
 
 
