@@ -19,6 +19,7 @@ def _text(label: str, rows: int = 3) -> forms.CharField:
 
 
 class QuestionForm(OneTimeForm):
+    prefix = "ask"  # several forms share the event's page: each keeps its own field ids
     text = _text("Question")
     addressed_to = forms.ChoiceField(
         label="Ask", choices=Addressee.choices, initial=Addressee.REPORTER, widget=forms.RadioSelect
@@ -48,10 +49,12 @@ class CloseForm(VersionedForm):
 
 
 class CommentForm(OneTimeForm):
+    prefix = "comment"
     text = _text("Comment")
 
 
 class AttachmentForm(OneTimeForm):
+    prefix = "attach"
     file = forms.FileField(
         label="File (PDF, PNG or JPEG)",
         required=False,

@@ -19,7 +19,7 @@ def _page(client, event) -> str:
 def _ask(client, event, text="Which rescue drug was given, at what dose?"):
     return client.post(
         f"/events/{event.pk}/questions/",
-        {"form_token": "t-ask", "text": text, "addressed_to": "reporter"},
+        {"ask-form_token": "t-ask", "ask-text": text, "ask-addressed_to": "reporter"},
     )
 
 
@@ -75,7 +75,8 @@ def test_the_review_queue_and_the_questions_page_show_an_open_question(client, d
 def test_a_comment_with_markup_is_refused_next_to_the_field(client, nurse, event):
     login(client, nurse)
     response = client.post(
-        f"/events/{event.pk}/comments/", {"form_token": "t-c", "text": "<b>urgent</b>"}
+        f"/events/{event.pk}/comments/",
+        {"comment-form_token": "t-c", "comment-text": "<b>urgent</b>"},
     )
     assert response.status_code == 200
     assert "Write plain text" in response.content.decode()
@@ -85,7 +86,9 @@ def test_a_comment_with_markup_is_refused_next_to_the_field(client, nurse, event
 def test_html_disguised_as_a_pdf_is_refused_next_to_the_field(client, nurse, event):
     login(client, nurse)
     fake = SimpleUploadedFile("letter.pdf", b"<html><script>alert(1)</script></html>")
-    response = client.post(f"/events/{event.pk}/attachments/", {"form_token": "t-a", "file": fake})
+    response = client.post(
+        f"/events/{event.pk}/attachments/", {"attach-form_token": "t-a", "attach-file": fake}
+    )
     assert response.status_code == 200
     assert "not a PDF, PNG or JPEG" in response.content.decode()
     assert not Attachment.objects.exists()
@@ -100,7 +103,10 @@ def test_a_file_name_never_brings_folders_or_control_characters_into_the_record(
     login(client, nurse)
     for index, name in enumerate(("..\\..\\strip.png", "a\x07b.png", "c\u202egnp.png")):
         upload = SimpleUploadedFile(name, png_bytes(), content_type="image/png")
-        client.post(f"/events/{event.pk}/attachments/", {"form_token": f"t{index}", "file": upload})
+        client.post(
+            f"/events/{event.pk}/attachments/",
+            {"attach-form_token": f"t{index}", "attach-file": upload},
+        )
     names = list(Attachment.objects.order_by("pk").values_list("name", flat=True))
     assert names == ["strip.png", "ab.png", "cgnp.png"]
 
@@ -110,8 +116,8 @@ def test_the_download_is_never_shown_inline(client, nurse, auditor, event):
     client.post(
         f"/events/{event.pk}/attachments/",
         {
-            "form_token": "t-d",
-            "file": SimpleUploadedFile("strip.png", png_bytes(), content_type="image/png"),
+            "attach-form_token": "t-d",
+            "attach-file": SimpleUploadedFile("strip.png", png_bytes(), content_type="image/png"),
         },
     )
     attachment = Attachment.objects.get()
