@@ -8,9 +8,11 @@ file is removed again, so storage holds no file the ledger does not know.
 import hashlib
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from audit.services import Actor, audited_save
@@ -31,7 +33,7 @@ class Upload:
     content: bytes
 
     @classmethod
-    def from_uploaded_file(cls, uploaded, name: str = "") -> "Upload":
+    def from_uploaded_file(cls, uploaded: "UploadedFile[bytes]", name: str = "") -> "Upload":
         """Read at most one byte past the limit: an oversized file is refused without
         reading it all into memory."""
         uploaded.seek(0)
@@ -87,16 +89,17 @@ def attachment_void(
             {"attachment": "Only its uploader or a director can void an attachment."}
         )
     with transaction.atomic():
-        attachment = lock_current(attachment, expected_version)
+        attachment = cast(Attachment, lock_current(attachment, expected_version))
         if attachment.is_voided:
             raise ValidationError({"status": "This attachment is already voided."})
         attachment.is_voided = True
         attachment.void_reason = reason
         attachment.version += 1
-        return audited_save(attachment, actor=actor, reason=reason)
+        audited_save(attachment, actor=actor, reason=reason)
+        return attachment
 
 
 def attachment_read(attachment: Attachment) -> bytes:
     """The stored bytes of an attachment."""
-    with attachment_storage().open(attachment.file.name, "rb") as handle:
+    with attachment_storage().open(str(attachment.file.name), "rb") as handle:
         return handle.read()

@@ -18,7 +18,7 @@ def attachment_download_response(
     attachment: Attachment, *, actor: Actor, request: HttpRequest
 ) -> FileResponse:
     """The file as a download, after writing the access-log entry."""
-    handle = attachment_storage().open(attachment.file.name, "rb")
+    handle = attachment_storage().open(str(attachment.file.name), "rb")
     access_log_export(
         actor=actor,
         request=request,

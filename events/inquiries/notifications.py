@@ -41,8 +41,9 @@ def _deliver(kind: str, recipients: list[User], link: str) -> list[User]:
 
 def question_opened(question: Question) -> list[User]:
     """Tell the addressee of a new question (or of one asked again)."""
+    recipients: list[User]
     if question.addressed_to == Addressee.REPORTER:
-        recipients = [question.addressee] if question.addressee_id else []
+        recipients = [question.addressee] if question.addressee is not None else []
     else:
         recipients = _site_staff(question.site_id)
     recipients = [user for user in recipients if user.pk != question.asked_by_id]

@@ -1,13 +1,14 @@
 """What an event's page shows of its questions, discussion and attachments, and the forms it
 offers each person (`events.views.review.event_context` adds it as `inquiries`)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.forms import Form
 from django.http import HttpRequest
 from django.utils import timezone
 
+from audit.services import Actor
 from events.access import DIRECTORS, WRITERS, roles_at
 from events.choices import EventStatus
 from events.inquiries.choices import QuestionStatus
@@ -37,7 +38,7 @@ def event_panel(
     """The panel's context: `bound` holds a form that was sent and refused, by its key
     (`question`, `comment`, `attachment`, or `<action>-<question id>`)."""
     bound = bound or {}
-    user = request.user
+    user = cast(Actor, request.user)
     roles = roles_at(user, event.site_id)
     is_director = bool(roles & set(DIRECTORS))
     can_write = bool(roles & set(WRITERS)) and event.status != EventStatus.VOIDED

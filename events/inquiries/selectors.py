@@ -3,6 +3,7 @@ to: whoever may read an event may read them; another site's are not found (404).
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -16,12 +17,12 @@ from events.inquiries.models import Answer, Attachment, Comment, Question
 from events.models import AdverseEvent
 
 
-def _scoped(queryset: QuerySet, user: Actor) -> QuerySet:
+def _scoped(queryset: QuerySet[Any], user: Actor) -> QuerySet[Any]:
     visible = visible_site_ids(user)
     return queryset if visible is ALL_SITES else queryset.filter(site_id__in=visible)
 
 
-def _get(queryset: QuerySet, pk: object) -> object:
+def _get(queryset: QuerySet[Any], pk: object) -> object:
     try:
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):

@@ -13,6 +13,7 @@ called by `events.services.adverse_events.adverse_event_sign_off`).
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -112,7 +113,7 @@ def question_answer(
         raise ValidationError({"question": f"This question is for {who}; you cannot answer it."})
     text = _plain(text, "text")
     with transaction.atomic():
-        question = lock_current(question, expected_version)
+        question = cast(Question, lock_current(question, expected_version))
         if question.status != QuestionStatus.OPEN:
             raise ValidationError(
                 {"status": f"Only an open question can be answered (it is {question.status})."}
@@ -136,7 +137,7 @@ def question_answer(
 
 
 def _link(attachment: Attachment, answer: Answer, actor: Actor) -> None:
-    attachment = lock_current(attachment, attachment.version)
+    attachment = cast(Attachment, lock_current(attachment, attachment.version))
     if attachment.event_id != answer.event_id or attachment.uploaded_by_id != actor.pk:
         raise ValidationError({"attachments": f"Attachment {attachment.pk} is not yours to give."})
     if attachment.is_voided or attachment.answer_id is not None:
@@ -152,8 +153,7 @@ def _link(attachment: Attachment, answer: Answer, actor: Actor) -> None:
 
 def _settle(question: Question, actor: Actor, expected_version: int | None) -> Question:
     require_role(actor, question.site_id, *DIRECTORS)
-    question = lock_current(question, expected_version)
-    return question
+    return cast(Question, lock_current(question, expected_version))
 
 
 def question_resolve(
@@ -168,7 +168,8 @@ def question_resolve(
         question.status = QuestionStatus.RESOLVED
         question.settled_at = timezone.now()
         question.version += 1
-        return audited_save(question, actor=actor, reason=reason or "Answer accepted")
+        audited_save(question, actor=actor, reason=reason or "Answer accepted")
+        return question
 
 
 def question_ask_again(
@@ -208,7 +209,8 @@ def question_close(
         question.close_reason = reason
         question.settled_at = timezone.now()
         question.version += 1
-        return audited_save(question, actor=actor, reason=reason)
+        audited_save(question, actor=actor, reason=reason)
+        return question
 
 
 def question_sign_off_check(event: AdverseEvent) -> None:
@@ -234,7 +236,8 @@ def comment_post(*, actor: Actor, event: AdverseEvent, text: str) -> Comment:
     comment = Comment(event=event, site_id=event.site_id, author=actor, text=_plain(text, "text"))
     validate(comment)
     with transaction.atomic():
-        return audited_save(comment, actor=actor, reason="Comment posted")
+        audited_save(comment, actor=actor, reason="Comment posted")
+        return comment
 
 
 def comment_void(
@@ -247,10 +250,11 @@ def comment_void(
     if comment.author_id != actor.pk and not is_director:
         raise ValidationError({"comment": "Only its author or a director can void a comment."})
     with transaction.atomic():
-        comment = lock_current(comment, expected_version)
+        comment = cast(Comment, lock_current(comment, expected_version))
         if comment.is_voided:
             raise ValidationError({"status": "This comment is already voided."})
         comment.is_voided = True
         comment.void_reason = reason
         comment.version += 1
-        return audited_save(comment, actor=actor, reason=reason)
+        audited_save(comment, actor=actor, reason=reason)
+        return comment

@@ -2,7 +2,7 @@
 event's page; a refused one shows the event's page again with the form and its errors."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audit.services import access_log_list
+from audit.services import Actor, access_log_list
 from events import selectors as event_selectors
 from events.access import DIRECTORS, has_role, require_role
 from events.choices import Role
@@ -47,6 +48,11 @@ from events.views.review import render_event
 from events.views.support import call_service, create_once, require_writer, void_page
 
 
+def _user(request: HttpRequest) -> Actor:
+    """The signed-in person (every view here requires a login)."""
+    return cast(Actor, request.user)
+
+
 def _back(event_pk: int, anchor: str) -> HttpResponse:
     return redirect(f"{reverse('event-detail', args=[event_pk])}#{anchor}")
 
@@ -59,8 +65,8 @@ def _refused(request: HttpRequest, event: AdverseEvent, key: str, form: Form) ->
 @require_POST
 def question_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A director asks the reporter or the site's staff for information."""
-    event = event_selectors.adverse_event_get(request.user, pk)
-    require_role(request.user, event.site_id, *DIRECTORS)
+    event = event_selectors.adverse_event_get(_user(request), pk)
+    require_role(_user(request), event.site_id, *DIRECTORS)
     form = QuestionForm(request.POST)
     if form.is_valid() and call_service(
         form,
@@ -68,7 +74,7 @@ def question_new(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             form.cleaned_data["form_token"],
             lambda: question_open(
-                actor=request.user,
+                actor=_user(request),
                 event=event,
                 text=form.cleaned_data["text"],
                 addressed_to=form.cleaned_data["addressed_to"],
@@ -89,8 +95,8 @@ def _question_action(
     done: str,
 ) -> HttpResponse:
     """One action on a question from its own (prefixed) form on the event's page."""
-    question = selectors.question_get(request.user, pk)
-    event = event_selectors.adverse_event_get(request.user, question.event_id)
+    question = selectors.question_get(_user(request), pk)
+    event = event_selectors.adverse_event_get(_user(request), question.event_id)
     form = form_class(request.POST, request.FILES, prefix=question_prefix(question.pk))
     if form.is_valid() and call_service(form, lambda: act(question, form.cleaned_data)):
         messages.success(request, done)
@@ -102,7 +108,7 @@ def _question_action(
 @require_POST
 def question_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The addressee answers, optionally with a file (uploaded and given in one go)."""
-    require_writer(request.user, selectors.question_get(request.user, pk).site_id)
+    require_writer(_user(request), selectors.question_get(_user(request), pk).site_id)
 
     def answer(question: Question, data: dict[str, Any]) -> object:
         files: list[Attachment] = []
@@ -111,10 +117,10 @@ def question_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
                 if data.get("file") is not None:
                     upload = Upload.from_uploaded_file(data["file"])
                     files.append(
-                        attachment_upload(actor=request.user, event=question.event, upload=upload)
+                        attachment_upload(actor=_user(request), event=question.event, upload=upload)
                     )
                 return question_answer(
-                    actor=request.user,
+                    actor=_user(request),
                     question=question,
                     text=data["text"],
                     expected_version=data["version"],
@@ -122,7 +128,7 @@ def question_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
                 )
         except Exception:
             for attachment in files:  # rolled back: its stored file goes too
-                attachment_storage().delete(attachment.file.name)
+                attachment_storage().delete(str(attachment.file.name))
             raise
 
     return _question_action(request, pk, "answer", AnswerForm, answer, "Answer sent.")
@@ -137,7 +143,7 @@ def question_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
         "resolve",
         ResolveForm,
         lambda question, data: question_resolve(
-            actor=request.user,
+            actor=_user(request),
             question=question,
             reason=data["reason"],
             expected_version=data["version"],
@@ -155,7 +161,7 @@ def question_ask_again_view(request: HttpRequest, pk: int) -> HttpResponse:
         "again",
         AskAgainForm,
         lambda question, data: question_ask_again(
-            actor=request.user,
+            actor=_user(request),
             question=question,
             text=data["text"],
             expected_version=data["version"],
@@ -173,7 +179,7 @@ def question_close_view(request: HttpRequest, pk: int) -> HttpResponse:
         "close",
         CloseForm,
         lambda question, data: question_close(
-            actor=request.user,
+            actor=_user(request),
             question=question,
             reason=data["reason"],
             expected_version=data["version"],
@@ -185,15 +191,15 @@ def question_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def comment_new(request: HttpRequest, pk: int) -> HttpResponse:
-    event = event_selectors.adverse_event_get(request.user, pk)
-    require_writer(request.user, event.site_id)
+    event = event_selectors.adverse_event_get(_user(request), pk)
+    require_writer(_user(request), event.site_id)
     form = CommentForm(request.POST)
     if form.is_valid() and call_service(
         form,
         lambda: create_once(
             request,
             form.cleaned_data["form_token"],
-            lambda: comment_post(actor=request.user, event=event, text=form.cleaned_data["text"]),
+            lambda: comment_post(actor=_user(request), event=event, text=form.cleaned_data["text"]),
         ),
     ):
         return _back(event.pk, "discussion")
@@ -203,13 +209,13 @@ def comment_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_void_view(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = selectors.comment_get(request.user, pk)
-    require_writer(request.user, comment.site_id)
+    comment = selectors.comment_get(_user(request), pk)
+    require_writer(_user(request), comment.site_id)
     return void_page(
         request,
         comment,
         site=comment.site,
-        void=lambda **change: comment_void(comment=comment, actor=request.user, **change),
+        void=lambda **change: comment_void(comment=comment, actor=_user(request), **change),
         title="Comment",
         consequence="The comment stays in the discussion, marked voided, with your reason.",
         back=f"{reverse('event-detail', args=[comment.event_id])}#discussion",
@@ -219,8 +225,8 @@ def comment_void_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attachment_new(request: HttpRequest, pk: int) -> HttpResponse:
-    event = event_selectors.adverse_event_get(request.user, pk)
-    require_writer(request.user, event.site_id)
+    event = event_selectors.adverse_event_get(_user(request), pk)
+    require_writer(_user(request), event.site_id)
     form = AttachmentForm(request.POST, request.FILES)
 
     def upload() -> int:
@@ -230,7 +236,7 @@ def attachment_new(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             form.cleaned_data["form_token"],
             lambda: attachment_upload(
-                actor=request.user,
+                actor=_user(request),
                 event=event,
                 upload=Upload.from_uploaded_file(form.cleaned_data["file"]),
             ),
@@ -244,10 +250,10 @@ def attachment_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The file, as a download (never shown in a page), written to the access log."""
-    attachment = selectors.attachment_get(request.user, pk)
-    return attachment_download_response(attachment, actor=request.user, request=request)
+    attachment = selectors.attachment_get(_user(request), pk)
+    return attachment_download_response(attachment, actor=_user(request), request=request)
 
 
 @login_required
@@ -256,15 +262,15 @@ def question_list_view(request: HttpRequest) -> HttpResponse:
     """Questions at the user's sites: those waiting for the user's answer, the overdue ones,
     and every open or answered one."""
     now = timezone.now()
-    waiting_for_me = list(selectors.questions_waiting_for(request.user))
-    overdue = list(selectors.question_list(request.user, is_overdue=True, now=now))
+    waiting_for_me = list(selectors.questions_waiting_for(_user(request)))
+    overdue = list(selectors.question_list(_user(request), is_overdue=True, now=now))
     unsettled = list(
-        selectors.question_list(request.user, is_overdue=False, now=now).filter(
+        selectors.question_list(_user(request), is_overdue=False, now=now).filter(
             status__in=("open", "answered")
         )
     )
     access_log_list(
-        actor=request.user,
+        actor=_user(request),
         request=request,
         object_type=Question._meta.label_lower,
         row_count=len(overdue) + len(unsettled),
@@ -273,7 +279,7 @@ def question_list_view(request: HttpRequest) -> HttpResponse:
         "waiting_for_me": waiting_for_me,
         "overdue": overdue,
         "unsettled": unsettled,
-        "is_director": has_role(request.user, Role.MEDICAL_DIRECTOR),
+        "is_director": has_role(_user(request), Role.MEDICAL_DIRECTOR),
         "now": now,
     }
     return render(request, "inquiries/question_list.html", context)

@@ -19,7 +19,7 @@ def _person(user: Any) -> str:
     return str(user.get_full_name() or user.get_username())
 
 
-class AttachmentOutputSerializer(serializers.ModelSerializer):
+class AttachmentOutputSerializer(serializers.ModelSerializer[Attachment]):
     uploaded_by_name = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
 
@@ -50,7 +50,7 @@ class AttachmentOutputSerializer(serializers.ModelSerializer):
         return reverse("api:attachment-download", args=[attachment.pk])
 
 
-class AnswerOutputSerializer(serializers.ModelSerializer):
+class AnswerOutputSerializer(serializers.ModelSerializer[Answer]):
     answered_by_name = serializers.SerializerMethodField()
     attachments = AttachmentOutputSerializer(many=True, read_only=True)
 
@@ -63,7 +63,7 @@ class AnswerOutputSerializer(serializers.ModelSerializer):
         return _person(answer.answered_by)
 
 
-class QuestionOutputSerializer(serializers.ModelSerializer):
+class QuestionOutputSerializer(serializers.ModelSerializer[Question]):
     asked_by_name = serializers.SerializerMethodField()
     is_overdue = serializers.SerializerMethodField()
     answer = serializers.SerializerMethodField()
@@ -103,7 +103,7 @@ class QuestionOutputSerializer(serializers.ModelSerializer):
         return AnswerOutputSerializer(answer).data if answer else None
 
 
-class CommentOutputSerializer(serializers.ModelSerializer):
+class CommentOutputSerializer(serializers.ModelSerializer[Comment]):
     author_name = serializers.SerializerMethodField()
 
     class Meta:

@@ -3,11 +3,11 @@ answers, resolutions and every other change of a question take If-Match with the
 ETag; attachments are uploaded as multipart/form-data and downloaded as attachments."""
 
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 import django_filters as filters
 from django.db.models import Q, QuerySet
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +16,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.services import access_log_view
+from audit.services import Actor, access_log_view
 from events.api.concurrency import if_match_version
 from events.api.filters import IdFilter
 from events.api.idempotency import idempotent_response
@@ -51,6 +51,11 @@ from events.inquiries.services import (
 TAGS = ["questions and documents"]
 
 
+def _user(request: Request) -> Actor:
+    """The authenticated client (every view here requires authentication)."""
+    return cast(Actor, request.user)
+
+
 class QuestionFilter(filters.FilterSet):
     event = IdFilter(field_name="event_id", label="Event id")
     status = filters.ChoiceFilter(choices=QuestionStatus.choices)
@@ -60,7 +65,9 @@ class QuestionFilter(filters.FilterSet):
         model = Question
         fields = ["event", "status", "overdue"]
 
-    def filter_overdue(self, queryset: QuerySet[Question], name: str, value: bool) -> QuerySet:
+    def filter_overdue(
+        self, queryset: QuerySet[Question], name: str, value: bool
+    ) -> QuerySet[Question]:
         overdue = Q(status__in=UNSETTLED_STATUSES, due_at__lt=timezone.now())
         return queryset.filter(overdue if value else ~overdue)
 
@@ -93,11 +100,11 @@ def _created(serializer_class: Any, record: Any, request: Request, name: str) ->
 
 class QuestionListCreateApi(ScopedListApi):
     serializer_class = QuestionOutputSerializer
-    filterset_class = QuestionFilter
+    filterset_class = QuestionFilter  # type: ignore[assignment]
     access_object_type = "inquiries.question"
 
     def select(self) -> QuerySet[Question]:
-        return selectors.question_list(self.request.user).prefetch_related("answers")
+        return selectors.question_list(_user(self.request)).prefetch_related("answers")
 
     @api_schema(
         summary="List questions at your sites (filter by event, status, overdue)",
@@ -122,7 +129,7 @@ class QuestionListCreateApi(ScopedListApi):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         def perform() -> Response:
             data = validated(QuestionCreateInputSerializer, request)
-            question = question_open(actor=request.user, **data)
+            question = question_open(actor=_user(request), **data)
             return _created(QuestionOutputSerializer, question, request, "api:question-detail")
 
         return idempotent_response(request, perform)
@@ -136,8 +143,8 @@ class QuestionDetailApi(ApiView):
         tags=TAGS,
     )
     def get(self, request: Request, pk: int) -> Response:
-        question = selectors.question_get(request.user, pk)
-        access_log_view(actor=request.user, request=request, record=question)
+        question = selectors.question_get(_user(request), pk)
+        access_log_view(actor=_user(request), request=request, record=question)
         return record_response(QuestionOutputSerializer, question, request)
 
 
@@ -161,27 +168,27 @@ class QuestionAnswerApi(ApiView):
         "Upload the files first (POST /api/v1/attachments/), then name them in `attachments`.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        question = selectors.question_get(request.user, pk)
+        question = selectors.question_get(_user(request), pk)
         data = validated(AnswerInputSerializer, request)
         question_answer(
-            actor=request.user,
+            actor=_user(request),
             question=question,
             text=data["text"],
             attachments=data.get("attachments", []),
             expected_version=if_match_version(request),
         )
         return record_response(
-            QuestionOutputSerializer, selectors.question_get(request.user, pk), request
+            QuestionOutputSerializer, selectors.question_get(_user(request), pk), request
         )
 
 
 class QuestionResolveApi(ApiView):
     @_question_action("Accept the answer: the question is resolved (directors)", ReasonSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        question = selectors.question_get(request.user, pk)
+        question = selectors.question_get(_user(request), pk)
         data = validated(ReasonSerializer, request)
         question = question_resolve(
-            actor=request.user,
+            actor=_user(request),
             question=question,
             reason=data.get("reason", ""),
             expected_version=if_match_version(request),
@@ -201,10 +208,10 @@ class QuestionAskAgainApi(ApiView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
-        question = selectors.question_get(request.user, pk)
+        question = selectors.question_get(_user(request), pk)
         data = validated(AskAgainInputSerializer, request)
         follow_up = question_ask_again(
-            actor=request.user,
+            actor=_user(request),
             question=question,
             text=data["text"],
             expected_version=if_match_version(request),
@@ -215,10 +222,10 @@ class QuestionAskAgainApi(ApiView):
 class QuestionCloseApi(ApiView):
     @_question_action("Close a question with a reason (directors)", ReasonSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        question = selectors.question_get(request.user, pk)
+        question = selectors.question_get(_user(request), pk)
         data = validated(ReasonSerializer, request)
         question = question_close(
-            actor=request.user,
+            actor=_user(request),
             question=question,
             reason=data.get("reason", ""),
             expected_version=if_match_version(request),
@@ -228,11 +235,11 @@ class QuestionCloseApi(ApiView):
 
 class CommentListCreateApi(ScopedListApi):
     serializer_class = CommentOutputSerializer
-    filterset_class = CommentFilter
+    filterset_class = CommentFilter  # type: ignore[assignment]
     access_object_type = "inquiries.comment"
 
     def select(self) -> QuerySet[Comment]:
-        return selectors.comment_list(self.request.user)
+        return selectors.comment_list(_user(self.request))
 
     @api_schema(
         summary="List comments at your sites (filter by event)",
@@ -256,7 +263,7 @@ class CommentListCreateApi(ScopedListApi):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         def perform() -> Response:
             data = validated(CommentCreateInputSerializer, request)
-            comment = comment_post(actor=request.user, event=data["event"], text=data["text"])
+            comment = comment_post(actor=_user(request), event=data["event"], text=data["text"])
             return _created(CommentOutputSerializer, comment, request, "api:comment-void")
 
         return idempotent_response(request, perform)
@@ -273,10 +280,10 @@ class CommentVoidApi(ApiView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
-        comment = selectors.comment_get(request.user, pk)
+        comment = selectors.comment_get(_user(request), pk)
         data = validated(ReasonSerializer, request)
         comment = comment_void(
-            actor=request.user,
+            actor=_user(request),
             comment=comment,
             reason=data.get("reason", ""),
             expected_version=if_match_version(request),
@@ -286,12 +293,12 @@ class CommentVoidApi(ApiView):
 
 class AttachmentListCreateApi(ScopedListApi):
     serializer_class = AttachmentOutputSerializer
-    filterset_class = AttachmentFilter
+    filterset_class = AttachmentFilter  # type: ignore[assignment]
     access_object_type = "inquiries.attachment"
-    parser_classes = [MultiPartParser]
+    parser_classes = [MultiPartParser]  # type: ignore[list-item]
 
     def select(self) -> QuerySet[Attachment]:
-        return selectors.attachment_list(self.request.user)
+        return selectors.attachment_list(_user(self.request))
 
     @api_schema(
         summary="List attachments at your sites (filter by event)",
@@ -322,7 +329,7 @@ class AttachmentListCreateApi(ScopedListApi):
         upload = Upload.from_uploaded_file(data["file"], name=data.get("name", ""))
 
         def perform() -> Response:
-            attachment = attachment_upload(actor=request.user, event=data["event"], upload=upload)
+            attachment = attachment_upload(actor=_user(request), event=data["event"], upload=upload)
             return _created(
                 AttachmentOutputSerializer, attachment, request, "api:attachment-detail"
             )
@@ -343,8 +350,8 @@ class AttachmentDetailApi(ApiView):
         tags=TAGS,
     )
     def get(self, request: Request, pk: int) -> Response:
-        attachment = selectors.attachment_get(request.user, pk)
-        access_log_view(actor=request.user, request=request, record=attachment)
+        attachment = selectors.attachment_get(_user(request), pk)
+        access_log_view(actor=_user(request), request=request, record=attachment)
         return record_response(AttachmentOutputSerializer, attachment, request)
 
 
@@ -356,9 +363,9 @@ class AttachmentDownloadApi(ApiView):
         errors=READ_ERRORS,
         tags=TAGS,
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
-        attachment = selectors.attachment_get(request.user, pk)
-        return attachment_download_response(attachment, actor=request.user, request=request)
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        attachment = selectors.attachment_get(_user(request), pk)
+        return attachment_download_response(attachment, actor=_user(request), request=request)
 
 
 class AttachmentVoidApi(ApiView):
@@ -372,10 +379,10 @@ class AttachmentVoidApi(ApiView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
-        attachment = selectors.attachment_get(request.user, pk)
+        attachment = selectors.attachment_get(_user(request), pk)
         data = validated(ReasonSerializer, request)
         attachment = attachment_void(
-            actor=request.user,
+            actor=_user(request),
             attachment=attachment,
             reason=data.get("reason", ""),
             expected_version=if_match_version(request),
