@@ -226,3 +226,33 @@ def test_a_comment_is_voided_with_a_reason_never_edited(as_nurse, event):
     voided = as_nurse.post(url, {"reason": "Wrong patient"}, **if_match(1))
     assert voided.status_code == 200 and voided.data["is_voided"]
     assert voided.data["text"] == "Dose was 0.5"
+
+
+def test_the_review_queue_counts_each_events_open_questions(as_director, event):
+    ask(as_director, event.pk)
+    rows = as_director.get("/api/v1/review-queue/").data["results"]
+    assert [(row["id"], row["open_questions"]) for row in rows] == [(event.pk, 1)]
+
+
+@pytest.mark.parametrize("rows", [1, 6])
+def test_the_question_list_runs_the_same_queries_for_more_rows(
+    director, event, rows, django_assert_num_queries
+):
+    from events.inquiries.services import question_open
+
+    for n in range(rows):
+        question_open(actor=director, event=event, text=f"Question {n}", addressed_to="reporter")
+    api = Api(director)
+    api.get("/api/v1/questions/")  # memberships and the like, read once
+    # Expect 7 queries on SQLite (6 on PostgreSQL):
+    # * the user's memberships
+    # * count the questions
+    # * one page of questions with event, term, site, asker and addressee
+    # * their answers (prefetched), the answers' attachments are not read without answers
+    # * the access-log row (savepoint, chain head on SQLite, insert, release)
+    from django.db import connection
+
+    expected = 6 if connection.vendor == "postgresql" else 7
+    with django_assert_num_queries(expected):
+        response = api.get("/api/v1/questions/")
+    assert response.data["count"] == rows

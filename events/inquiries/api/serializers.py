@@ -99,7 +99,8 @@ class QuestionOutputSerializer(serializers.ModelSerializer[Question]):
 
     @extend_schema_field(AnswerOutputSerializer(allow_null=True))
     def get_answer(self, question: Question) -> dict[str, Any] | None:
-        answer = question.answers.first()
+        answers = list(question.answers.all())  # prefetched by the list
+        answer = answers[0] if answers else None
         return AnswerOutputSerializer(answer).data if answer else None
 
 

@@ -104,7 +104,9 @@ class QuestionListCreateApi(ScopedListApi):
     access_object_type = "inquiries.question"
 
     def select(self) -> QuerySet[Question]:
-        return selectors.question_list(_user(self.request)).prefetch_related("answers")
+        return selectors.question_list(_user(self.request)).prefetch_related(
+            "answers__answered_by", "answers__attachments__uploaded_by"
+        )
 
     @api_schema(
         summary="List questions at your sites (filter by event, status, overdue)",
