@@ -207,18 +207,23 @@ class QuestionAskAgainApi(ApiView):
         errors=UPDATE_ERRORS,
         etag=True,
         if_match=True,
+        idempotent=True,
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
         question = selectors.question_get(_user(request), pk)
-        data = validated(AskAgainInputSerializer, request)
-        follow_up = question_ask_again(
-            actor=_user(request),
-            question=question,
-            text=data["text"],
-            expected_version=if_match_version(request),
-        )
-        return _created(QuestionOutputSerializer, follow_up, request, "api:question-detail")
+
+        def perform() -> Response:
+            data = validated(AskAgainInputSerializer, request)
+            follow_up = question_ask_again(
+                actor=_user(request),
+                question=question,
+                text=data["text"],
+                expected_version=if_match_version(request),
+            )
+            return _created(QuestionOutputSerializer, follow_up, request, "api:question-detail")
+
+        return idempotent_response(request, perform)
 
 
 class QuestionCloseApi(ApiView):
