@@ -37,6 +37,7 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("exports/", include("exports.urls")),
     path("notifications/", include("events.notifications.urls")),
+    path("", include("events.inquiries.urls")),
     path("", include("events.urls")),
 ]
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "events",
     "events.accounts",
     "events.notifications",
+    "events.inquiries",
     "reporting",
     "exports",
 ]
@@ -161,6 +162,43 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Attachments on events (events.inquiries): under the media root, never served by a static
+# or media URL (downloads go through the application, scoped and logged). With
+# ATTACHMENT_S3_BUCKET they go to an S3-compatible bucket through django-storages' S3 backend
+# (which needs boto3: `pip install 'safety-ledger[s3]'`); credentials come from the usual
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables. See docs/operations.md.
+ATTACHMENT_S3_BUCKET = env_str("ATTACHMENT_S3_BUCKET", "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": ATTACHMENT_S3_BUCKET,
+                "endpoint_url": env_str("ATTACHMENT_S3_ENDPOINT_URL", "") or None,
+                "region_name": env_str("ATTACHMENT_S3_REGION", "") or None,
+                "location": "attachments",
+                "default_acl": None,
+                "file_overwrite": False,
+                "querystring_auth": True,
+            },
+        }
+        if ATTACHMENT_S3_BUCKET
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": MEDIA_ROOT / "attachments", "base_url": "/no-public-url/"},
+        }
+    ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# The largest attachment accepted, in megabytes (PDF, PNG or JPEG).
+ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 10)
+# A director's question is due this many days after it is asked (or asked again).
+QUESTION_DUE_DAYS = env_int("QUESTION_DUE_DAYS", 3)
+# Who tells people of a new question and of an answer (events.inquiries.notifications): a
+# dotted path to a callable taking kind, recipients and link; empty logs the moment only.
+INQUIRY_NOTIFIER = ""
 
 # Exports written by jobs live here, outside any served directory.
 EXPORTS_DIR = VAR_DIR / "exports"

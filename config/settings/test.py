@@ -22,6 +22,18 @@ REPORTING_DATABASE = "default"
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 
+# Attachments of the test run, apart from the demo's.
+STORAGES = {  # noqa: F405
+    **STORAGES,  # noqa: F405
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": VAR_DIR / "test-media" / "attachments",
+            "base_url": "/no-public-url/",
+        },
+    },
+}
+
 # A sample sender for the E2B(R3) export, so its messages carry every element FDA's
 # postmarket rules require (a deployment sets its own through E2B_SENDER_* variables).
 E2B_SENDER = {

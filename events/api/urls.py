@@ -11,6 +11,7 @@ from events.api.views import (
     sessions,
     vitals,
 )
+from events.inquiries.api.urls import urlpatterns as inquiry_urlpatterns
 
 app_name = "api"
 
@@ -91,3 +92,5 @@ urlpatterns = [
         "sites/<int:pk>/thresholds/", reference.SiteThresholdsApi.as_view(), name="site-thresholds"
     ),
 ]
+# Questions, comments and attachments on events (events.inquiries).
+urlpatterns += inquiry_urlpatterns

@@ -12,6 +12,7 @@ from audit.models import AccessAction
 from audit.services import Actor, access_log_record, audited_save
 from events.access import DIRECTORS, WRITERS, require_role
 from events.choices import EventStatus
+from events.inquiries.services import question_sign_off_check
 from events.models import AdverseEvent, ElectronicSignature, InfusionSession
 from events.notifications.services import serious_event_notify
 from events.rules import review_due_at
@@ -211,6 +212,8 @@ def adverse_event_sign_off(
             raise PermissionDenied("A director cannot sign off an event they reported.")
         if not event.causality:
             raise ValidationError({"causality": "Assess causality before signing off."})
+        # A director's question still waiting on the event holds the signature back.
+        question_sign_off_check(event)
         values = {name: getattr(event, name) for name in AdverseEvent.SIGNED_FIELDS}
         signature = ElectronicSignature(
             event=event,

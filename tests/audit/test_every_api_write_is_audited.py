@@ -303,6 +303,116 @@ def _duplicate_dismiss(p):
     )
 
 
+def _question(p, *, answered=False):
+    from events.inquiries.services import question_answer, question_open
+
+    event = _submitted(p)
+    question = question_open(
+        actor=p.director, event=event, text="Which rescue drug?", addressed_to="reporter"
+    )
+    if answered:
+        question_answer(actor=p.nurse, question=question, text="None", expected_version=1)
+        question.refresh_from_db()
+    return question
+
+
+def _question_ask(p):
+    from events.inquiries.models import Question
+
+    body = {
+        "event": _submitted(p).pk,
+        "text": "Did the patient get home?",
+        "addressed_to": "reporter",
+    }
+    return Write(
+        p.as_director, "post", "/api/v1/questions/", lambda: Question.objects.latest("pk"), body
+    )
+
+
+def _question_action(action, body, *, by="director", answered=True, reason=None, latest=False):
+    def case(p):
+        from events.inquiries.models import Question
+
+        question = _question(p, answered=answered)
+        return Write(
+            p.as_nurse if by == "nurse" else p.as_director,
+            "post",
+            f"/api/v1/questions/{question.pk}/{action}/",
+            (lambda: Question.objects.latest("pk"))
+            if latest
+            else (lambda: Question.objects.get(pk=question.pk)),
+            body,
+            if_match(question.version),
+            reason=reason,
+        )
+
+    return case
+
+
+def _comment_post(p):
+    from events.inquiries.models import Comment
+
+    body = {"event": _submitted(p).pk, "text": "Patient home safely."}
+    return Write(
+        p.as_nurse, "post", "/api/v1/comments/", lambda: Comment.objects.latest("pk"), body
+    )
+
+
+def _comment_void(p):
+    from events.inquiries.services import comment_post
+
+    comment = comment_post(actor=p.nurse, event=_submitted(p), text="Wrong chair")
+    return Write(
+        p.as_nurse,
+        "post",
+        f"/api/v1/comments/{comment.pk}/void/",
+        lambda: type(comment).objects.get(pk=comment.pk),
+        {"reason": "Posted on the wrong event"},
+        if_match(comment.version),
+        reason="Posted on the wrong event",
+    )
+
+
+def _png():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, format="PNG")
+    return SimpleUploadedFile("strip.png", out.getvalue(), content_type="image/png")
+
+
+def _attachment_upload(p):
+    from events.inquiries.models import Attachment
+
+    body = {"event": _submitted(p).pk, "file": _png()}
+    return Write(
+        p.as_nurse,
+        "multipart",
+        "/api/v1/attachments/",
+        lambda: Attachment.objects.latest("pk"),
+        body,
+    )
+
+
+def _attachment_void(p):
+    from events.inquiries.attachments import Upload, attachment_upload
+
+    upload = Upload(name="strip.png", declared_type="image/png", content=_png().read())
+    attachment = attachment_upload(actor=p.nurse, event=_submitted(p), upload=upload)
+    return Write(
+        p.as_nurse,
+        "post",
+        f"/api/v1/attachments/{attachment.pk}/void/",
+        lambda: type(attachment).objects.get(pk=attachment.pk),
+        {"reason": "Another patient's strip"},
+        if_match(attachment.version),
+        reason="Another patient's strip",
+    )
+
+
 CASES = {
     ("api:patient-list", "post"): _patient_create,
     ("api:patient-detail", "put"): _patient_update("put"),
@@ -343,6 +453,23 @@ CASES = {
     ("api-export-jobs", "post"): _export_job,
     ("api:duplicate-void", "post"): _duplicate_void,
     ("api:duplicate-dismissal-list", "post"): _duplicate_dismiss,
+    ("api:question-list", "post"): _question_ask,
+    ("api:question-answer", "post"): _question_action(
+        "answer", {"text": "Midazolam 2 mg"}, by="nurse", answered=False, reason="Question answered"
+    ),
+    ("api:question-resolve", "post"): _question_action(
+        "resolve", {"reason": "Clear"}, reason="Clear"
+    ),
+    ("api:question-ask-again", "post"): _question_action(
+        "ask-again", {"text": "Which dose?"}, reason="Asked again", latest=True
+    ),
+    ("api:question-close", "post"): _question_action(
+        "close", {"reason": "Answered by phone"}, answered=False, reason="Answered by phone"
+    ),
+    ("api:comment-list", "post"): _comment_post,
+    ("api:comment-void", "post"): _comment_void,
+    ("api:attachment-list", "post"): _attachment_upload,
+    ("api:attachment-void", "post"): _attachment_void,
 }
 
 

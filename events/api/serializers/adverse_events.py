@@ -119,10 +119,22 @@ class ReviewQueueItemSerializer(AdverseEventListOutputSerializer):
     hours_left = serializers.SerializerMethodField(
         help_text="Hours until the review is due (negative when overdue)."
     )
+    open_questions = serializers.SerializerMethodField(
+        help_text="Directors' questions on the event still open or answered (they hold up "
+        "the sign-off)."
+    )
 
     class Meta(AdverseEventListOutputSerializer.Meta):
-        fields = [*AdverseEventListOutputSerializer.Meta.fields, "priority", "hours_left"]
+        fields = [
+            *AdverseEventListOutputSerializer.Meta.fields,
+            "priority",
+            "hours_left",
+            "open_questions",
+        ]
         read_only_fields = fields
+
+    def get_open_questions(self, event) -> int:
+        return self.context.get("open_questions", {}).get(event.pk, 0)
 
     def get_hours_left(self, event) -> float | None:
         if event.review_due_at is None:

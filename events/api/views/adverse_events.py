@@ -25,6 +25,7 @@ from events.api.serializers.adverse_events import (
 from events.api.serializers.base import NoBodySerializer
 from events.api.views.base import ApiView, ScopedListApi, record_response, validated
 from events.choices import Role
+from events.inquiries.selectors import open_question_counts
 from events.selectors import adverse_event_get, adverse_event_list, review_queue
 from events.services.adverse_events import (
     adverse_event_assess,
@@ -224,7 +225,11 @@ class ReviewQueueApi(ScopedListApi):
     def list(self, request, *args, **kwargs):
         queue = self.get_queryset()
         events = self.paginate_queryset(queue)
-        response = self.get_paginated_response(self.get_serializer(events, many=True).data)
+        waiting = open_question_counts([event.pk for event in events])
+        serializer = self.get_serializer(
+            events, many=True, context={**self.get_serializer_context(), "open_questions": waiting}
+        )
+        response = self.get_paginated_response(serializer.data)
         count = self.paginator.count
         access_log_list(
             actor=request.user,
