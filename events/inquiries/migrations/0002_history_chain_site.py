@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inquiries', '0001_questions_comments_attachments'),
+        ("inquiries", "0001_questions_comments_attachments"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalanswer',
-            name='chain_site_id',
+            model_name="historicalanswer",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalattachment',
-            name='chain_site_id',
+            model_name="historicalattachment",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalcomment',
-            name='chain_site_id',
+            model_name="historicalcomment",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='historicalquestion',
-            name='chain_site_id',
+            model_name="historicalquestion",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
     ]

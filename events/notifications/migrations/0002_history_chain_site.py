@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_notifications_and_preferences'),
+        ("notifications", "0001_notifications_and_preferences"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalnotificationpreference',
-            name='chain_site_id',
+            model_name="historicalnotificationpreference",
+            name="chain_site_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
     ]
