@@ -80,7 +80,7 @@ def _source(using: str) -> QuerySet[AdverseEvent]:
 
 def _insert_select(source: QuerySet[AdverseEvent], using: str) -> None:
     aliases = {f"c_{name}": expression for name, expression in _COLUMNS.items()}
-    rows = source.values(**aliases)  # type: ignore[arg-type]
+    rows = source.values(**aliases)
     inner, params = rows.query.get_compiler(using=using).as_sql()
     quote = connections[using].ops.quote_name
     columns = ", ".join(quote(name) for name in _COLUMNS)

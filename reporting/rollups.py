@@ -120,6 +120,7 @@ def summary_frames(
     """
     zones = {site["id"]: site["timezone"] for site in sites}
     sessions = queries.counted_sessions(filters, user, zones, using)
+    events: QuerySet[Any]
     if from_records:
         events = queries.counted_events(filters, user, zones, using)
         prefix = "session__"

@@ -14,24 +14,34 @@ filters (`reporting.filters.ReportFilters`), and the signal's sites are the repo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.services import access_log_list, access_log_view
+from audit.services import Actor, access_log_list, access_log_view
 from events.api.concurrency import if_match_version
 from events.api.idempotency import idempotent_response
 from events.api.schema import READ_ERRORS, UPDATE_ERRORS, api_schema
 from events.api.views.base import ApiView, validated
+from reporting.api.serializers import (
+    SignalOutputSerializer,
+    SignalReviewInputSerializer,
+    SignalReviewOutputSerializer,
+)
 from reporting.api.views import FILTER_PARAMETERS
 from reporting.filters import InvalidFilters, ReportFilters
-from reporting.models import SignalAssessment, SignalReview
-from reporting.selectors import report_sites, require_report_reader, safety_summary, signal_reviews
+from reporting.models import SignalReview
+from reporting.selectors import (
+    report_sites,
+    require_report_reader,
+    safety_summary,
+    signal_reviews,
+)
 from reporting.services import signal_review_record
 from reporting.signal_detection import Signal
 
@@ -42,40 +52,18 @@ KEY = OpenApiParameter(
 )
 
 
-class SignalReviewOutputSerializer(serializers.Serializer):
-    assessment = serializers.ChoiceField(choices=SignalAssessment.choices)
-    assessment_label = serializers.CharField(source="get_assessment_display")
-    reason = serializers.CharField()
-    reviewed_by = serializers.CharField(source="reviewed_by.username")
-    reviewed_at = serializers.DateTimeField()
-    through_month = serializers.CharField()
-    site_ids = serializers.ListField(child=serializers.IntegerField())
-    evidence = serializers.CharField()
-    version = serializers.IntegerField()
-
-
-class SignalOutputSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    kind = serializers.CharField()
-    label = serializers.CharField()
-    findings = serializers.ListField(child=serializers.CharField())
-    filters = serializers.DictField()
-    query = serializers.CharField()
-    state = serializers.ChoiceField(choices=["open", "reviewed"])
-    review = SignalReviewOutputSerializer(allow_null=True)
-
-
-class SignalReviewInputSerializer(serializers.Serializer):
-    assessment = serializers.ChoiceField(choices=SignalAssessment.choices)
-    reason = serializers.CharField(max_length=5000)
-
-
 def _signal_data(signal: Signal, review: SignalReview | None) -> dict[str, Any]:
     return {
         **signal.as_dict(),
         "state": "reviewed" if review else "open",
         "review": SignalReviewOutputSerializer(review).data if review else None,
     }
+
+
+def _reader(request: Request) -> Actor:
+    """The signed-in director or auditor (anyone else was refused with a 401 or 403)."""
+    require_report_reader(request.user)
+    return cast(Actor, request.user)
 
 
 def _filters(request: Request) -> ReportFilters:
@@ -111,12 +99,12 @@ class SignalListApi(ApiView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        require_report_reader(request.user)
+        reader = _reader(request)
         filters = _filters(request)
         signals = _signals(request, filters)
         reviews = signal_reviews(request.user, [signal.key for signal in signals])
         access_log_list(
-            actor=request.user,
+            actor=reader,
             request=request,
             object_type="reporting.signal",
             row_count=len(signals),
@@ -135,12 +123,12 @@ class SignalDetailApi(ApiView):
         tags=TAGS,
     )
     def get(self, request: Request, key: str) -> Response:
-        require_report_reader(request.user)
+        reader = _reader(request)
         filters = _filters(request)
         signal = _one_signal(request, filters, key)
         review = signal_reviews(request.user, [key]).get(key)
         access_log_view(
-            actor=request.user,
+            actor=reader,
             request=request,
             object_type="reporting.signal",
             filters=filters.as_dict(),
@@ -168,7 +156,7 @@ class SignalReviewApi(ApiView):
         ),
     )
     def post(self, request: Request, key: str) -> Response:
-        require_report_reader(request.user)
+        director = _reader(request)
 
         def perform() -> Response:
             filters = _filters(request)
@@ -177,7 +165,7 @@ class SignalReviewApi(ApiView):
             review = signal_review_record(
                 signal=signal,
                 site_ids=[site["id"] for site in report_sites(request.user, filters)],
-                actor=request.user,
+                actor=director,
                 assessment=data["assessment"],
                 reason=data["reason"],
                 expected_version=if_match_version(request),
