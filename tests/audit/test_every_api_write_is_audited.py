@@ -12,7 +12,14 @@ from types import SimpleNamespace
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from events.models import AdverseEvent, AlertSuggestion, InfusionSession, Patient, VitalSign
+from events.models import (
+    AdverseEvent,
+    AlertSuggestion,
+    DuplicateDismissal,
+    InfusionSession,
+    Patient,
+    VitalSign,
+)
 from exports.models import ExportJob
 from tests.api.conftest import Api, if_match
 from tests.factories import (
@@ -265,6 +272,37 @@ def _export_job(p):
     )
 
 
+def _look_alike_pair(p) -> tuple[AdverseEvent, AdverseEvent]:
+    first = _submitted(p, onset_at=p.session.started_at + timedelta(minutes=15))
+    second = _submitted(p, onset_at=p.session.started_at + timedelta(minutes=25))
+    return first, second
+
+
+def _duplicate_void(p):
+    first, second = _look_alike_pair(p)
+    return Write(
+        p.as_director,
+        "post",
+        "/api/v1/duplicates/void/",
+        lambda: AdverseEvent.objects.get(pk=second.pk),
+        {"void": second.pk, "keep": first.pk},
+        if_match(second.version),
+        reason=f"duplicate of #{first.pk}",
+    )
+
+
+def _duplicate_dismiss(p):
+    first, second = _look_alike_pair(p)
+    return Write(
+        p.as_director,
+        "post",
+        "/api/v1/duplicates/dismissals/",
+        lambda: DuplicateDismissal.objects.get(),
+        {"first_event": first.pk, "second_event": second.pk, "reason": "Two episodes"},
+        reason="Two episodes",
+    )
+
+
 CASES = {
     ("api:patient-list", "post"): _patient_create,
     ("api:patient-detail", "put"): _patient_update("put"),
@@ -303,6 +341,8 @@ CASES = {
     ("api:site-thresholds", "put"): _thresholds("put"),
     ("api:site-thresholds", "patch"): _thresholds("patch"),
     ("api-export-jobs", "post"): _export_job,
+    ("api:duplicate-void", "post"): _duplicate_void,
+    ("api:duplicate-dismissal-list", "post"): _duplicate_dismiss,
 }
 
 
