@@ -9,6 +9,7 @@ depend on the clock live in `clean()` and the services.
 from events.models.adverse_events import AdverseEvent, EventTerm
 from events.models.base import history, validate_timezone
 from events.models.idempotency import IdempotencyRecord
+from events.models.measures import AlertStatus, OutcomeMeasure, SuicidalityAlert
 from events.models.patients import Patient
 from events.models.sessions import InfusionSession
 from events.models.signatures import ElectronicSignature
@@ -29,4 +30,7 @@ __all__ = [
     "AlertSuggestion",
     "ElectronicSignature",
     "IdempotencyRecord",
+    "OutcomeMeasure",
+    "SuicidalityAlert",
+    "AlertStatus",
 ]
