@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
-from events.choices import SessionStatus
+from events.choices import EventStatus, SessionStatus
 from events.models import (
     AlertStatus,
     InfusionSession,
@@ -18,6 +18,7 @@ from events.models import (
 from events.outcomes import CourseOutcome, course_outcome, is_remission, is_response
 from events.selectors import _get, _scoped
 
+COUNTED_EVENTS = [s for s in EventStatus.values if s != EventStatus.VOIDED]
 STARTED = (SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED, SessionStatus.STOPPED_EARLY)
 
 
@@ -94,7 +95,9 @@ def patient_course(patient: Patient) -> Course:
             item9=Subquery(current.values("phq9_item9")[:1]),
             ideation=Subquery(current.values("screen_ideation")[:1]),
             behaviour=Subquery(current.values("screen_behaviour")[:1]),
-            worst_grade=Max("adverse_events__grade", filter=Q(adverse_events__is_voided=False)),
+            worst_grade=Max(
+                "adverse_events__grade", filter=Q(adverse_events__status__in=COUNTED_EVENTS)
+            ),
             peak_systolic=Max("vital_signs__systolic", filter=Q(vital_signs__is_voided=False)),
             peak_cadss6=Max("vital_signs__cadss6", filter=Q(vital_signs__is_voided=False)),
         )

@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from events.models.measures import PHQ9_ITEMS
+from tests.api.conftest import as_auditor, as_director, as_nurse, as_outsider  # noqa: F401
 from tests.factories import InfusionSessionFactory
 
 

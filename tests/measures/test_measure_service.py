@@ -130,7 +130,7 @@ def test_the_notification_hook_is_called_after_commit(
     NOTIFIED.clear()
     with django_capture_on_commit_callbacks(execute=True):
         _, alert = outcome_measure_record(session=chair_session, actor=nurse, data=ITEM9_POSITIVE)
-    assert NOTIFIED == [alert.pk]
+    assert [alert.pk] == NOTIFIED
 
 
 NOTIFIED: list[int] = []
