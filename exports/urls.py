@@ -5,6 +5,8 @@ from exports import views
 urlpatterns: list = [
     path("events.csv", views.events_csv, name="events-csv"),
     path("events.fhir.json", views.events_fhir, name="events-fhir"),
+    path("scores.csv", views.scores_csv, name="scores-csv"),
+    path("benefit-risk.csv", views.benefit_risk_csv, name="benefit-risk-csv"),
     path("summary.pdf", views.summary_pdf, name="safety-summary-pdf"),
     path("summary/<str:name>.csv", views.summary_table_csv, name="summary-table-csv"),
     path("events/<int:pk>/case-report.pdf", views.event_case_report, name="event-case-report"),

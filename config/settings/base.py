@@ -251,8 +251,11 @@ OPEN_SESSION_MARGIN_MINUTES = env_int("OPEN_SESSION_MARGIN_MINUTES", 120)
 REPORT_DOWNLOADS = [
     ("PDF safety summary", "safety-summary-pdf"),
     ("CSV listing", "events-csv"),
+    ("CSV scores", "scores-csv"),
     ("FHIR bundle", "events-fhir"),
 ]
+# The same for the benefit-risk table (reporting.benefit_risk_views).
+BENEFIT_RISK_DOWNLOADS = [("CSV", "benefit-risk-csv")]
 # The same for an event's page: (label, URL name taking the event's id, offered for a voided
 # event too). A voided event was entered in error, so it is no FHIR AdverseEvent.
 EVENT_DOWNLOADS = [
