@@ -164,6 +164,10 @@ def main() -> None:
                     response = contexts[user].request.get(base + path, timeout=300_000)
                     pdf = args.out / f"{name}.pdf"
                     pdf.write_bytes(response.body())
+                    if not response.body().startswith(b"%PDF"):
+                        # A long export answers with its job's page; its PDF comes later.
+                        print(f"{name}: {response.status} {path} is not a PDF (a job?)")
+                        continue
                     command = ["pdftoppm", "-png", "-r", "70", str(pdf), str(args.out / name)]
                     subprocess.run(  # noqa: S603 - poppler's pdftoppm on our own file
                         command,  # noqa: S607
