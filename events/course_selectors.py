@@ -4,7 +4,9 @@ the user may see (a record at another site is a 404, as in `events.selectors`)."
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
+from django.contrib.auth.models import User
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
 from events.choices import EventStatus, SessionStatus
@@ -30,19 +32,21 @@ def outcome_measure_list(session: InfusionSession) -> QuerySet[OutcomeMeasure]:
     return session.measures.filter(is_voided=False).order_by("recorded_at", "id")
 
 
-def outcome_measure_get(user, pk) -> OutcomeMeasure:
+def outcome_measure_get(user: User, pk: object) -> OutcomeMeasure:
     queryset = OutcomeMeasure.objects.select_related("session__site", "session__patient")
-    return _get(_scoped(queryset, user, "session__site_id"), pk)
+    return cast(OutcomeMeasure, _get(_scoped(queryset, user, "session__site_id"), pk))
 
 
-def suicidality_alert_get(user, pk) -> SuicidalityAlert:
+def suicidality_alert_get(user: User, pk: object) -> SuicidalityAlert:
     queryset = SuicidalityAlert.objects.select_related(
         "session__site", "session__patient", "measure"
     )
-    return _get(_scoped(queryset, user, "session__site_id"), pk)
+    return cast(SuicidalityAlert, _get(_scoped(queryset, user, "session__site_id"), pk))
 
 
-def suicidality_alert_list(user, *, status: str | None = AlertStatus.OPEN):
+def suicidality_alert_list(
+    user: User, *, status: str | None = AlertStatus.OPEN
+) -> QuerySet[SuicidalityAlert]:
     """Alerts at the user's sites, oldest first: an open alert waits for a director."""
     alerts = _scoped(
         SuicidalityAlert.objects.select_related("session__site", "session__patient", "measure"),
@@ -103,8 +107,8 @@ def patient_course(patient: Patient) -> Course:
         )
         .order_by("sequence_number")
     )
-    rows = list(rows)
-    baseline = next((r.phq9 for r in rows if r.sequence_number == 1), None)
+    sessions_in_order = list(rows)
+    baseline = next((r.phq9 for r in sessions_in_order if r.sequence_number == 1), None)
     sessions = [
         CourseSession(
             pk=r.pk,
@@ -122,7 +126,8 @@ def patient_course(patient: Patient) -> Course:
             responded=r.sequence_number > 1 and is_response(baseline, r.phq9),
             remitted=is_remission(r.phq9),
         )
-        for r in rows
+        for r in sessions_in_order
+        if r.started_at is not None
     ]
     scores = {s.number: s.phq9 for s in sessions if s.phq9 is not None}
     return Course(patient=patient, sessions=sessions, outcome=course_outcome(scores))

@@ -5,6 +5,8 @@ clinic tablet under staff login) answers it with nine taps; the total is compute
 service. As everywhere, the services hold the rules and their errors are shown by field.
 """
 
+from typing import Any
+
 from django import forms
 
 from events.forms import OneTimeForm, VersionedForm
@@ -48,7 +50,7 @@ class OutcomeMeasureForm(OneTimeForm):
         label="Typed in by the patient on the clinic tablet", required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for number, (name, wording) in enumerate(zip(PHQ9_ITEMS, PHQ9_WORDING, strict=True), 1):
             self.fields[name] = forms.TypedChoiceField(
@@ -64,7 +66,7 @@ class OutcomeMeasureForm(OneTimeForm):
     def phq9_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in PHQ9_ITEMS]
 
-    def service_data(self) -> dict:
+    def service_data(self) -> dict[str, object]:
         names = (
             *PHQ9_ITEMS,
             "madrs_total",

@@ -7,6 +7,7 @@ Encounter entries, so a receiver reads the scores next to the adverse events.
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 from events.models import OutcomeMeasure
 from events.models.measures import PHQ9_ANSWERS, PHQ9_WORDING
@@ -40,7 +41,7 @@ TOTALS = (
 )
 
 
-def _references(measure: OutcomeMeasure) -> dict:
+def _references(measure: OutcomeMeasure) -> dict[str, Any]:
     session = measure.session
     return {
         "subject": {"reference": _urn("patient", session.patient_id)},
@@ -48,7 +49,7 @@ def _references(measure: OutcomeMeasure) -> dict:
     }
 
 
-def observation_resources(measure: OutcomeMeasure) -> Iterator[tuple[str, dict]]:
+def observation_resources(measure: OutcomeMeasure) -> Iterator[tuple[str, dict[str, Any]]]:
     for field, system, code, display in TOTALS:
         value = getattr(measure, field)
         if value is None:
@@ -68,7 +69,7 @@ def observation_resources(measure: OutcomeMeasure) -> Iterator[tuple[str, dict]]
         )
 
 
-def questionnaire_response(measure: OutcomeMeasure) -> tuple[str, dict] | None:
+def questionnaire_response(measure: OutcomeMeasure) -> tuple[str, dict[str, Any]] | None:
     items = measure.items
     if None in items:
         return None
@@ -102,7 +103,7 @@ def questionnaire_response(measure: OutcomeMeasure) -> tuple[str, dict] | None:
     return _urn("questionnaire-response", measure.pk), resource
 
 
-def measure_entries(measure: OutcomeMeasure) -> Iterator[dict]:
+def measure_entries(measure: OutcomeMeasure) -> Iterator[dict[str, Any]]:
     for full_url, resource in observation_resources(measure):
         yield {"fullUrl": full_url, "resource": resource}
     response = questionnaire_response(measure)

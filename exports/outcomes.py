@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zoneinfo
+from datetime import datetime
 
 import pandas as pd
 from django.http import HttpRequest
@@ -19,6 +20,7 @@ from events.models.measures import PHQ9_ITEMS
 from events.outcomes import is_remission, is_response
 from exports.filenames import CSV, export_filename
 from exports.formula_guard import guard_frame
+from exports.services import ExportFile
 from reporting.benefit_risk import benefit_risk, export_frame
 from reporting.filters import ReportFilters
 from reporting.queries import COUNTED_STATUSES, session_conditions
@@ -58,10 +60,8 @@ def _csv(frame: pd.DataFrame) -> bytes:
 
 def benefit_risk_csv_export(
     *, actor: Actor, filters: ReportFilters, request: HttpRequest | None, by_site: bool
-):
+) -> ExportFile:
     """The benefit-risk table as CSV: counts, estimates and exact bounds as numbers."""
-    from exports.services import ExportFile
-
     result = benefit_risk(actor, filters, by_site=by_site)
     content = _csv(export_frame(result))
     access_log_export(
@@ -75,7 +75,7 @@ def benefit_risk_csv_export(
     return ExportFile(content, export_filename("benefit-risk", "csv"), CSV)
 
 
-def scores_frame(user, filters: ReportFilters) -> pd.DataFrame:
+def scores_frame(user: Actor, filters: ReportFilters) -> pd.DataFrame:
     """One row per current (not voided) set of measures in the report's counted sessions,
     with the patient's baseline and the response and remission rules applied to each score."""
     using = reporting_database()
@@ -166,14 +166,14 @@ def scores_frame(user, filters: ReportFilters) -> pd.DataFrame:
     return frame
 
 
-def _iso(moment, zone) -> str | None:
+def _iso(moment: datetime | None, zone: zoneinfo.ZoneInfo) -> str | None:
     return moment.astimezone(zone).isoformat() if moment else None
 
 
-def scores_csv_export(*, actor: Actor, filters: ReportFilters, request: HttpRequest | None):
+def scores_csv_export(
+    *, actor: Actor, filters: ReportFilters, request: HttpRequest | None
+) -> ExportFile:
     """The scores listing as CSV (directors and auditors)."""
-    from exports.services import ExportFile
-
     require_report_reader(actor)
     frame = scores_frame(actor, filters)
     access_log_export(

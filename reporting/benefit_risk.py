@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from django.contrib.auth.models import User
 from django.db.models import (
     Count,
     Exists,
@@ -34,7 +35,7 @@ from events.outcomes import EVALUATION_SESSION, REMISSION_BELOW
 from reporting.filters import ReportFilters
 from reporting.presentation import format_interval
 from reporting.queries import COUNTED_STATUSES, event_conditions, session_conditions
-from reporting.statistics import clopper_pearson, poisson_rate
+from reporting.statistics import Interval, clopper_pearson, poisson_rate
 
 PROTOCOL_KEYS = ("drug", "route", "dose_band")
 COUNTING_RULES = (
@@ -64,7 +65,7 @@ def _keys(by_site: bool) -> list[str]:
 
 
 def _cohort(
-    filters: ReportFilters, user, site_zones: dict[int, str], keys: list[str], using: str
+    filters: ReportFilters, user: User, site_zones: dict[int, str], keys: list[str], using: str
 ) -> pd.DataFrame:
     scores = OutcomeMeasure.objects.using(using).filter(
         session__patient_id=OuterRef("patient_id"),
@@ -109,7 +110,7 @@ def _without_session_numbers(filters: ReportFilters) -> ReportFilters:
 
 
 def _exposure(
-    filters: ReportFilters, user, site_zones: dict[int, str], keys: list[str], using: str
+    filters: ReportFilters, user: User, site_zones: dict[int, str], keys: list[str], using: str
 ) -> pd.DataFrame:
     events = AdverseEvent.objects.using(using).filter(session=OuterRef("pk"))
     events = events.filter(event_conditions(filters))
@@ -146,7 +147,7 @@ def _exposure(
 
 
 def benefit_risk_table(
-    filters: ReportFilters, user, site_zones: dict[int, str], *, by_site: bool, using: str
+    filters: ReportFilters, user: User, site_zones: dict[int, str], *, by_site: bool, using: str
 ) -> BenefitRisk:
     keys = _keys(by_site)
     cohort = _cohort(filters, user, site_zones, keys, using)
@@ -175,14 +176,14 @@ def benefit_risk_table(
     return BenefitRisk(table=table, by_site=by_site)
 
 
-def _put(table: pd.DataFrame, column: str, intervals: list, *, as_rate: bool) -> None:
+def _put(table: pd.DataFrame, column: str, intervals: list[Interval], *, as_rate: bool) -> None:
     table[column] = [i.estimate for i in intervals]
     table[f"{column}_lower"] = [i.lower for i in intervals]
     table[f"{column}_upper"] = [i.upper for i in intervals]
     table[f"{column}_text"] = [format_interval(i, as_rate=as_rate) for i in intervals]
 
 
-def benefit_risk(user, filters: ReportFilters, *, by_site: bool = False) -> BenefitRisk:
+def benefit_risk(user: User, filters: ReportFilters, *, by_site: bool = False) -> BenefitRisk:
     """The benefit-risk table for the sites `user` may see (directors and auditors)."""
     from reporting.selectors import report_sites, reporting_database, require_report_reader
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
 from audit.services import access_log_list
+from events.views.support import AuthenticatedRequest
 from reporting.benefit_risk import benefit_risk
 from reporting.presentation import table_records
 from reporting.reference_rates import reference_comparison
@@ -20,7 +21,7 @@ TEMPLATE = "reporting/benefit_risk.html"
 
 
 @login_required
-def benefit_risk_page(request: HttpRequest) -> HttpResponse:
+def benefit_risk_page(request: AuthenticatedRequest) -> HttpResponse:
     require_report_reader(request.user)
     form = _filter_form(request)
     filters = _filters_or_400(request, TEMPLATE, {"form": form}, options=("by",))

@@ -23,7 +23,7 @@ class ReferenceRateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(label="Reason for the change", max_length=2000, required=False)
 
-    def service_data(self) -> dict:
+    def service_data(self) -> dict[str, object]:
         data = {
             name: self.cleaned_data[name]
             for name in ("term", "published_term", "denominator", "unit", "citation", "is_active")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db.models import Count
 from scipy.stats import fisher_exact
 
@@ -53,7 +54,7 @@ class ReferenceComparison:
         return "higher" if self.interval.estimate > float(self.reference.rate) else "lower"
 
 
-def reference_comparison(user, filters: ReportFilters) -> list[ReferenceComparison]:
+def reference_comparison(user: User, filters: ReportFilters) -> list[ReferenceComparison]:
     """Each active reference beside the clinic's rate of its term, over the report's filters."""
     from reporting.selectors import report_sites, reporting_database
 
@@ -79,11 +80,15 @@ def reference_comparison(user, filters: ReportFilters) -> list[ReferenceComparis
             patients=Count("session__patient_id", distinct=True),
         )
     )
-    counts = {row["term_id"]: row for row in events}
+    counts: dict[int, dict[str, int]] = {
+        row["term_id"]: {"sessions": row["sessions"], "patients": row["patients"]} for row in events
+    }
     return [_compare(r, counts.get(r.term_id, {}), totals) for r in references]
 
 
-def _compare(reference: ReferenceRate, row: dict, totals: dict) -> ReferenceComparison:
+def _compare(
+    reference: ReferenceRate, row: dict[str, int], totals: dict[str, int]
+) -> ReferenceComparison:
     n = totals[reference.unit]
     k = int(row.get(reference.unit, 0))
     expected = int((reference.rate * reference.denominator).to_integral_value())

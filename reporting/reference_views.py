@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from events.access import DIRECTORS, has_role
 from events.services.common import StaleVersionError
+from events.views.support import AuthenticatedRequest
 from reporting.models import ReferenceRate
 from reporting.reference_forms import ReferenceRateForm
 from reporting.selectors import require_report_reader
@@ -20,7 +21,7 @@ from reporting.services import reference_rate_save
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reference_rates(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def reference_rates(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     require_report_reader(request.user)
     can_edit = has_role(request.user, *DIRECTORS)
     reference = None

@@ -70,6 +70,7 @@ class OutcomePlanner:
         screen_positive = rng.random() < OUTCOMES.screen_ideation_share
         if total >= 14 and rng.random() < OUTCOMES.item9_share:
             items[8] = max(items[8], 1)
+        assert session.started_at is not None  # the demo starts every session it plans
         measure = OutcomeMeasure(
             session=session,
             recorded_at=session.started_at - timedelta(minutes=rng.randint(4, 25)),
@@ -107,7 +108,7 @@ class OutcomePlanner:
             decided = raised + timedelta(hours=self.rng.randint(1, 6))
             alert.status = AlertStatus.CONFIRMED
             alert.decision_reason = ALERT_REVIEWED
-            alert.decided_by = director
+            alert.decided_by_id = director.pk
             alert.decided_at = decided
             steps.append(
                 Step(

@@ -6,6 +6,7 @@ positive screen is never stored without reaching the directors' queue.
 """
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,7 +47,7 @@ LATEST_AFTER_START = timedelta(minutes=15)
 
 
 def outcome_measure_record(
-    *, session: InfusionSession, actor: Actor, data: dict
+    *, session: InfusionSession, actor: Actor, data: dict[str, object]
 ) -> tuple[OutcomeMeasure, SuicidalityAlert | None]:
     """Record the session's measures; return them with the alert they raised, if any."""
     require_role(actor, session.site_id, *WRITERS)
@@ -151,7 +152,7 @@ def suicidality_alert_confirm(
     require_role(actor, alert.session.site_id, *DIRECTORS)
     reason = optional_reason(reason)
     with transaction.atomic():
-        alert = lock_current(alert, expected_version)
+        alert = cast(SuicidalityAlert, lock_current(alert, expected_version))
         _require_open(alert)
         if file_event:
             alert.event = _file_event(alert, actor)
@@ -187,7 +188,7 @@ def suicidality_alert_dismiss(
     require_role(actor, alert.session.site_id, *DIRECTORS)
     reason = require_reason(reason, "dismiss an alert")
     with transaction.atomic():
-        alert = lock_current(alert, expected_version)
+        alert = cast(SuicidalityAlert, lock_current(alert, expected_version))
         _require_open(alert)
         _decide(alert, actor, AlertStatus.DISMISSED, reason)
     return alert
@@ -214,7 +215,7 @@ def outcome_measure_void(
     require_role(actor, measure.session.site_id, *WRITERS)
     reason = require_reason(reason, "void measures")
     with transaction.atomic():
-        measure = lock_current(measure, expected_version)
+        measure = cast(OutcomeMeasure, lock_current(measure, expected_version))
         if measure.is_voided:
             raise ValidationError({"is_voided": "These measures are already voided."})
         measure.is_voided = True

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,7 +12,7 @@ from events import course_selectors, selectors
 from events.access import DIRECTORS, require_role, roles_at
 from events.course_charts import course_chart_svg
 from events.measure_forms import AlertConfirmForm, AlertDismissForm, OutcomeMeasureForm
-from events.models import AlertStatus, SuicidalityAlert
+from events.models import AlertStatus, OutcomeMeasure, SuicidalityAlert
 from events.models.measures import PHQ9_ANSWERS, PHQ9_QUESTION
 from events.outcomes import COUNTING_RULES
 from events.services.measures import (
@@ -22,6 +22,7 @@ from events.services.measures import (
     suicidality_alert_dismiss,
 )
 from events.views.support import (
+    AuthenticatedRequest,
     call_service,
     create_once,
     new_form_token,
@@ -33,15 +34,15 @@ from events.views.support import (
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def measure_new(request: HttpRequest, session_pk: int) -> HttpResponse:
+def measure_new(request: AuthenticatedRequest, session_pk: int) -> HttpResponse:
     """The PHQ-9 (and optional MADRS, GAD-7 and screen) of one session, before the infusion."""
     session = selectors.infusion_session_get(request.user, session_pk)
     require_writer(request.user, session.site_id)
     form = OutcomeMeasureForm(request.POST or None, initial={"form_token": new_form_token()})
     if request.method == "POST" and form.is_valid():
-        created: dict = {}
+        created: dict[str, SuicidalityAlert | None] = {}
 
-        def record() -> object:
+        def record() -> OutcomeMeasure:
             measure, alert = outcome_measure_record(
                 session=session, actor=request.user, data=form.service_data()
             )
@@ -73,7 +74,7 @@ def measure_new(request: HttpRequest, session_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def measure_void(request: HttpRequest, pk: int) -> HttpResponse:
+def measure_void(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     measure = course_selectors.outcome_measure_get(request.user, pk)
     require_writer(request.user, measure.session.site_id)
     return void_page(
@@ -91,7 +92,7 @@ def measure_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_alert(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     alert: SuicidalityAlert,
     confirm_form: AlertConfirmForm | None = None,
     dismiss_form: AlertDismissForm | None = None,
@@ -111,7 +112,7 @@ def _render_alert(
 
 
 @login_required
-def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     alert = course_selectors.suicidality_alert_get(request.user, pk)
     access_log_view(actor=request.user, request=request, record=alert)
     return _render_alert(request, alert)
@@ -119,7 +120,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     alert = course_selectors.suicidality_alert_get(request.user, pk)
     require_role(request.user, alert.session.site_id, *DIRECTORS)
     form = AlertConfirmForm(request.POST)
@@ -145,7 +146,7 @@ def alert_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_dismiss(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     alert = course_selectors.suicidality_alert_get(request.user, pk)
     require_role(request.user, alert.session.site_id, *DIRECTORS)
     form = AlertDismissForm(request.POST)
@@ -164,7 +165,7 @@ def alert_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def patient_course_view(request: HttpRequest, pk: int) -> HttpResponse:
+def patient_course_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """One time axis for the course: scores, worst AE grade, peak BP, dissociation, dose."""
     patient = selectors.patient_get(request.user, pk)
     access_log_view(actor=request.user, request=request, record=patient)

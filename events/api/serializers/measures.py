@@ -1,5 +1,7 @@
 """Outcome measures, suicidality alerts and a patient's course in the API."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from events.api.serializers.base import StrictModelSerializer, StrictSerializer
@@ -7,7 +9,7 @@ from events.models import OutcomeMeasure, SuicidalityAlert
 from events.services.measures import MEASURE_FIELDS
 
 
-class OutcomeMeasureOutputSerializer(serializers.ModelSerializer):
+class OutcomeMeasureOutputSerializer(serializers.ModelSerializer[OutcomeMeasure]):
     recorded_by = serializers.CharField(source="recorded_by.get_username")
     item9_positive = serializers.BooleanField()
     screen_positive = serializers.BooleanField()
@@ -44,7 +46,7 @@ class OutcomeMeasureInputSerializer(StrictModelSerializer):
         }
 
 
-class SuicidalityAlertOutputSerializer(serializers.ModelSerializer):
+class SuicidalityAlertOutputSerializer(serializers.ModelSerializer[SuicidalityAlert]):
     chart_number = serializers.CharField(source="session.patient.chart_number")
     site = serializers.CharField(source="session.site.code")
     decided_by = serializers.CharField(
@@ -71,7 +73,7 @@ class SuicidalityAlertOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeasureRecordedSerializer(serializers.Serializer):
+class MeasureRecordedSerializer(serializers.Serializer[Any]):
     """The measures just stored, with the alert a positive item 9 or screen raised."""
 
     measure = OutcomeMeasureOutputSerializer()
@@ -86,7 +88,7 @@ class AlertConfirmSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000, allow_blank=True, required=False)
 
 
-class CourseSessionSerializer(serializers.Serializer):
+class CourseSessionSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="pk")
     number = serializers.IntegerField()
     started_at = serializers.DateTimeField()
@@ -103,7 +105,7 @@ class CourseSessionSerializer(serializers.Serializer):
     remitted = serializers.BooleanField()
 
 
-class CourseOutcomeSerializer(serializers.Serializer):
+class CourseOutcomeSerializer(serializers.Serializer[Any]):
     baseline = serializers.IntegerField(allow_null=True)
     evaluated_at = serializers.IntegerField(allow_null=True)
     score = serializers.IntegerField(allow_null=True)
@@ -112,7 +114,7 @@ class CourseOutcomeSerializer(serializers.Serializer):
     remitted = serializers.BooleanField()
 
 
-class CourseSerializer(serializers.Serializer):
+class CourseSerializer(serializers.Serializer[Any]):
     patient = serializers.IntegerField(source="patient.pk")
     sessions = CourseSessionSerializer(many=True)
     outcome = CourseOutcomeSerializer()

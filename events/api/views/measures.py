@@ -1,8 +1,13 @@
 """Outcome measures of a session, the suicidality alerts they raise, and a patient's course."""
 
+from typing import Any, cast
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.urls import reverse
 from rest_framework import status
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.services import access_log_view
@@ -41,8 +46,8 @@ class OutcomeMeasureListCreateApi(ScopedListApi):
     serializer_class = OutcomeMeasureOutputSerializer
     access_object_type = "events.outcomemeasure"
 
-    def select(self):
-        return outcome_measure_list(infusion_session_get(self.request.user, self.kwargs["pk"]))
+    def select(self) -> QuerySet[Any]:
+        return outcome_measure_list(infusion_session_get(_user(self.request), self.kwargs["pk"]))
 
     @api_schema(
         summary="List the current measures of a session",
@@ -50,7 +55,7 @@ class OutcomeMeasureListCreateApi(ScopedListApi):
         errors=(400, 401, 403, 404),
         tags=["measures"],
     )
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     @api_schema(
@@ -66,12 +71,14 @@ class OutcomeMeasureListCreateApi(ScopedListApi):
             "transaction; the response carries it."
         ),
     )
-    def post(self, request, pk):
-        session = infusion_session_get(request.user, pk)
+    def post(self, request: Request, pk: int) -> Response:
+        session = infusion_session_get(_user(request), pk)
 
-        def perform():
+        def perform() -> Response:
             data = validated(OutcomeMeasureInputSerializer, request)
-            measure, alert = outcome_measure_record(session=session, actor=request.user, data=data)
+            measure, alert = outcome_measure_record(
+                session=session, actor=_user(request), data=data
+            )
             body = MeasureRecordedSerializer({"measure": measure, "alert": alert}).data
             response = Response(body, status=status.HTTP_201_CREATED)
             response["Location"] = reverse("api:measure-detail", args=[measure.pk])
@@ -87,9 +94,9 @@ class OutcomeMeasureDetailApi(ApiView):
         etag=True,
         tags=["measures"],
     )
-    def get(self, request, pk):
-        measure = outcome_measure_get(request.user, pk)
-        access_log_view(actor=request.user, request=request, record=measure)
+    def get(self, request: Request, pk: int) -> Response:
+        measure = outcome_measure_get(_user(request), pk)
+        access_log_view(actor=_user(request), request=request, record=measure)
         return record_response(OutcomeMeasureOutputSerializer, measure, request)
 
 
@@ -103,12 +110,12 @@ class OutcomeMeasureVoidApi(ApiView):
         if_match=True,
         tags=["measures"],
     )
-    def post(self, request, pk):
-        measure = outcome_measure_get(request.user, pk)
+    def post(self, request: Request, pk: int) -> Response:
+        measure = outcome_measure_get(_user(request), pk)
         data = validated(ReasonSerializer, request)
         measure = outcome_measure_void(
             measure=measure,
-            actor=request.user,
+            actor=_user(request),
             reason=data.get("reason", ""),
             expected_version=if_match_version(request),
         )
@@ -119,10 +126,10 @@ class SuicidalityAlertListApi(ScopedListApi):
     serializer_class = SuicidalityAlertOutputSerializer
     access_object_type = "events.suicidalityalert"
 
-    def select(self):
-        if not has_role(self.request.user, *DIRECTORS):
+    def select(self) -> QuerySet[Any]:
+        if not has_role(_user(self.request), *DIRECTORS):
             raise PermissionDenied("Suicidality alerts are for medical directors.")
-        return suicidality_alert_list(self.request.user).order_by("raised_at", "id")
+        return suicidality_alert_list(_user(self.request)).order_by("raised_at", "id")
 
     @api_schema(
         summary="Open suicidality alerts at your sites, oldest first (directors)",
@@ -130,7 +137,7 @@ class SuicidalityAlertListApi(ScopedListApi):
         errors=(400, 401, 403),
         tags=["alerts"],
     )
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
 
@@ -141,9 +148,9 @@ class SuicidalityAlertDetailApi(ApiView):
         etag=True,
         tags=["alerts"],
     )
-    def get(self, request, pk):
-        alert = suicidality_alert_get(request.user, pk)
-        access_log_view(actor=request.user, request=request, record=alert)
+    def get(self, request: Request, pk: int) -> Response:
+        alert = suicidality_alert_get(_user(request), pk)
+        access_log_view(actor=_user(request), request=request, record=alert)
         return record_response(SuicidalityAlertOutputSerializer, alert, request)
 
 
@@ -157,12 +164,12 @@ class SuicidalityAlertConfirmApi(ApiView):
         if_match=True,
         tags=["alerts"],
     )
-    def post(self, request, pk):
-        alert = suicidality_alert_get(request.user, pk)
+    def post(self, request: Request, pk: int) -> Response:
+        alert = suicidality_alert_get(_user(request), pk)
         data = validated(AlertConfirmSerializer, request)
         alert = suicidality_alert_confirm(
             alert=alert,
-            actor=request.user,
+            actor=_user(request),
             reason=data.get("reason", ""),
             file_event=data["file_event"],
             expected_version=if_match_version(request),
@@ -180,12 +187,12 @@ class SuicidalityAlertDismissApi(ApiView):
         if_match=True,
         tags=["alerts"],
     )
-    def post(self, request, pk):
-        alert = suicidality_alert_get(request.user, pk)
+    def post(self, request: Request, pk: int) -> Response:
+        alert = suicidality_alert_get(_user(request), pk)
         data = validated(ReasonSerializer, request)
         alert = suicidality_alert_dismiss(
             alert=alert,
-            actor=request.user,
+            actor=_user(request),
             reason=data.get("reason", ""),
             expected_version=if_match_version(request),
         )
@@ -198,9 +205,9 @@ class PatientCourseApi(ApiView):
         response=CourseSerializer,
         tags=["measures"],
     )
-    def get(self, request, pk):
-        patient = patient_get(request.user, pk)
-        access_log_view(actor=request.user, request=request, record=patient)
+    def get(self, request: Request, pk: int) -> Response:
+        patient = patient_get(_user(request), pk)
+        access_log_view(actor=_user(request), request=request, record=patient)
         course = patient_course(patient)
         body = {
             "patient": patient,
@@ -209,3 +216,8 @@ class PatientCourseApi(ApiView):
             "counting_rules": list(COUNTING_RULES),
         }
         return Response(CourseSerializer(body).data)
+
+
+def _user(request: Request) -> User:
+    """The authenticated person (the API's permission class refuses anyone else)."""
+    return cast(User, request.user)
