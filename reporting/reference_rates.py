@@ -66,9 +66,9 @@ def reference_comparison(user: User, filters: ReportFilters) -> list[ReferenceCo
     using = reporting_database()
     zones = {s["id"]: s["timezone"] for s in report_sites(user, filters, using)}
     sessions = InfusionSession.objects.using(using).filter(session_conditions(filters, user, zones))
-    totals = {
-        ReferenceUnit.SESSIONS: sessions.count(),
-        ReferenceUnit.PATIENTS: sessions.values("patient_id").distinct().count(),
+    totals: dict[str, int] = {
+        ReferenceUnit.SESSIONS.value: sessions.count(),
+        ReferenceUnit.PATIENTS.value: sessions.values("patient_id").distinct().count(),
     }
     events = (
         AdverseEvent.objects.using(using)
