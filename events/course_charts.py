@@ -16,7 +16,7 @@ from events.course_selectors import CourseSession
 from events.outcomes import REMISSION_BELOW
 
 WIDTH = 760
-LEFT, RIGHT = 92, 44
+LEFT, RIGHT = 118, 44
 SCORE_TOP, SCORE_BOTTOM = 28, 208
 STRIP_HEIGHT = 26
 STRIPS = ("Worst AE grade", "Peak systolic", "CADSS-6 peak", "Dose mg/kg")
@@ -178,7 +178,7 @@ def course_chart_svg(sessions: Sequence[CourseSession], *, baseline: int | None)
     svg = (
         f'<svg class="chart course-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}" font-family="DejaVu Sans, Arial, sans-serif" '
-        f'font-size="12" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+        f'font-size="13" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
         + "".join(body)
         + "</svg>"
     )
