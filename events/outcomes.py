@@ -2,7 +2,7 @@
 
 - Baseline: the PHQ-9 total recorded at the patient's first session (course number 1),
   before its infusion. A patient without one has no baseline and no response to judge.
-- Response: a total at most half the baseline (a fall of 50% or more).
+- Response: a total at most half the baseline (a fall by half or more).
 - Remission: a total below 5.
 - "By session 6": judged on the first PHQ-9 recorded at session 6 or later. Patients without
   a baseline or without such a score are not evaluable and are left out of the denominator;
@@ -18,7 +18,7 @@ EVALUATION_SESSION = 6
 
 COUNTING_RULES = (
     "Baseline: the PHQ-9 total at the patient's first session, before the infusion.",
-    "Response: a PHQ-9 total at most half the baseline (a fall of 50% or more).",
+    "Response: a PHQ-9 total at most half the baseline (a fall by half or more).",
     f"Remission: a PHQ-9 total below {REMISSION_BELOW}.",
     f"By session {EVALUATION_SESSION}: judged on the first PHQ-9 recorded at session "
     f"{EVALUATION_SESSION} or later; patients with a baseline and such a score are evaluable "

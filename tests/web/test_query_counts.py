@@ -83,7 +83,8 @@ def test_session_page(signed_in, nurse, session, rows, django_assert_num_queries
     # * its readings
     # * its events with terms and reporters
     # * its open suggestions with terms and readings
-    with django_assert_num_queries(REQUEST + 4 + access_log_queries()):
+    # * its current outcome measures
+    with django_assert_num_queries(REQUEST + 5 + access_log_queries()):
         response = client.get(reverse("session-detail", args=[session.pk]))
     # 130/80, the factory's reading: grade 1 as information (the first, at minute 0, is the
     # pre-infusion baseline), never a finding badge.
@@ -105,6 +106,7 @@ def test_review_queue(signed_in, director, north, rows, django_assert_num_querie
     # * the ids of the page's events in each priority class in due order (serious and
     #   unexpected, serious, the rest: three reads)
     # * those events, with terms, sites, reporters, sessions and patients
-    with django_assert_num_queries(REQUEST + 5 + access_log_queries()):
+    # * the open suicidality alerts, with their sessions, sites and patients
+    with django_assert_num_queries(REQUEST + 6 + access_log_queries()):
         response = client.get(reverse("review-queue"))
     assert response.text.count("left</strong>") == rows
