@@ -10,7 +10,7 @@ its rate times its denominator, rounded), two-sided.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -32,6 +32,7 @@ class ReferenceComparison:
     denominator: int
     interval: Interval
     p_value: float | None
+    source_number: int = 0  # the citation's place in `reference_sources`
 
     @property
     def observed_text(self) -> str:
@@ -80,10 +81,22 @@ def reference_comparison(user: User, filters: ReportFilters) -> list[ReferenceCo
             patients=Count("session__patient_id", distinct=True),
         )
     )
+    sources = reference_sources(references)
     counts: dict[int, dict[str, int]] = {
         row["term_id"]: {"sessions": row["sessions"], "patients": row["patients"]} for row in events
     }
-    return [_compare(r, counts.get(r.term_id, {}), totals) for r in references]
+    return [
+        replace(
+            _compare(r, counts.get(r.term_id, {}), totals),
+            source_number=sources.index(r.citation) + 1,
+        )
+        for r in references
+    ]
+
+
+def reference_sources(references: list[ReferenceRate]) -> list[str]:
+    """The distinct citations, in order of first use: printed once, numbered."""
+    return list(dict.fromkeys(r.citation for r in references))
 
 
 def _compare(
