@@ -254,14 +254,17 @@ REPORT_DOWNLOADS = [
     ("CSV scores", "scores-csv"),
     ("FHIR bundle", "events-fhir"),
 ]
-# The same for the benefit-risk table (reporting.benefit_risk_views).
-BENEFIT_RISK_DOWNLOADS = [("CSV", "benefit-risk-csv")]
 # The same for an event's page: (label, URL name taking the event's id, offered for a voided
 # event too). A voided event was entered in error, so it is no FHIR AdverseEvent.
 EVENT_DOWNLOADS = [
     ("Case report (PDF)", "event-case-report", True),
     ("FHIR R4 JSON", "event-fhir", False),
 ]
+# Downloads of the benefit-risk table (reporting.benefit_risk_views), as for the reports.
+BENEFIT_RISK_DOWNLOADS = [("CSV", "benefit-risk-csv")]
+# Called with `alert=` after the commit that raised a suicidality alert (a dotted path to a
+# function, e.g. the notifications' sender); empty: the alert waits in the directors' queue.
+SUICIDALITY_ALERT_NOTIFY = ""
 # Who runs export jobs (exports.services._dispatch): Celery workers when there is a broker,
 # otherwise a thread in each web process (exports.worker); "manual" leaves them for
 # `manage.py run_export_jobs`. Jobs never run inside the request that asks for them.

@@ -122,7 +122,7 @@ def suicidality_alert_raise(*, measure: OutcomeMeasure, actor: Actor) -> Suicida
         raised_at=timezone.now(),
     )
     audited_save(alert, actor=actor, reason="Alert raised by a positive suicidality screen")
-    hook = getattr(settings, "SUICIDALITY_ALERT_NOTIFY", "")
+    hook = settings.SUICIDALITY_ALERT_NOTIFY
     if hook:
         notify = import_string(hook)
         transaction.on_commit(lambda: notify(alert=alert))
