@@ -110,18 +110,16 @@ class OutcomePlanner:
             alert.decision_reason = ALERT_REVIEWED
             alert.decided_by_id = director.pk
             alert.decided_at = decided
-            steps.append(
-                Step(
-                    decided,
-                    director,
-                    ALERT_REVIEWED,
-                    earlier={
-                        "status": AlertStatus.OPEN,
-                        "decision_reason": "",
-                        "decided_by_id": None,
-                        "decided_at": None,
-                    },
-                )
-            )
+            # The raise step held the open alert; the review step holds the final values.
+            open_values = {
+                "status": AlertStatus.OPEN,
+                "decision_reason": "",
+                "decided_by_id": None,
+                "decided_at": None,
+            }
+            steps = [
+                Step(raised, measure.recorded_by, ALERT_RAISED, earlier=open_values),
+                Step(decided, director, ALERT_REVIEWED),
+            ]
         set_trail(alert, steps)
         return alert

@@ -56,5 +56,9 @@ def test_a_few_positive_screens_reach_the_queue_and_older_ones_were_reviewed(dem
     assert any(a.status == AlertStatus.CONFIRMED for a in alerts)
     for alert in alerts:
         assert alert.measure.raises_alert
+        # The trail ends in the alert as it stands: raised (open), then reviewed.
+        trail = list(alert.history.order_by("history_id"))
+        assert trail[0].status == AlertStatus.OPEN
+        assert (trail[-1].status, trail[-1].version) == (alert.status, alert.version)
     assert verify_chain(SuicidalityAlert.history.model).is_intact
     assert verify_chain(OutcomeMeasure.history.model).is_intact
