@@ -2,6 +2,7 @@ from django.urls import path
 
 from events.views import (
     adverse_events,
+    duplicates,
     home,
     measures,
     patients,
@@ -50,6 +51,9 @@ urlpatterns = [
     path("terms/grades/", adverse_events.term_grades, name="term-grades"),
     path("terms/options/", adverse_events.term_options, name="term-options"),
     path("review/", review.review_queue, name="review-queue"),
+    path("duplicates/", duplicates.duplicate_list, name="duplicate-list"),
+    path("duplicates/void/", duplicates.duplicate_void, name="duplicate-void"),
+    path("duplicates/dismiss/", duplicates.duplicate_dismiss, name="duplicate-dismiss"),
     path("sites/", sites.site_list, name="site-list"),
     path("sites/<int:pk>/thresholds/", sites.site_thresholds, name="site-thresholds"),
 ]

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from events.models import (
     AdverseEvent,
     AlertSuggestion,
+    DuplicateDismissal,
     InfusionSession,
     OutcomeMeasure,
     Patient,
@@ -318,6 +319,37 @@ def _export_job(p):
     )
 
 
+def _look_alike_pair(p) -> tuple[AdverseEvent, AdverseEvent]:
+    first = _submitted(p, onset_at=p.session.started_at + timedelta(minutes=15))
+    second = _submitted(p, onset_at=p.session.started_at + timedelta(minutes=25))
+    return first, second
+
+
+def _duplicate_void(p):
+    first, second = _look_alike_pair(p)
+    return Write(
+        p.as_director,
+        "post",
+        "/api/v1/duplicates/void/",
+        lambda: AdverseEvent.objects.get(pk=second.pk),
+        {"void": second.pk, "keep": first.pk},
+        if_match(second.version),
+        reason=f"duplicate of #{first.pk}",
+    )
+
+
+def _duplicate_dismiss(p):
+    first, second = _look_alike_pair(p)
+    return Write(
+        p.as_director,
+        "post",
+        "/api/v1/duplicates/dismissals/",
+        lambda: DuplicateDismissal.objects.get(),
+        {"first_event": first.pk, "second_event": second.pk, "reason": "Two episodes"},
+        reason="Two episodes",
+    )
+
+
 CASES = {
     ("api:patient-list", "post"): _patient_create,
     ("api:patient-detail", "put"): _patient_update("put"),
@@ -364,6 +396,8 @@ CASES = {
     ("api:site-thresholds", "put"): _thresholds("put"),
     ("api:site-thresholds", "patch"): _thresholds("patch"),
     ("api-export-jobs", "post"): _export_job,
+    ("api:duplicate-void", "post"): _duplicate_void,
+    ("api:duplicate-dismissal-list", "post"): _duplicate_dismiss,
 }
 
 

@@ -104,6 +104,9 @@ def journey_pages(dataset, worst_case) -> dict[str, list[str]]:  # noqa: F811
             "/reports/",
             f"/patients/{dataset.p1.pk}/course/",
             "/reports/benefit-risk/",
+            "/duplicates/",
+            "/notifications/",
+            "/accounts/",
         ],
         "aubrey": [
             "/audit/",

@@ -19,7 +19,8 @@ from tests.factories import (
 # * the login session
 # * the signed-in user
 # * the user's memberships (read once per request, then cached on the user)
-REQUEST = 3
+# * the unread notifications (the count in the navigation)
+REQUEST = 4
 
 
 def access_log_queries() -> int:

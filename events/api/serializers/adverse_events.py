@@ -145,10 +145,19 @@ class AdverseEventCreateInputSerializer(_AdverseEventInputSerializer):
     submit = serializers.BooleanField(
         required=False, default=False, help_text="Submit at once instead of saving a draft."
     )
+    confirm_not_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "File the event even though one like it is on file (same term, onset within the "
+            "duplicate window, same session or same patient within a day). Without it such "
+            "a filing is refused with 409 naming the events on file."
+        ),
+    )
 
     class Meta:
         model = AdverseEvent
-        fields = ["session", *EDITABLE_FIELDS, "submit"]
+        fields = ["session", *EDITABLE_FIELDS, "submit", "confirm_not_duplicate"]
 
 
 class AdverseEventUpdateInputSerializer(_AdverseEventInputSerializer):

@@ -58,10 +58,15 @@ class AdverseEventListCreateApi(ScopedListApi):
 
     @api_schema(
         summary="File an event as a draft, or submit it at once with submit=true",
+        description=(
+            "An event like one already on file (same term, onset within the duplicate window, "
+            "in the same session or for the same patient within a day) is refused with 409 "
+            "and the ids of the events on file, unless `confirm_not_duplicate` is true."
+        ),
         request=AdverseEventCreateInputSerializer,
         response=Detail,
         status=201,
-        errors=WRITE_ERRORS,
+        errors=(*WRITE_ERRORS, 409),
         etag=True,
         idempotent=True,
         tags=TAGS,
@@ -70,8 +75,13 @@ class AdverseEventListCreateApi(ScopedListApi):
         def perform():
             data = validated(AdverseEventCreateInputSerializer, request)
             submit, session = data.pop("submit", False), data.pop("session")
+            confirmed = data.pop("confirm_not_duplicate", False)
             event = adverse_event_create(
-                actor=request.user, session=session, data=data, submit=submit
+                actor=request.user,
+                session=session,
+                data=data,
+                submit=submit,
+                confirm_not_duplicate=confirmed,
             )
             return record_response(
                 Detail,
