@@ -332,9 +332,6 @@ EVENT_DOWNLOADS = [
 ]
 # Downloads of the benefit-risk table (reporting.benefit_risk_views), as for the reports.
 BENEFIT_RISK_DOWNLOADS = [("CSV", "benefit-risk-csv")]
-# Called with `alert=` after the commit that raised a suicidality alert (a dotted path to a
-# function, e.g. the notifications' sender); empty: the alert waits in the directors' queue.
-SUICIDALITY_ALERT_NOTIFY = ""
 # Who runs export jobs (exports.services._dispatch): Celery workers when there is a broker,
 # otherwise a thread in each web process (exports.worker); "manual" leaves them for
 # `manage.py run_export_jobs`. Jobs never run inside the request that asks for them.

@@ -8,11 +8,10 @@ positive screen is never stored without reaching the directors' queue.
 from datetime import datetime, timedelta
 from typing import cast
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from audit.services import Actor, audited_save
 from events.access import DIRECTORS, WRITERS, require_role
@@ -26,6 +25,8 @@ from events.models import (
     SuicidalityAlert,
 )
 from events.models.measures import PHQ9_ITEMS
+from events.notifications.choices import NotificationKind
+from events.notifications.services import notify_site_directors
 from events.services.common import assign, lock_current, optional_reason, require_reason, validate
 
 MEASURE_FIELDS = (
@@ -109,9 +110,10 @@ def alert_summary(measure: OutcomeMeasure) -> str:
 def suicidality_alert_raise(*, measure: OutcomeMeasure, actor: Actor) -> SuicidalityAlert | None:
     """Raise the alert a positive item 9 or screen calls for, inside the caller's transaction.
 
-    Any failure propagates, so the measures are not stored without their alert. The
-    notification hook named by `SUICIDALITY_ALERT_NOTIFY` (a dotted path, optional) is called
-    after commit with the alert, so a mail failure never undoes the record.
+    Any failure propagates, so the measures are not stored without their alert. The site's
+    medical directors are notified (`events.notifications`): the notification is written in
+    this transaction and its e-mail is sent after the commit, so a mail failure never undoes
+    the record.
     """
     if not measure.raises_alert:
         return None
@@ -122,10 +124,20 @@ def suicidality_alert_raise(*, measure: OutcomeMeasure, actor: Actor) -> Suicida
         raised_at=timezone.now(),
     )
     audited_save(alert, actor=actor, reason="Alert raised by a positive suicidality screen")
-    hook = settings.SUICIDALITY_ALERT_NOTIFY
-    if hook:
-        notify = import_string(hook)
-        transaction.on_commit(lambda: notify(alert=alert))
+    site = measure.session.site
+    # In this transaction too: the directors' notifications stand or fall with the alert.
+    notify_site_directors(
+        NotificationKind.SUICIDALITY_ALERT,
+        site_id=site.pk,
+        key=f"suicidality_alert:{alert.pk}",
+        subject=f"Positive suicidality screen at {site.name}",
+        body=(
+            f"A positive suicidality screen was recorded at {site.name} before an infusion "
+            f"(alert #{alert.pk}). It waits in your review queue."
+        ),
+        link=reverse("alert-detail", args=[alert.pk]),
+        exclude=actor,
+    )
     return alert
 
 

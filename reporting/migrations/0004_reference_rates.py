@@ -10,7 +10,7 @@ import events.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0006_outcome_measures_and_suicidality_alerts"),
+        ("events", "0007_outcome_measures_and_suicidality_alerts"),
         ("reporting", "0003_recount_with_sessions_in_progress"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -123,21 +123,14 @@ def test_when_the_alert_cannot_be_written_the_measures_are_not_stored(
     assert not OutcomeMeasure.objects.exists()
 
 
-def test_the_notification_hook_is_called_after_commit(
-    chair_session, nurse, settings, django_capture_on_commit_callbacks
-):
-    settings.SUICIDALITY_ALERT_NOTIFY = "tests.measures.test_measure_service.remember_alert"
-    NOTIFIED.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        _, alert = outcome_measure_record(session=chair_session, actor=nurse, data=ITEM9_POSITIVE)
-    assert [alert.pk] == NOTIFIED
+def test_the_sites_directors_are_notified_without_patient_data(chair_session, nurse, director):
+    from events.notifications.models import Notification
 
-
-NOTIFIED: list[int] = []
-
-
-def remember_alert(*, alert) -> None:
-    NOTIFIED.append(alert.pk)
+    _, alert = outcome_measure_record(session=chair_session, actor=nurse, data=ITEM9_POSITIVE)
+    (notification,) = Notification.objects.filter(recipient=director)
+    assert notification.kind == "suicidality_alert"
+    assert notification.link == f"/alerts/{alert.pk}/"
+    assert chair_session.patient.chart_number not in notification.subject + notification.body
 
 
 def test_a_director_confirms_and_files_a_prefilled_event(chair_session, nurse, director):

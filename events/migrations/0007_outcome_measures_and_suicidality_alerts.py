@@ -10,7 +10,7 @@ import events.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0005_one_session_in_progress_and_course_numbers"),
+        ("events", "0006_duplicate_dismissals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
