@@ -141,3 +141,51 @@ class SignalReview(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.through_month}): {self.get_assessment_display()}"
+
+
+class ReferenceUnit(models.TextChoices):
+    PATIENTS = "patients", "Patients (at least once over a course)"
+    SESSIONS = "sessions", "Sessions"
+
+
+class ReferenceRate(AuditedModel):
+    """A published rate of one event term that directors compare the clinic's rate with:
+    the proportion (0-1) of `denominator` patients or sessions, and where it was published.
+
+    Kept by medical directors through `reporting.services.reference_rate_save`; one per term.
+    """
+
+    term = models.OneToOneField(
+        "events.EventTerm", on_delete=models.PROTECT, related_name="reference_rate"
+    )
+    published_term = models.CharField(max_length=100, validators=[validate_plain_text])
+    rate = models.DecimalField(max_digits=5, decimal_places=4)
+    denominator = models.PositiveIntegerField()
+    unit = models.CharField(
+        max_length=20, choices=ReferenceUnit.choices, default=ReferenceUnit.PATIENTS
+    )
+    # Where the rate was published ("source" names the write path in the history table).
+    citation = models.TextField(max_length=1000, validators=[validate_plain_text])
+    is_active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(bases=[HistoryBase], cascade_delete_history=False)
+
+    class Meta:
+        ordering = ["term__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rate__gte=0, rate__lte=1), name="reference_rate_is_proportion"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(denominator__gte=1), name="reference_rate_has_denominator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.published_term}: {self.rate_percent}% of {self.denominator} {self.unit}"
+
+    @property
+    def rate_percent(self) -> str:
+        """The rate as a percentage with two decimals (0.41 -> "41.00")."""
+        return f"{self.rate * 100:.2f}"

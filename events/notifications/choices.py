@@ -8,6 +8,7 @@ from events.choices import Role
 class NotificationKind(models.TextChoices):
     SERIOUS_EVENT = "serious_event", "A serious event is submitted at my site"
     REVIEW_DIGEST = "review_digest", "Daily digest: reviews due within 48 hours and overdue"
+    SUICIDALITY_ALERT = "suicidality_alert", "A positive suicidality screen at my site"
 
 
 # Who can receive each kind (by role at a site): the account page offers only these, and a
@@ -15,6 +16,7 @@ class NotificationKind(models.TextChoices):
 KIND_ROLES: dict[str, tuple[str, ...]] = {
     NotificationKind.SERIOUS_EVENT: (Role.MEDICAL_DIRECTOR,),
     NotificationKind.REVIEW_DIGEST: (Role.MEDICAL_DIRECTOR,),
+    NotificationKind.SUICIDALITY_ALERT: (Role.MEDICAL_DIRECTOR,),
 }
 
 

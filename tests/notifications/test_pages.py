@@ -24,7 +24,10 @@ def test_a_director_chooses_notifications_on_the_account_page(client, director):
     client.force_login(director)
 
     page = client.get(reverse("account"))
-    saved = client.post(reverse("notification-choices"), {NotificationKind.REVIEW_DIGEST: "on"})
+    saved = client.post(
+        reverse("notification-choices"),
+        {NotificationKind.REVIEW_DIGEST: "on", NotificationKind.SUICIDALITY_ALERT: "on"},
+    )
 
     assert 'name="serious_event" id="id_serious_event" checked' in page.content.decode()
     assert saved.status_code == 302

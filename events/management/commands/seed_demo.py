@@ -40,8 +40,10 @@ from events.models import (
     EventTerm,
     InfusionSession,
     Membership,
+    OutcomeMeasure,
     Patient,
     Site,
+    SuicidalityAlert,
     VitalSign,
 )
 from events.services.sites import membership_save, site_save
@@ -204,6 +206,8 @@ class Command(BaseCommand):
         rows = loader.insert(Patient, batch.patients)
         rows += loader.insert(InfusionSession, batch.sessions)
         rows += loader.insert(VitalSign, batch.vitals)
+        rows += loader.insert(OutcomeMeasure, batch.measures)
+        rows += loader.insert(SuicidalityAlert, batch.suicidality_alerts)
         rows += loader.insert(AdverseEvent, batch.events)
         signatures = batch.signatures()  # hashes need the events' ids
         rows += loader.insert(ElectronicSignature, signatures)
