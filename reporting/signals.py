@@ -15,6 +15,7 @@ live, see `reporting.rollups`), so patient saves mark nothing.
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
+from events.imports.signals import records_imported
 from events.models import AdverseEvent, EventTerm, InfusionSession
 from reporting.models import StalePartition
 
@@ -63,3 +64,9 @@ def mark_term_partitions(sender, instance, using, **kwargs):
         .distinct()
     )
     mark_stale(list(partitions), using)
+
+
+@receiver(records_imported)
+def mark_imported_partitions(sender, site_id, months, **kwargs):
+    # Imports write in bulk, without save signals: they name the months they filled.
+    mark_stale([(site_id, month) for month in months], "default")

@@ -21,3 +21,5 @@ REPORTING_DATABASE = "default"
 # Serve static files from the apps' folders, as in development: there is no collectstatic run.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+IMPORT_JOB_RUNNER = "celery"
+IMPORTS_DIR = VAR_DIR / "test-imports"
