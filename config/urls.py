@@ -32,6 +32,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("reports/", include("reporting.urls")),
     path("exports/", include("exports.urls")),
+    path("imports/", include("events.imports.urls")),
     path("", include("events.urls")),
 ]
 

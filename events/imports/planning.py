@@ -42,12 +42,13 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_PROBLEMS = 10_000
 PROGRESS_EVERY = 1_000
 
-# Relations the plan sets from its own look-ups: the models' per-row existence queries for
-# them would make a large file take hours, and they name rows not yet written.
-_PATIENT_RELATIONS = ("site",)
-_SESSION_RELATIONS = ("patient", "site", "administered_by")
-_EVENT_RELATIONS = ("session", "site", "term", "reported_by", "source_vital")
-_VITAL_RELATIONS = ("session", "recorded_by")
+# Relations the plan sets from its own look-ups, and the provisional keys: the models'
+# per-row existence and uniqueness queries for them would make a large file take hours, and
+# they name rows not yet written.
+_PATIENT_RELATIONS = ("id", "site")
+_SESSION_RELATIONS = ("id", "patient", "site", "administered_by")
+_EVENT_RELATIONS = ("id", "session", "site", "term", "reported_by", "source_vital")
+_VITAL_RELATIONS = ("id", "session", "recorded_by")
 
 
 @dataclass(frozen=True)

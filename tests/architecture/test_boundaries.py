@@ -17,6 +17,7 @@ TEMPLATE_OWNERS = {
     "audit": "audit",
     "events": "events",
     "accounts": "events",
+    "imports": "events",
     "reporting": "reporting",
     "exports": "exports",
 }
