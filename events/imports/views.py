@@ -24,9 +24,12 @@ def _directors_only(request: HttpRequest) -> list:
     return sites
 
 
-def _home(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
+def _home(
+    request: HttpRequest, form: UploadForm, status: int = 200, refusal: str = ""
+) -> HttpResponse:
     context = {
         "form": form,
+        "refusal": refusal,
         "templates": {name: TEMPLATES[name] for name in TEMPLATES},
         "columns": COLUMNS_BY_NAME.values(),
         "jobs": selectors.import_job_list(request.user),
@@ -44,9 +47,8 @@ def import_home(request: HttpRequest) -> HttpResponse:
         return _home(request, UploadForm(sites=sites))
     # Refuse an oversized upload from its declared length, before reading its body.
     if int(request.META.get("CONTENT_LENGTH") or 0) > max_bytes() + 64 * 1024:
-        form = UploadForm(sites=sites)
-        form.add_error(None, f"The file is larger than the limit of {max_bytes() // 2**20} MB.")
-        return _home(request, form, status=400)
+        refusal = f"The file is larger than the limit of {max_bytes() // 2**20} MB."
+        return _home(request, UploadForm(sites=sites), status=400, refusal=refusal)
     form = UploadForm(request.POST, request.FILES, sites=sites)
     if not form.is_valid():
         return _home(request, form, status=400)

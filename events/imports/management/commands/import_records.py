@@ -82,7 +82,7 @@ class Command(BaseCommand):
             f"already on file {result['on_file']}; problems {result['problem_count']}"
         )
         if report is not None:
-            report.write_bytes(import_report_csv(job))
+            Path(report).write_bytes(import_report_csv(job))
         if job.problem_count:
             for row, column, value, message in job.problems[:20]:
                 self.stdout.write(f"  row {row} {column} {value!r}: {message}")
