@@ -32,8 +32,13 @@ class MappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.headers = headers
         for index, header in enumerate(headers):
+            known = header in guess
             self.fields[f"column_{index}"] = forms.ChoiceField(
-                label=header, choices=_TARGETS, required=False, initial=guess.get(header, IGNORE)
+                label=header,
+                choices=_TARGETS,
+                required=False,
+                initial=guess.get(header, IGNORE),
+                help_text="" if known else "Not a template column: choose one, or ignore it.",
             )
 
     def choices(self) -> dict[str, str]:

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events.imports import selectors, services
@@ -84,8 +85,6 @@ def _job_context(job: ImportJob, mapping_form: MappingForm | None = None) -> dic
     if job.status == ImportStatus.MAPPING:
         headers = services.import_job_headers(job)
         context["mapping_form"] = mapping_form or MappingForm(headers=headers, guess=job.mapping)
-    if job.is_finished and job.mode == "commit":
-        context["dry_run"] = None
     return context
 
 
@@ -93,7 +92,8 @@ def _job_context(job: ImportJob, mapping_form: MappingForm | None = None) -> dic
 @require_GET
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get(request.user, pk)
-    return render(request, "imports/job.html", _job_context(job))
+    with timezone.override(job.site.zone):
+        return render(request, "imports/job.html", _job_context(job))
 
 
 @login_required
@@ -101,7 +101,8 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 def import_job_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The job's status panel; HTMX polls it until the job is finished."""
     job = selectors.import_job_get(request.user, pk)
-    return render(request, "imports/_job_status.html", _job_context(job))
+    with timezone.override(job.site.zone):
+        return render(request, "imports/_job_status.html", _job_context(job))
 
 
 @login_required

@@ -10,7 +10,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from events.imports.models import ImportJob, ImportStatus
-from events.models import AdverseEvent, InfusionSession, Patient
+from events.models import InfusionSession, Patient
 from tests.conftest import login
 from tests.imports.files import HEADER, history_rows, to_csv
 
@@ -188,8 +188,7 @@ def test_only_a_director_of_the_chosen_site_may_import(
 def test_another_directors_job_at_another_site_is_not_found(
     client, director, north, django_capture_on_commit_callbacks
 ):
-    from tests.factories import MembershipFactory, UserFactory
-    from tests.factories import SiteFactory
+    from tests.factories import MembershipFactory, SiteFactory, UserFactory
 
     west = SiteFactory(code="west")
     other = UserFactory(username="wes")

@@ -27,7 +27,11 @@ def test_a_dry_run_writes_nothing_and_a_commit_writes_once(tmp_path, director, n
     call_command("import_records", str(path), site="north", user="dana", commit=True)
     assert InfusionSession.objects.count() == 12 and AdverseEvent.objects.count() == 6
     # The rollups of the months the import filled are marked stale in the same transaction.
-    assert set(StalePartition.objects.values_list("month", flat=True)) == {"2025-01", "2025-02", "2025-03"}
+    assert set(StalePartition.objects.values_list("month", flat=True)) == {
+        "2025-01",
+        "2025-02",
+        "2025-03",
+    }
 
     # Overlapping rows: the first six again, six new sessions after them.
     overlap = history_rows(18)[6:]
