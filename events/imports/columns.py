@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
+from django.db import models
 from django.utils import timezone
 
 from events.choices import (
@@ -93,7 +94,7 @@ def read_datetime(value: str, zone: tzinfo) -> datetime:
     return moment
 
 
-def choice_reader(choices: type) -> Callable[[str, tzinfo], object]:
+def choice_reader(choices: type[models.Choices]) -> Callable[[str, tzinfo], object]:
     values = {str(value) for value in choices.values}
     allowed = ", ".join(sorted(values))
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from audit.services import Actor
 from events.choices import EventStatus, SessionStatus
 from events.imports.columns import (
     COLUMNS_BY_NAME,
@@ -49,6 +49,10 @@ _PATIENT_RELATIONS = ("id", "site")
 _SESSION_RELATIONS = ("id", "patient", "site", "administered_by")
 _EVENT_RELATIONS = ("id", "session", "site", "term", "reported_by", "source_vital")
 _VITAL_RELATIONS = ("id", "session", "recorded_by")
+
+
+_RECORDS = ("patients", "sessions", "events", "vital_signs")
+Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -91,10 +95,6 @@ class Plan:
         }
 
 
-_RECORDS = ("patients", "sessions", "events", "vital_signs")
-Progress = Callable[[int], None]
-
-
 @dataclass
 class _Row:
     line: int
@@ -103,7 +103,7 @@ class _Row:
 
 
 class _Planner:
-    def __init__(self, site: Site, actor: AbstractBaseUser, csv_file: CsvFile, mapping: Mapping):
+    def __init__(self, site: Site, actor: Actor, csv_file: CsvFile, mapping: Mapping):
         self.site, self.actor, self.file, self.mapping = site, actor, csv_file, mapping
         self.zone: tzinfo = site.zone
         self.plan = Plan(site=site)
@@ -127,6 +127,7 @@ class _Planner:
         for session in sessions.order_by():
             session.site = self.site
             session.patient = by_id[session.patient_id]
+            assert session.started_at is not None  # the filter above
             self.sessions[(session.patient_id, _utc(session.started_at))] = session
         events = AdverseEvent.objects.filter(site=self.site).values_list(
             "session_id", "term_id", "onset_at"
@@ -410,7 +411,7 @@ def _now() -> datetime:
 def import_plan(
     *,
     site: Site,
-    actor: AbstractBaseUser,
+    actor: Actor,
     csv_file: CsvFile,
     mapping: Mapping,
     progress: Progress | None = None,

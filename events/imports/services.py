@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from audit.context import audit_context
-from audit.services import audited_save
+from audit.services import Actor, audited_save
 from events.access import DIRECTORS, require_role
 from events.imports.models import ImportJob, ImportMode, ImportStatus
 from events.imports.planning import FORMULA_PREFIXES, Plan, import_plan
@@ -48,9 +47,7 @@ def import_file_path(job: ImportJob) -> Path:
     return imports_dir() / f"{job.file_sha256}.csv"
 
 
-def import_upload(
-    *, actor: AbstractBaseUser, site: Site, content: bytes, file_name: str
-) -> ImportJob:
+def import_upload(*, actor: Actor, site: Site, content: bytes, file_name: str) -> ImportJob:
     """Check and keep the file, and start its dry run (or wait for its column mapping).
     FileRefused says why a file cannot be imported at all; nothing is kept then."""
     require_role(actor, site, *DIRECTORS)
@@ -81,9 +78,7 @@ def import_job_headers(job: ImportJob) -> tuple[str, ...]:
     return read_csv(import_file_path(job).read_bytes()).headers
 
 
-def import_job_map(
-    *, actor: AbstractBaseUser, job: ImportJob, choices: dict[str, str]
-) -> ImportJob:
+def import_job_map(*, actor: Actor, job: ImportJob, choices: dict[str, str]) -> ImportJob:
     """Set the columns' mapping; a complete one starts the dry run."""
     require_role(actor, job.site_id, *DIRECTORS)
     if job.status != ImportStatus.MAPPING:
@@ -101,7 +96,7 @@ def import_job_map(
     return job
 
 
-def import_job_commit(*, actor: AbstractBaseUser, dry_run: ImportJob) -> ImportJob:
+def import_job_commit(*, actor: Actor, dry_run: ImportJob) -> ImportJob:
     """Queue the import of a file whose dry run found no problem (it is checked again)."""
     require_role(actor, dry_run.site_id, *DIRECTORS)
     if dry_run.mode != ImportMode.DRY_RUN or not dry_run.passed:

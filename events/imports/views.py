@@ -2,6 +2,8 @@
 report and the commit. Checks and writes are `events.imports.services`; reads are
 `events.imports.selectors`."""
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,16 +11,24 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.services import Actor
 from events.imports import selectors, services
 from events.imports.columns import COLUMNS_BY_NAME, TEMPLATES
 from events.imports.forms import MappingForm, UploadForm
 from events.imports.models import ImportJob, ImportStatus
 from events.imports.reading import FileRefused, max_bytes
+from events.models import Site
 
 CSV = "text/csv; charset=utf-8"
 
 
-def _directors_only(request: HttpRequest) -> list:
+def _actor(request: HttpRequest) -> Actor:
+    user = request.user
+    assert isinstance(user, Actor)  # login_required
+    return user
+
+
+def _directors_only(request: HttpRequest) -> list[Site]:
     sites = selectors.import_sites(request.user)
     if not sites:
         raise PermissionDenied("Only a medical director may import records.")
@@ -58,7 +68,7 @@ def import_home(request: HttpRequest) -> HttpResponse:
         if upload.size > max_bytes():
             raise FileRefused(f"The file is larger than the limit of {max_bytes() // 2**20} MB.")
         job = services.import_upload(
-            actor=request.user,
+            actor=_actor(request),
             site=form.cleaned_data["site"],
             content=upload.read(),
             file_name=upload.name or "",
@@ -80,8 +90,8 @@ def import_template(request: HttpRequest, name: str) -> HttpResponse:
     return response
 
 
-def _job_context(job: ImportJob, mapping_form: MappingForm | None = None) -> dict:
-    context: dict = {"job": job, "progress": services.import_job_progress(job)}
+def _job_context(job: ImportJob, mapping_form: MappingForm | None = None) -> dict[str, Any]:
+    context: dict[str, Any] = {"job": job, "progress": services.import_job_progress(job)}
     if job.status == ImportStatus.MAPPING:
         headers = services.import_job_headers(job)
         context["mapping_form"] = mapping_form or MappingForm(headers=headers, guess=job.mapping)
@@ -112,7 +122,7 @@ def import_job_map(request: HttpRequest, pk: int) -> HttpResponse:
     form = MappingForm(request.POST, headers=services.import_job_headers(job), guess=job.mapping)
     if form.is_valid():
         try:
-            services.import_job_map(actor=request.user, job=job, choices=form.choices())
+            services.import_job_map(actor=_actor(request), job=job, choices=form.choices())
             return redirect("import-job", pk=job.pk)
         except ValidationError as error:
             for message in error.messages:
@@ -125,7 +135,7 @@ def import_job_map(request: HttpRequest, pk: int) -> HttpResponse:
 def import_job_commit(request: HttpRequest, pk: int) -> HttpResponse:
     dry_run = selectors.import_job_get(request.user, pk)
     try:
-        job = services.import_job_commit(actor=request.user, dry_run=dry_run)
+        job = services.import_job_commit(actor=_actor(request), dry_run=dry_run)
     except ValidationError as error:
         context = _job_context(dry_run) | {"commit_error": " ".join(error.messages)}
         return render(request, "imports/job.html", context, status=400)

@@ -7,21 +7,21 @@ chain in bulk by `_insert_with_history`, the one place this module touches the l
 from collections.abc import Sequence
 from typing import TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from audit.services import audited_save
+from audit.services import Actor, audited_save
 from events.imports.planning import Plan
 from events.imports.signals import records_imported
+from events.models import AdverseEvent, InfusionSession, Patient, VitalSign
 
 BATCH_SIZE = 2_000
 Record = TypeVar("Record", bound=models.Model)
 
 
 def _insert_with_history(
-    model: type[Record], records: Sequence[Record], *, actor: AbstractBaseUser, reason: str
+    model: type[Record], records: Sequence[Record], *, actor: Actor, reason: str
 ) -> None:
     """Insert the records, then one history row each (type +), stamped and chained in bulk
     by the ledger's manager (`audit.models.ChainedRowManager.bulk_create`)."""
@@ -39,34 +39,30 @@ def _insert_with_history(
     )
 
 
-def plan_write(plan: Plan, *, actor: AbstractBaseUser, reason: str) -> None:
+def plan_write(plan: Plan, *, actor: Actor, reason: str) -> None:
     """Write the plan's records (parents first, so children take their keys). The caller
     holds the transaction and the site's lock."""
-    for model, records in (
-        (type(plan.patients[0]) if plan.patients else None, plan.patients),
-        (type(plan.sessions[0]) if plan.sessions else None, plan.sessions),
-    ):
-        if model is not None:
-            for record in records:
-                _take_parent_keys(record)
-            _insert_with_history(model, records, actor=actor, reason=reason)
+    _insert_children(Patient, plan.patients, actor=actor, reason=reason)
+    _insert_children(InfusionSession, plan.sessions, actor=actor, reason=reason)
     for session in plan.renumbered:
         session.version += 1
         audited_save(session, actor=actor, reason=f"Course renumbered: {reason}")
-    for records in (plan.events, plan.vitals):
-        if records:
-            for record in records:
-                _take_parent_keys(record)
-            _insert_with_history(type(records[0]), records, actor=actor, reason=reason)
+    _insert_children(AdverseEvent, plan.events, actor=actor, reason=reason)
+    _insert_children(VitalSign, plan.vitals, actor=actor, reason=reason)
     months = {session.month for session in plan.sessions}
     months |= {event.session.month for event in plan.events}
     records_imported.send(sender=Plan, site_id=plan.site.pk, months=sorted(months))
 
 
-def _take_parent_keys(record: models.Model) -> None:
-    """Copy each parent's key, given when the parent was inserted just before."""
-    for field in record._meta.concrete_fields:
-        if field.is_relation and field.is_cached(record):
-            parent = field.get_cached_value(record)
-            if parent is not None:
-                setattr(record, field.attname, parent.pk)
+def _insert_children(
+    model: type[Record], records: Sequence[Record], *, actor: Actor, reason: str
+) -> None:
+    """Insert records whose parents were inserted just before: each first takes the key
+    its parent was given."""
+    for record in records:
+        for field in record._meta.concrete_fields:
+            if isinstance(field, models.ForeignKey) and field.is_cached(record):
+                parent = field.get_cached_value(record)
+                if parent is not None:
+                    setattr(record, field.attname, parent.pk)
+    _insert_with_history(model, records, actor=actor, reason=reason)
