@@ -65,4 +65,5 @@ def _insert_children(
                 parent = field.get_cached_value(record)
                 if parent is not None:
                     setattr(record, field.attname, parent.pk)
+                    field.set_cached_value(record, parent)  # the new key cleared the cache
     _insert_with_history(model, records, actor=actor, reason=reason)

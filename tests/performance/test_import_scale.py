@@ -28,7 +28,7 @@ pytestmark = [
 @time_machine.travel("2026-03-01 12:00Z", tick=True)
 def test_a_large_file_is_checked_and_written_in_minutes(director, north):
     content = to_csv(history_rows(ROWS, start=datetime(2025, 6, 2, 8, 0)))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     dry_run = import_upload(actor=director, site=north, content=content, file_name="big.csv")
     import_job_run(dry_run.pk)
     dry_run.refresh_from_db()
@@ -44,6 +44,7 @@ def test_a_large_file_is_checked_and_written_in_minutes(director, north):
     print(
         f"\nimport of {ROWS} rows ({len(content) / 1e6:.1f} MB): dry run "
         f"{checked - started:.1f} s, commit (checked again, then written) "
-        f"{written - checked:.1f} s, total {written - started:.1f} s"
+        f"{written - checked:.1f} s, total {written - started:.1f} s; this process's CPU "
+        f"{time.process_time() - cpu:.1f} s"
     )
     assert written - checked < 300
