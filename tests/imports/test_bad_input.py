@@ -1,4 +1,4 @@
-"""Files the import refuses, each with a clear message (a 400 on the page, a report of row,
+"""Files the import refuses, each with a clear message (a 400 on the web, a report of row,
 column, value and message after a dry run) and nothing stored."""
 
 import gzip
@@ -19,7 +19,7 @@ NOW = "2026-03-01 12:00Z"
 
 
 @pytest.fixture
-def page(client, director):
+def web(client, director):
     return login(client, director)
 
 
@@ -45,51 +45,51 @@ def _refusal(response) -> str:
 
 
 def test_a_file_that_is_not_utf8_is_refused_naming_the_line(
-    page, north, django_capture_on_commit_callbacks
+    web, north, django_capture_on_commit_callbacks
 ):
     content = to_csv(history_rows(3)).replace(b"trd", "trd é".encode("latin-1"), 1)
-    html = _refusal(_post(page, north, content, django_capture_on_commit_callbacks))
+    html = _refusal(_post(web, north, content, django_capture_on_commit_callbacks))
     assert "The file is not UTF-8 text (byte 0xe9 on line 2)" in html
     assert "CSV UTF-8" in html and _nothing_stored() and not ImportJob.objects.exists()
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_byte_order_mark_and_semicolons_are_read(page, north, django_capture_on_commit_callbacks):
+def test_a_byte_order_mark_and_semicolons_are_read(web, north, django_capture_on_commit_callbacks):
     content = b"\xef\xbb\xbf" + to_csv(history_rows(4), separator=";")
-    job = _job(_post(page, north, content, django_capture_on_commit_callbacks))
+    job = _job(_post(web, north, content, django_capture_on_commit_callbacks))
     assert job.status == ImportStatus.DONE and job.problems == []
     assert job.result["new"]["sessions"] == 4
 
 
 @time_machine.travel(NOW, tick=False)
-def test_empty_lines_are_read_past(page, north, django_capture_on_commit_callbacks):
+def test_empty_lines_are_read_past(web, north, django_capture_on_commit_callbacks):
     lines = to_csv(history_rows(3)).split(b"\r\n")
     content = b"\r\n".join([lines[0], b"", lines[1], b",,,", lines[2], b"", lines[3], b""])
-    job = _job(_post(page, north, content, django_capture_on_commit_callbacks))
+    job = _job(_post(web, north, content, django_capture_on_commit_callbacks))
     assert job.problems == [] and job.result["rows"] == 3
 
 
 def test_a_duplicated_header_is_refused_naming_both_columns(
-    page, north, django_capture_on_commit_callbacks
+    web, north, django_capture_on_commit_callbacks
 ):
     content = to_csv(history_rows(2), header=(*HEADER, "drug"))
-    html = _refusal(_post(page, north, content, django_capture_on_commit_callbacks))
+    html = _refusal(_post(web, north, content, django_capture_on_commit_callbacks))
     assert "The header &#x27;drug&#x27; appears twice (columns" in html
 
 
 @time_machine.travel(NOW, tick=False)
 def test_a_missing_or_unknown_column_asks_for_a_mapping_first(
-    page, north, django_capture_on_commit_callbacks
+    web, north, django_capture_on_commit_callbacks
 ):
     header = tuple("Chart No" if name == "patient_chart_number" else name for name in HEADER)
     rows = [row | {"Chart No": row["patient_chart_number"]} for row in history_rows(3)]
     content = to_csv(rows, header=(*header, "clinician"))
-    job = _job(_post(page, north, content, django_capture_on_commit_callbacks))
+    job = _job(_post(web, north, content, django_capture_on_commit_callbacks))
     assert job.status == ImportStatus.MAPPING
-    html = page.get(f"/imports/jobs/{job.pk}/").content.decode()
+    html = web.get(f"/imports/jobs/{job.pk}/").content.decode()
     assert "Map the columns" in html and "Chart No" in html
 
-    refused = page.post(f"/imports/jobs/{job.pk}/map/", {})
+    refused = web.post(f"/imports/jobs/{job.pk}/map/", {})
     assert refused.status_code == 400
     assert (
         "The required column &#x27;patient_chart_number&#x27; is missing."
@@ -102,7 +102,7 @@ def test_a_missing_or_unknown_column_asks_for_a_mapping_first(
         for i, h in enumerate(headers)
     }
     with django_capture_on_commit_callbacks(execute=True):
-        mapped = page.post(f"/imports/jobs/{job.pk}/map/", choices)
+        mapped = web.post(f"/imports/jobs/{job.pk}/map/", choices)
     assert mapped.status_code == 302
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE and job.problems == []
@@ -111,7 +111,7 @@ def test_a_missing_or_unknown_column_asks_for_a_mapping_first(
 
 @time_machine.travel(NOW, tick=False)
 def test_a_dry_run_reports_each_bad_cell_and_the_file_cannot_be_imported(
-    page, north, django_capture_on_commit_callbacks
+    web, north, django_capture_on_commit_callbacks
 ):
     rows = history_rows(6)
     rows[0]["lot_number"] = '=HYPERLINK("http://x")'
@@ -120,7 +120,7 @@ def test_a_dry_run_reports_each_bad_cell_and_the_file_cannot_be_imported(
     rows[3]["site_code"] = "south"
     rows[4]["grade"] = "five"
     rows[5]["lot_number"] = "'=A1"  # guarded by an export: the text "=A1"
-    job = _job(_post(page, north, to_csv(rows), django_capture_on_commit_callbacks))
+    job = _job(_post(web, north, to_csv(rows), django_capture_on_commit_callbacks))
     found = {(row, column): message for row, column, value, message in job.problems}
     assert "spreadsheet formula" in found[(2, "lot_number")]
     assert "cannot start in the future" in found[(3, "session_started_at")]
@@ -129,18 +129,18 @@ def test_a_dry_run_reports_each_bad_cell_and_the_file_cannot_be_imported(
     assert found[(6, "grade")] == "Enter a whole number."
     assert len(found) == 5
 
-    report = page.get(f"/imports/jobs/{job.pk}/report.csv")
+    report = web.get(f"/imports/jobs/{job.pk}/report.csv")
     lines = report.content.decode().splitlines()
     assert lines[0] == "row,column,value,message"
     assert lines[1].startswith('2,lot_number,"\'=HYPERLINK(""http://x"")",')  # stays text
 
-    refused = page.post(f"/imports/jobs/{job.pk}/commit/")
+    refused = web.post(f"/imports/jobs/{job.pk}/commit/")
     assert refused.status_code == 400 and _nothing_stored()
 
 
 @pytest.mark.parametrize("kind", ["zip", "gzip"])
 def test_a_compressed_archive_named_csv_is_refused_unopened(
-    page, north, kind, django_capture_on_commit_callbacks
+    web, north, kind, django_capture_on_commit_callbacks
 ):
     # A kilobyte-sized archive of a gigabyte of zeros: opening it would be the attack.
     if kind == "zip":
@@ -151,27 +151,27 @@ def test_a_compressed_archive_named_csv_is_refused_unopened(
     else:
         content = gzip.compress(b"0" * 20_000_000)
     assert len(content) < 100_000
-    html = _refusal(_post(page, north, content, django_capture_on_commit_callbacks))
+    html = _refusal(_post(web, north, content, django_capture_on_commit_callbacks))
     assert "This is a compressed archive (zip, gzip...), not a CSV file." in html
 
 
 def test_a_file_over_the_limit_is_refused_before_its_body_is_read(
-    page, north, django_capture_on_commit_callbacks
+    web, north, django_capture_on_commit_callbacks
 ):
     response = _post(
-        page, north, b"x", django_capture_on_commit_callbacks, CONTENT_LENGTH=str(200 * 1024 * 1024)
+        web, north, b"x", django_capture_on_commit_callbacks, CONTENT_LENGTH=str(200 * 1024 * 1024)
     )
     assert "larger than the limit of 64 MB" in _refusal(response)
 
 
 def test_a_file_over_the_limit_is_refused_by_its_size(
-    page, north, settings, django_capture_on_commit_callbacks
+    web, north, settings, django_capture_on_commit_callbacks
 ):
     settings.IMPORT_MAX_BYTES = 10_000
     content = to_csv(history_rows(100))
     assert len(content) > 10_000
     assert "larger than the limit" in _refusal(
-        _post(page, north, content, django_capture_on_commit_callbacks)
+        _post(web, north, content, django_capture_on_commit_callbacks)
     )
 
 
