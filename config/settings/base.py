@@ -231,6 +231,35 @@ FHIR_CANONICAL_BASE = env_str("FHIR_CANONICAL_BASE", "https://safety-ledger.exam
 if not FHIR_CANONICAL_BASE.startswith(("https://", "http://")):
     raise ImproperlyConfigured("FHIR_CANONICAL_BASE must be an http(s) URL.")
 
+# E2B(R3) ICSR export (exports.e2b). The sender identifier (N.1.3, N.2.r.2, in C.1.1) is
+# agreed with the receiver (FDA: a DUNS number or the like); the receivers default to FDA's
+# postmarket route. The MedDRA version goes with the terms' MedDRA codes, which the clinic
+# records under its own licence. FDA's postmarket rules want the sender's contact person,
+# address, telephone, fax and e-mail (C.3.3, C.3.4): a value left empty leaves its element
+# out of the message.
+E2B_SENDER_IDENTIFIER = env_str("E2B_SENDER_IDENTIFIER", "SAFETYLEDGER")
+E2B_BATCH_RECEIVER = env_str("E2B_BATCH_RECEIVER", "ZZFDA")
+E2B_MESSAGE_RECEIVER = env_str("E2B_MESSAGE_RECEIVER", "CDER")
+E2B_COUNTRY = env_str("E2B_COUNTRY", "US")
+E2B_MEDDRA_VERSION = env_str("E2B_MEDDRA_VERSION", "")
+E2B_SENDER = {
+    key: env_str(f"E2B_SENDER_{key.upper()}", "")
+    for key in (
+        "organisation",
+        "department",
+        "title",
+        "given_name",
+        "family_name",
+        "street",
+        "city",
+        "state",
+        "postcode",
+        "telephone",
+        "fax",
+        "email",
+    )
+}
+
 # The cache holds derived figures only (the dashboard's summary, keyed by the data it was
 # computed from). Several web workers should share one: CACHE_URL=redis://127.0.0.1:6379/1.
 _cache_url = env_str("CACHE_URL", "")
@@ -253,12 +282,15 @@ REPORT_DOWNLOADS = [
     ("PDF safety summary", "safety-summary-pdf"),
     ("CSV listing", "events-csv"),
     ("FHIR bundle", "events-fhir"),
+    ("E2B(R3) XML (signed off)", "events-e2b"),
 ]
 # The same for an event's page: (label, URL name taking the event's id, offered for a voided
-# event too). A voided event was entered in error, so it is no FHIR AdverseEvent.
+# event too, or the one status it is offered for). A voided event was entered in error, so it
+# is no FHIR AdverseEvent; only a signed-off event is reported as an E2B(R3) case.
 EVENT_DOWNLOADS = [
     ("Case report (PDF)", "event-case-report", True),
     ("FHIR R4 JSON", "event-fhir", False),
+    ("E2B(R3) XML", "event-e2b", "signed_off"),
 ]
 # Who runs export jobs (exports.services._dispatch): Celery workers when there is a broker,
 # otherwise a thread in each web process (exports.worker); "manual" leaves them for

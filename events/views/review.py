@@ -97,10 +97,13 @@ def event_context(
 
 def _event_downloads(event: AdverseEvent) -> list[tuple[str, str]]:
     """The downloads configured in `settings.EVENT_DOWNLOADS` (served by an app above this
-    one), those whose URL exists."""
+    one) that this event's status allows, those whose URL exists."""
     links = []
-    for label, name, for_voided in settings.EVENT_DOWNLOADS:
-        if event.status == EventStatus.VOIDED and not for_voided:
+    for label, name, offered_for in settings.EVENT_DOWNLOADS:
+        if isinstance(offered_for, str):
+            if event.status != offered_for:
+                continue
+        elif event.status == EventStatus.VOIDED and not offered_for:
             continue
         try:
             links.append((label, reverse(name, args=[event.pk])))
