@@ -117,6 +117,8 @@ def counted_events_refresh_partitions(
     """Recompute the rows of a site's months, after records were written there in bulk (an
     import sends no save signals). Runs in the caller's transaction (or its own)."""
     months = list(months)
+    if not months:  # nothing was written (a re-import of rows already on file)
+        return
     with transaction.atomic(using=using):
         CountedEvent.objects.using(using).filter(site_id=site_id, month__in=months).delete()
         source = _source(using).filter(session__site_id=site_id, session__month__in=months)
