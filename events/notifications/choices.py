@@ -8,6 +8,8 @@ from events.choices import Role
 class NotificationKind(models.TextChoices):
     SERIOUS_EVENT = "serious_event", "A serious event is submitted at my site"
     REVIEW_DIGEST = "review_digest", "Daily digest: reviews due within 48 hours and overdue"
+    QUESTION_OPENED = "question_opened", "A question on an event is addressed to me"
+    ANSWER_GIVEN = "answer_given", "A question I asked is answered"
 
 
 # Who can receive each kind (by role at a site): the account page offers only these, and a
@@ -15,6 +17,10 @@ class NotificationKind(models.TextChoices):
 KIND_ROLES: dict[str, tuple[str, ...]] = {
     NotificationKind.SERIOUS_EVENT: (Role.MEDICAL_DIRECTOR,),
     NotificationKind.REVIEW_DIGEST: (Role.MEDICAL_DIRECTOR,),
+    # A question goes to the event's reporter (staff, or a director who filed it) or to the
+    # site's staff; only directors ask, so only they hear of answers.
+    NotificationKind.QUESTION_OPENED: (Role.STAFF, Role.MEDICAL_DIRECTOR),
+    NotificationKind.ANSWER_GIVEN: (Role.MEDICAL_DIRECTOR,),
 }
 
 
