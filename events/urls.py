@@ -1,6 +1,16 @@
 from django.urls import path
 
-from events.views import adverse_events, duplicates, home, patients, review, sessions, sites, vitals
+from events.views import (
+    adverse_events,
+    duplicates,
+    home,
+    measures,
+    patients,
+    review,
+    sessions,
+    sites,
+    vitals,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -8,6 +18,12 @@ urlpatterns = [
     path("patients/new/", patients.patient_new, name="patient-new"),
     path("patients/<int:pk>/", patients.patient_detail, name="patient-detail"),
     path("patients/<int:pk>/edit/", patients.patient_edit, name="patient-edit"),
+    path("patients/<int:pk>/course/", measures.patient_course_view, name="patient-course"),
+    path("sessions/<int:session_pk>/measures/", measures.measure_new, name="measure-new"),
+    path("measures/<int:pk>/void/", measures.measure_void, name="measure-void"),
+    path("alerts/<int:pk>/", measures.alert_detail, name="alert-detail"),
+    path("alerts/<int:pk>/confirm/", measures.alert_confirm, name="alert-confirm"),
+    path("alerts/<int:pk>/dismiss/", measures.alert_dismiss, name="alert-dismiss"),
     path("patients/<int:patient_pk>/sessions/new/", sessions.session_new, name="session-new"),
     path("sessions/<int:pk>/", sessions.session_detail, name="session-detail"),
     path("sessions/<int:pk>/finish/", sessions.session_finish, name="session-finish"),

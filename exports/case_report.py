@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from events.choices import SERIOUSNESS_CRITERIA
 from events.inquiries.models import Attachment
-from events.models import AdverseEvent, ElectronicSignature, VitalSign
+from events.models import AdverseEvent, ElectronicSignature, OutcomeMeasure, VitalSign
 from events.selectors import signature_is_valid
 from exports.pdf import render_pdf
 from exports.pdf import site_time as local_time
@@ -68,6 +68,48 @@ def relevant_vitals(event: AdverseEvent) -> list[VitalSign]:
     )
 
 
+SCORES_EACH_SIDE = 3
+
+
+def scores_around(event: AdverseEvent) -> tuple[list[dict], int | None]:
+    """The patient's current measures from up to three sessions before the event's session to
+    three after it (the event's own session counts as before: its scores precede the
+    infusion), and the baseline PHQ-9 of session 1."""
+    session = event.session
+    zone = event.site.zone
+    measures = list(
+        OutcomeMeasure.objects.filter(
+            session__patient_id=session.patient_id,
+            session__is_voided=False,
+            is_voided=False,
+        )
+        .select_related("session")
+        .order_by("session__sequence_number")
+    )
+    baseline = next((m.phq9_total for m in measures if m.session.sequence_number == 1), None)
+    number = session.sequence_number
+    before = [m for m in measures if m.session.sequence_number <= number][-SCORES_EACH_SIDE:]
+    after = [m for m in measures if m.session.sequence_number > number][:SCORES_EACH_SIDE]
+    rows = [
+        {
+            "number": m.session.sequence_number,
+            "recorded_at": local_time(m.recorded_at, zone),
+            "phq9": m.phq9_total,
+            "item9": m.phq9_item9,
+            "madrs": m.madrs_total,
+            "gad7": m.gad7_total,
+            "screen": ""
+            if m.screen_ideation is None
+            else ("positive" if m.screen_positive else "negative"),
+            "when": "event session"
+            if m.session_id == session.pk
+            else ("before" if m.session.sequence_number < number else "after"),
+        }
+        for m in [*before, *after]
+    ]
+    return rows, baseline
+
+
 def case_report_context(event: AdverseEvent, *, generated_by, generated_at: datetime) -> dict:
     session, patient, site = event.session, event.session.patient, event.site
     zone = site.zone
@@ -82,7 +124,11 @@ def case_report_context(event: AdverseEvent, *, generated_by, generated_at: date
         for reading in relevant_vitals(event)
     ]
     narrative, narrative_rest = split_text(event.narrative, NARRATIVE_ON_FORM)
+    scores, baseline = scores_around(event)
     return {
+        "scores": scores,
+        "baseline": baseline,
+        "scores_each_side": SCORES_EACH_SIDE,
         "event": event,
         "session": session,
         "patient": patient,

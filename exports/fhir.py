@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from events.choices import Causality, Drug, Outcome, Route, SessionStatus
-from events.models import AdverseEvent, ElectronicSignature
+from events.models import AdverseEvent, ElectronicSignature, OutcomeMeasure
 
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
 SYSTEM_BASE = "urn:safety-ledger"
@@ -79,7 +79,14 @@ def fhir_event_queryset(events: QuerySet[AdverseEvent]) -> QuerySet[AdverseEvent
     current_signatures = ElectronicSignature.objects.filter(superseded_at__isnull=True)
     return events.select_related(
         "term", "site", "reported_by", "session__patient", "session__site"
-    ).prefetch_related(Prefetch("signatures", queryset=current_signatures, to_attr="current"))
+    ).prefetch_related(
+        Prefetch("signatures", queryset=current_signatures, to_attr="current"),
+        Prefetch(
+            "session__measures",
+            queryset=OutcomeMeasure.objects.filter(is_voided=False),
+            to_attr="current_measures",
+        ),
+    )
 
 
 def extension_url(name: str) -> str:
@@ -263,10 +270,24 @@ def bundle_entries(events: Iterable[AdverseEvent]) -> Iterator[dict]:
             if full_url not in seen:
                 seen.add(full_url)
                 yield {"fullUrl": full_url, "resource": build(source)}
+                if build is encounter_resource:
+                    yield from _session_measures(session)
         yield {
             "fullUrl": _urn("adverse-event", event.pk),
             "resource": adverse_event_resource(event),
         }
+
+
+def _session_measures(session) -> Iterator[dict]:
+    """The session's current outcome measures (Observations, QuestionnaireResponse)."""
+    from exports.fhir_measures import measure_entries
+
+    measures = getattr(session, "current_measures", None)
+    if measures is None:
+        measures = list(session.measures.filter(is_voided=False))
+    for measure in measures:
+        measure.session = session
+        yield from measure_entries(measure)
 
 
 def bundle_header(*, generated_at: datetime) -> dict:

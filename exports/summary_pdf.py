@@ -18,6 +18,7 @@ from events.choices import Drug, Route, TermCategory
 from events.models import AdverseEvent
 from exports.formula_guard import guard_frame
 from exports.pdf import render_pdf
+from reporting.benefit_risk import benefit_risk
 from reporting.charts import summary_charts
 from reporting.filters import ReportFilters
 from reporting.presentation import (
@@ -25,6 +26,7 @@ from reporting.presentation import (
     format_interval,
     printed_table,
     rounded,
+    table_records,
     table_rows,
 )
 from reporting.selectors import event_listing, report_sites
@@ -193,6 +195,7 @@ def safety_summary_pdf(
     `link_base` ("https://ledger.example.org") makes the data-quality links absolute, so
     they open from a PDF reader."""
     events, truncated = serious_events(user, filters)
+    protocols = benefit_risk(user, filters)
     # Chart text is escaped where each SVG is built (reporting.charts).
     charts = {
         name: mark_safe(svg)  # noqa: S308  # nosec B308 B703
@@ -226,5 +229,7 @@ def safety_summary_pdf(
         "serious_limit": SERIOUS_LISTING_LIMIT,
         "methodology": summary.methodology.split("\n"),
         "link_base": link_base,
+        "benefit_risk": table_records(protocols.table),
+        "benefit_risk_rules": protocols.rules,
     }
     return render_pdf("exports/safety_summary.html", context)

@@ -5,6 +5,8 @@ from exports import views
 urlpatterns: list = [
     path("events.csv", views.events_csv, name="events-csv"),
     path("events.fhir.json", views.events_fhir, name="events-fhir"),
+    path("scores.csv", views.scores_csv, name="scores-csv"),
+    path("benefit-risk.csv", views.benefit_risk_csv, name="benefit-risk-csv"),
     path("events.e2b.xml", views.events_e2b, name="events-e2b"),
     path("summary.pdf", views.summary_pdf, name="safety-summary-pdf"),
     path("summary/<str:name>.csv", views.summary_table_csv, name="summary-table-csv"),

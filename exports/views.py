@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from exports import selectors, services
 from exports.http import file_response
 from exports.models import ExportJob
+from exports.outcomes import benefit_risk_csv_export, scores_csv_export
 from reporting.filters import InvalidFilters, ReportFilters
 from reporting.selectors import require_report_reader
 
@@ -138,3 +139,25 @@ def job_status(request, pk: int):
 def job_download(request, pk: int):
     job = selectors.export_job_get(request.user, pk)
     return file_response(services.export_job_download(actor=request.user, job=job, request=request))
+
+
+@login_required
+@require_GET
+def scores_csv(request):
+    return _report_export(request, scores_csv_export)
+
+
+@login_required
+@require_GET
+def benefit_risk_csv(request):
+    require_report_reader(request.user)
+    try:
+        filters = ReportFilters.from_query(request.GET, user=request.user, options=("by",))
+    except InvalidFilters as error:
+        return JsonResponse({"errors": error.errors}, status=400)
+    by_site = request.GET.get("by") == "site"
+    return file_response(
+        benefit_risk_csv_export(
+            actor=request.user, filters=filters, request=request, by_site=by_site
+        )
+    )

@@ -68,6 +68,44 @@ class StalePartition(models.Model):
         return f"Stale {self.site_id} {self.month}"
 
 
+class CountedEvent(models.Model):
+    """One row per counted event, with the attributes of its session, patient and term that a
+    report filters or groups on: the safety summary's rows in one narrow table, no joins.
+
+    Derived data, kept current in the writing transaction: every save of an event, a session,
+    a patient or a term rewrites the rows it touches (`reporting.counted_events`), so the
+    table always holds exactly the events `reporting.queries.counted_events` counts with no
+    filters (sessions that started and are not voided; events not voided). No history; bulk
+    writes that skip the model's signals (the demo loader) call
+    `reporting.counted_events.counted_events_rebuild` afterwards.
+    """
+
+    # The event's id; no foreign keys, so the table can be rebuilt without touching records.
+    event_id = models.BigIntegerField(primary_key=True)
+    session_id = models.BigIntegerField(db_index=True)
+    patient_id = models.BigIntegerField(db_index=True)
+    site_id = models.BigIntegerField()
+    month = models.CharField(max_length=7)  # InfusionSession.month, site-local "YYYY-MM"
+    started_at = models.DateTimeField()  # the session's start (days that are not whole months)
+    route = models.CharField(max_length=20)
+    drug = models.CharField(max_length=20)
+    dose_band = models.CharField(max_length=10)
+    session_number = models.PositiveSmallIntegerField()  # 1-6, 7 for "7 and later"
+    indication = models.CharField(max_length=30)
+    term_id = models.BigIntegerField(db_index=True)
+    category = models.CharField(max_length=20)
+    grade = models.PositiveSmallIntegerField()
+    is_serious = models.BooleanField()
+    onset_band = models.CharField(max_length=12)  # a key of ONSET_BANDS, or "unknown"
+    status = models.CharField(max_length=20)  # the event's review status, never voided
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "site_id"])]
+
+    def __str__(self) -> str:
+        return f"Counted event {self.event_id}"
+
+
 class SignalAssessment(models.TextChoices):
     NO_CONCERN = "no_concern", "No concern"
     MONITOR = "monitor", "Monitor"
@@ -103,3 +141,51 @@ class SignalReview(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.through_month}): {self.get_assessment_display()}"
+
+
+class ReferenceUnit(models.TextChoices):
+    PATIENTS = "patients", "Patients (at least once over a course)"
+    SESSIONS = "sessions", "Sessions"
+
+
+class ReferenceRate(AuditedModel):
+    """A published rate of one event term that directors compare the clinic's rate with:
+    the proportion (0-1) of `denominator` patients or sessions, and where it was published.
+
+    Kept by medical directors through `reporting.services.reference_rate_save`; one per term.
+    """
+
+    term = models.OneToOneField(
+        "events.EventTerm", on_delete=models.PROTECT, related_name="reference_rate"
+    )
+    published_term = models.CharField(max_length=100, validators=[validate_plain_text])
+    rate = models.DecimalField(max_digits=5, decimal_places=4)
+    denominator = models.PositiveIntegerField()
+    unit = models.CharField(
+        max_length=20, choices=ReferenceUnit.choices, default=ReferenceUnit.PATIENTS
+    )
+    # Where the rate was published ("source" names the write path in the history table).
+    citation = models.TextField(max_length=1000, validators=[validate_plain_text])
+    is_active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(bases=[HistoryBase], cascade_delete_history=False)
+
+    class Meta:
+        ordering = ["term__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rate__gte=0, rate__lte=1), name="reference_rate_is_proportion"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(denominator__gte=1), name="reference_rate_has_denominator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.published_term}: {self.rate_percent}% of {self.denominator} {self.unit}"
+
+    @property
+    def rate_percent(self) -> str:
+        """The rate as a percentage with two decimals (0.41 -> "41.00")."""
+        return f"{self.rate * 100:.2f}"

@@ -1,15 +1,16 @@
-"""Writes of the reporting app: a medical director's review of a signal."""
+"""Writes of the reporting app: a medical director's review of a signal, and the table of
+published reference rates."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audited_save
-from events.access import DIRECTORS, require_role
-from events.services.common import lock_current
-from reporting.models import SignalReview
+from events.access import DIRECTORS, has_role, require_role
+from events.services.common import assign, lock_current, optional_reason
+from reporting.models import ReferenceRate, SignalReview
 from reporting.signal_detection import Signal
 
 
@@ -52,3 +53,48 @@ def signal_review_record(
         review.full_clean()
         audited_save(review, actor=actor, reason=review.reason)
     return review
+
+
+REFERENCE_FIELDS = (
+    "term",
+    "published_term",
+    "rate",
+    "denominator",
+    "unit",
+    "citation",
+    "is_active",
+)
+
+
+def reference_rate_save(
+    *,
+    actor,
+    data: dict,
+    reference: ReferenceRate | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> ReferenceRate:
+    """Add a published reference rate, or change one (a change names the version it read).
+
+    Medical directors keep the table; it is one for every site, so a director at any site may
+    edit it. Every save is a history row with its reason.
+    """
+    if not has_role(actor, *DIRECTORS):
+        raise PermissionDenied("Reference rates are kept by medical directors.")
+    with transaction.atomic():
+        if reference is None:
+            reference = ReferenceRate()
+            why = "Reference rate added"
+        else:
+            reference = lock_current(reference, expected_version)
+            reference.version += 1
+            why = optional_reason(reason) or "Reference rate changed"
+        assign(reference, data, REFERENCE_FIELDS)
+        term_id = reference.term_id
+        if ReferenceRate.objects.filter(term_id=term_id).exclude(pk=reference.pk).exists():
+            raise ValidationError({"term": "This term already has a reference rate; edit it."})
+        if reference.rate is not None and not (0 <= reference.rate <= 1):
+            raise ValidationError({"rate": "A rate is a proportion between 0 and 1 (0-100%)."})
+        reference.full_clean(validate_constraints=False)
+        audited_save(reference, actor=actor, reason=why)
+    return reference

@@ -42,8 +42,9 @@ def build_database(var_dir: Path, sessions: int) -> dict:
 
     django.setup()
     from django.core.management import call_command
+    from django.db.models import Count
 
-    from events.models import AdverseEvent, InfusionSession, Site
+    from events.models import AdverseEvent, InfusionSession, Patient, Site
     from tests.exports.worst_case import worst_case_event
     from tests.factories import system_actor
 
@@ -57,7 +58,17 @@ def build_database(var_dir: Path, sessions: int) -> dict:
     )
     event = seeded.order_by("-is_serious", "-onset_at").first()
     session = InfusionSession.objects.filter(site=site).order_by("-started_at").first()
+    unscored = (
+        InfusionSession.objects.filter(site=site, measures__isnull=True)
+        .order_by("-started_at")
+        .first()
+    ) or session
+    course = (
+        Patient.objects.filter(site=site).annotate(n=Count("sessions")).order_by("-n", "pk").first()
+    )
     return {
+        "unscored": unscored.pk,
+        "course": course.pk,
         "worst": worst.pk,
         "serious": event.pk,
         "session": session.pk,
@@ -144,6 +155,9 @@ def pages(ids: dict) -> dict[str, tuple[str, str]]:
         "director-review": ("director", "/review/"),
         "director-event": ("director", f"/events/{ids['serious']}/"),
         "director-reports": ("director", "/reports/"),
+        "staff-measures": ("nurse", f"/sessions/{ids['unscored']}/measures/"),
+        "director-course": ("director", f"/patients/{ids['course']}/course/"),
+        "director-benefit-risk": ("director", "/reports/benefit-risk/"),
         "auditor-log": ("auditor", "/audit/log/"),
         "auditor-trail": ("auditor", f"/audit/trail/events.adverseevent/{ids['serious']}/"),
         "director-duplicates": ("director", "/duplicates/"),
@@ -210,6 +224,10 @@ def main() -> None:
                     response = contexts[user].request.get(base + path, timeout=300_000)
                     pdf = args.out / f"{name}.pdf"
                     pdf.write_bytes(response.body())
+                    if not response.body().startswith(b"%PDF"):
+                        # A long export answers with its job's page; its PDF comes later.
+                        print(f"{name}: {response.status} {path} is not a PDF (a job?)")
+                        continue
                     command = ["pdftoppm", "-png", "-r", "70", str(pdf), str(args.out / name)]
                     subprocess.run(  # noqa: S603 - poppler's pdftoppm on our own file
                         command,  # noqa: S607

@@ -357,6 +357,7 @@ OPEN_SESSION_MARGIN_MINUTES = env_int("OPEN_SESSION_MARGIN_MINUTES", 120)
 REPORT_DOWNLOADS = [
     ("PDF safety summary", "safety-summary-pdf"),
     ("CSV listing", "events-csv"),
+    ("CSV scores", "scores-csv"),
     ("FHIR bundle", "events-fhir"),
     ("E2B(R3) XML (signed off)", "events-e2b"),
 ]
@@ -368,6 +369,8 @@ EVENT_DOWNLOADS = [
     ("FHIR R4 JSON", "event-fhir", False),
     ("E2B(R3) XML", "event-e2b", "signed_off"),
 ]
+# Downloads of the benefit-risk table (reporting.benefit_risk_views), as for the reports.
+BENEFIT_RISK_DOWNLOADS = [("CSV", "benefit-risk-csv")]
 # Who runs export jobs (exports.services._dispatch): Celery workers when there is a broker,
 # otherwise a thread in each web process (exports.worker); "manual" leaves them for
 # `manage.py run_export_jobs`. Jobs never run inside the request that asks for them.

@@ -6,6 +6,7 @@ from events.api.views import (
     adverse_events,
     auth,
     duplicates,
+    measures,
     patients,
     reference,
     sessions,
@@ -21,6 +22,7 @@ urlpatterns = [
     path("auth/tokens/<int:pk>/revoke/", auth.TokenRevokeApi.as_view(), name="token-revoke"),
     path("patients/", patients.PatientListCreateApi.as_view(), name="patient-list"),
     path("patients/<int:pk>/", patients.PatientDetailApi.as_view(), name="patient-detail"),
+    path("patients/<int:pk>/course/", measures.PatientCourseApi.as_view(), name="patient-course"),
     path("sessions/", sessions.InfusionSessionListCreateApi.as_view(), name="session-list"),
     path(
         "sessions/<int:pk>/",
@@ -39,6 +41,25 @@ urlpatterns = [
     ),
     path("sessions/<int:pk>/void/", sessions.InfusionSessionVoidApi.as_view(), name="session-void"),
     path("sessions/<int:pk>/vitals/", vitals.VitalSignListCreateApi.as_view(), name="vital-list"),
+    path(
+        "sessions/<int:pk>/measures/",
+        measures.OutcomeMeasureListCreateApi.as_view(),
+        name="measure-list",
+    ),
+    path("measures/<int:pk>/", measures.OutcomeMeasureDetailApi.as_view(), name="measure-detail"),
+    path("measures/<int:pk>/void/", measures.OutcomeMeasureVoidApi.as_view(), name="measure-void"),
+    path("alerts/", measures.SuicidalityAlertListApi.as_view(), name="alert-list"),
+    path("alerts/<int:pk>/", measures.SuicidalityAlertDetailApi.as_view(), name="alert-detail"),
+    path(
+        "alerts/<int:pk>/confirm/",
+        measures.SuicidalityAlertConfirmApi.as_view(),
+        name="alert-confirm",
+    ),
+    path(
+        "alerts/<int:pk>/dismiss/",
+        measures.SuicidalityAlertDismissApi.as_view(),
+        name="alert-dismiss",
+    ),
     path("vitals/<int:pk>/void/", vitals.VitalSignVoidApi.as_view(), name="vital-void"),
     path(
         "sessions/<int:pk>/suggestions/",

@@ -28,6 +28,7 @@ from events.choices import (
     YesNoNA,
 )
 from events.demo.loader import Step, set_trail
+from events.demo.outcomes import OutcomePlanner
 from events.demo.specs import (
     CAUSALITY,
     DECHALLENGED,
@@ -54,8 +55,10 @@ from events.models import (
     ElectronicSignature,
     EventTerm,
     InfusionSession,
+    OutcomeMeasure,
     Patient,
     Site,
+    SuicidalityAlert,
     VitalSign,
 )
 from events.rules import (
@@ -124,6 +127,8 @@ class DemoBatch:
     vitals: list[VitalSign] = field(default_factory=list)
     events: list[AdverseEvent] = field(default_factory=list)
     suggestions: list[AlertSuggestion] = field(default_factory=list)
+    measures: list[OutcomeMeasure] = field(default_factory=list)
+    suicidality_alerts: list[SuicidalityAlert] = field(default_factory=list)
     sign_offs: list[tuple[AdverseEvent, AbstractUser, datetime]] = field(default_factory=list)
 
     def signatures(self) -> list[ElectronicSignature]:
@@ -169,6 +174,7 @@ class DemoGenerator:
         self.profile = profile
         self.planted = profile.planted
         self.rng = random.Random(seed)
+        self.outcomes = OutcomePlanner(seed)
         self.total = sessions
         self.now = now
         self.dense_vitals = dense_vitals
@@ -352,6 +358,11 @@ class DemoGenerator:
         for reading in plan.readings:
             set_trail(reading, [Step(reading.taken_at, reading.recorded_by, VITALS_RECORDED)])
         batch.sessions.append(session)
+        measure, alert = self.outcomes.measure(
+            session, director=self.cast.directors[site.pk], age_days=plan.age_days
+        )
+        batch.measures.extend([measure] if measure else [])
+        batch.suicidality_alerts.extend([alert] if alert else [])
         batch.vitals.extend(plan.readings)
         for event in events:
             self._lifecycle(plan, event, batch)

@@ -233,3 +233,28 @@ PROFILES = {
     "clinic": DataProfile("clinic", 1.0, PLANTED_SIGNAL),
     "stress": DataProfile("stress", 14.0, None),
 }
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """How the demo's depression scores behave (DEMO-CALIBRATION.md, "Outcomes"): about half
+    the patients respond by session 6 and a third remit; higher dose bands do a little better
+    (and, through `dose_factor`, carry more side effects)."""
+
+    # P(response by session 6) by dose band; esketamine courses use "esketamine".
+    response: tuple[tuple[str, float], ...] = (
+        ("<0.5", 0.38),
+        ("0.5-0.75", 0.48),
+        ("0.75-1.0", 0.56),
+        (">1.0", 0.60),
+        ("esketamine", 0.50),
+    )
+    remission_among_responders: float = 0.66
+    recorded_share: float = 0.9  # sessions after the first with a PHQ-9
+    baseline_range: tuple[int, int, int] = (11, 26, 18)  # triangular low, high, mode
+    item9_share: float = 0.025  # measures with item 9 >= 1 among those with a total >= 14
+    screen_ideation_share: float = 0.004
+    open_alert_days: int = 3  # alerts raised in the last days are still waiting for review
+
+
+OUTCOMES = OutcomeSpec()

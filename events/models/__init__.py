@@ -10,6 +10,7 @@ from events.models.adverse_events import AdverseEvent, EventTerm
 from events.models.base import history, validate_timezone
 from events.models.duplicates import DuplicateDismissal
 from events.models.idempotency import IdempotencyRecord
+from events.models.measures import AlertStatus, OutcomeMeasure, SuicidalityAlert
 from events.models.patients import Patient
 from events.models.sessions import InfusionSession
 from events.models.signatures import ElectronicSignature
@@ -31,4 +32,7 @@ __all__ = [
     "AlertSuggestion",
     "ElectronicSignature",
     "IdempotencyRecord",
+    "OutcomeMeasure",
+    "SuicidalityAlert",
+    "AlertStatus",
 ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.services import access_log_list, access_log_view
-from events import queue_cursor, selectors
+from events import course_selectors, queue_cursor, selectors
 from events.access import DIRECTORS, WRITERS, has_role, require_role, roles_at
 from events.choices import EventStatus, Role
 from events.forms import AssessmentForm, SignOffForm
@@ -158,7 +158,9 @@ def review_queue(request):
         object_type=AdverseEvent._meta.label_lower,
         row_count=len(events),
     )
+    alerts = list(course_selectors.suicidality_alert_list(request.user))
     context = {
+        "alerts": alerts,
         "events": events,
         "page": page,
         "count": queue.count(),

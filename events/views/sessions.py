@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.services import access_log_view
-from events import selectors
+from events import course_selectors, selectors
 from events.access import WRITERS, roles_at
 from events.choices import SessionStatus
 from events.forms import (
@@ -53,6 +53,7 @@ def session_context(
         )
     return {
         **timeline,
+        "measure": course_selectors.outcome_measure_current(session),
         "session": session,
         "patient": session.patient,
         "site": session.site,

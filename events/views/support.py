@@ -5,9 +5,11 @@ import uuid
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms import Form
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -107,3 +109,10 @@ def void_page(request, record, *, site, void: Callable, title: str, consequence:
             return redirect(back)
     context = {"form": form, "title": title, "consequence": consequence, "back": back}
     return render_at_site(request, "events/void_form.html", context, site)
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request of a view behind `login_required`: its user is a person, not anonymous
+    (for type checking; the decorator makes it so)."""
+
+    user: User

@@ -180,3 +180,45 @@ class SignalOutputSerializer(serializers.Serializer):
 class SignalReviewInputSerializer(serializers.Serializer):
     assessment = serializers.ChoiceField(choices=SignalAssessment.choices)
     reason = serializers.CharField(max_length=5000)
+
+
+class BenefitRiskRowSerializer(serializers.Serializer):
+    """One protocol (and site): counts, estimates and exact 95% bounds (proportions 0-1)."""
+
+    drug = serializers.CharField()
+    route = serializers.CharField()
+    dose_band = serializers.CharField()
+    site_id = serializers.IntegerField(required=False)
+    site_code = serializers.CharField(required=False)
+    patients = serializers.IntegerField()
+    with_baseline = serializers.IntegerField()
+    evaluable = serializers.IntegerField()
+    responders = serializers.IntegerField()
+    response = serializers.FloatField(allow_null=True)
+    response_lower = serializers.FloatField(allow_null=True)
+    response_upper = serializers.FloatField(allow_null=True)
+    remitters = serializers.IntegerField()
+    remission = serializers.FloatField(allow_null=True)
+    remission_lower = serializers.FloatField(allow_null=True)
+    remission_upper = serializers.FloatField(allow_null=True)
+    sessions = serializers.IntegerField()
+    sessions_with_event = serializers.IntegerField()
+    sessions_with_event_pct = serializers.FloatField(allow_null=True)
+    sessions_with_event_pct_lower = serializers.FloatField(allow_null=True)
+    sessions_with_event_pct_upper = serializers.FloatField(allow_null=True)
+    events = serializers.IntegerField()
+    events_per_100 = serializers.FloatField(allow_null=True)
+    events_per_100_lower = serializers.FloatField(allow_null=True)
+    events_per_100_upper = serializers.FloatField(allow_null=True)
+    sessions_grade3 = serializers.IntegerField()
+    grade3_pct = serializers.FloatField(allow_null=True)
+    stopped_early = serializers.IntegerField()
+    stopped_early_pct = serializers.FloatField(allow_null=True)
+    stopped_early_pct_lower = serializers.FloatField(allow_null=True)
+    stopped_early_pct_upper = serializers.FloatField(allow_null=True)
+
+
+class BenefitRiskSerializer(serializers.Serializer):
+    rows = BenefitRiskRowSerializer(many=True)
+    counting_rules = serializers.ListField(child=serializers.CharField())
+    by_site = serializers.BooleanField()

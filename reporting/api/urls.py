@@ -1,7 +1,7 @@
 from django.urls import path
 
 from reporting.api.signals import SignalDetailApi, SignalListApi, SignalReviewApi
-from reporting.api.views import SafetySummaryApi
+from reporting.api.views import BenefitRiskApi, SafetySummaryApi
 
 urlpatterns = [
     path("summary/", SafetySummaryApi.as_view(), name="api-reporting-summary"),
@@ -10,4 +10,5 @@ urlpatterns = [
     path(
         "signals/<str:key>/review/", SignalReviewApi.as_view(), name="api-reporting-signal-review"
     ),
+    path("benefit-risk/", BenefitRiskApi.as_view(), name="api-reporting-benefit-risk"),
 ]

@@ -8,8 +8,10 @@ from rest_framework.views import APIView
 
 from audit.services import access_log_list
 from events.api.schema import ERRORS
-from reporting.api.serializers import SafetySummarySerializer
+from reporting.api.serializers import BenefitRiskSerializer, SafetySummarySerializer
+from reporting.benefit_risk import benefit_risk, export_frame
 from reporting.filters import InvalidFilters, ReportFilters, term_option
+from reporting.presentation import table_records
 from reporting.selectors import require_report_reader, safety_summary
 
 
@@ -79,3 +81,51 @@ class SafetySummaryApi(APIView):
         )
         context = {"term_p_chart": summary.p_chart_for_term(chart_term) if chart_term else None}
         return Response(SafetySummarySerializer(summary, context=context).data)
+
+
+class BenefitRiskApi(APIView):
+    """Response and remission by session 6 beside the AE rates, by drug, route and dose band
+    (add `by=site` to split by site), with exact intervals and the counting rules.
+
+    For medical directors and auditors, over the sites they may see.
+    """
+
+    @extend_schema(
+        parameters=[
+            *FILTER_PARAMETERS[:-1],
+            OpenApiParameter("by", OpenApiTypes.STR, enum=["site"], description="Split by site."),
+        ],
+        responses={
+            200: BenefitRiskSerializer,
+            400: ERRORS[400],
+            401: ERRORS[401],
+            403: OpenApiResponse(
+                ERRORS[403].response, description="Not a medical director or auditor."
+            ),
+        },
+    )
+    def get(self, request):
+        require_report_reader(request.user)
+        try:
+            filters = ReportFilters.from_query(
+                request.query_params, user=request.user, options=("by",)
+            )
+        except InvalidFilters as error:
+            raise ValidationError(error.errors) from None
+        by = request.query_params.get("by", "")
+        if by not in ("", "site"):
+            raise ValidationError({"by": "Only 'site' is accepted."})
+        result = benefit_risk(request.user, filters, by_site=by == "site")
+        access_log_list(
+            actor=request.user,
+            request=request,
+            object_type="reporting.benefit_risk",
+            row_count=len(result.table),
+            filters=filters.as_dict(),
+        )
+        body = {
+            "rows": table_records(export_frame(result)),
+            "counting_rules": list(result.rules),
+            "by_site": result.by_site,
+        }
+        return Response(BenefitRiskSerializer(body).data)

@@ -17,7 +17,9 @@ from events.models import (
     AlertSuggestion,
     DuplicateDismissal,
     InfusionSession,
+    OutcomeMeasure,
     Patient,
+    SuicidalityAlert,
     VitalSign,
 )
 from exports.models import ExportJob
@@ -186,6 +188,51 @@ def _suggestion_action(action, body, reason=None):
             lambda: AlertSuggestion.objects.get(pk=suggestion.pk),
             body,
             if_match(suggestion.version),
+            reason=reason,
+        )
+
+    return case
+
+
+PHQ9 = {f"phq9_item{n}": 1 for n in range(1, 10)}
+
+
+def _measure_record(p):
+    return Write(
+        p.as_nurse,
+        "post",
+        f"/api/v1/sessions/{p.session.pk}/measures/",
+        lambda: OutcomeMeasure.objects.latest("pk"),
+        PHQ9,
+    )
+
+
+def _measure_void(p):
+    recorded = p.as_nurse.post(f"/api/v1/sessions/{p.session.pk}/measures/", PHQ9)
+    measure = OutcomeMeasure.objects.get(pk=recorded.data["measure"]["id"])
+    reason = "Answers typed into the wrong session"
+    return Write(
+        p.as_nurse,
+        "post",
+        f"/api/v1/measures/{measure.pk}/void/",
+        lambda: OutcomeMeasure.objects.get(pk=measure.pk),
+        {"reason": reason},
+        if_match(measure.version),
+        reason=reason,
+    )
+
+
+def _alert_action(action, body, reason):
+    def case(p):
+        recorded = p.as_nurse.post(f"/api/v1/sessions/{p.session.pk}/measures/", PHQ9)
+        alert = SuicidalityAlert.objects.get(pk=recorded.data["alert"]["id"])
+        return Write(
+            p.as_director,
+            "post",
+            f"/api/v1/alerts/{alert.pk}/{action}/",
+            lambda: SuicidalityAlert.objects.get(pk=alert.pk),
+            body,
+            if_match(alert.version),
             reason=reason,
         )
 
@@ -430,6 +477,14 @@ CASES = {
     ("api:suggestion-confirm", "post"): _suggestion_action("confirm", {}),
     ("api:suggestion-dismiss", "post"): _suggestion_action(
         "dismiss", {"reason": "Probe slipped"}, reason="Probe slipped"
+    ),
+    ("api:measure-list", "post"): _measure_record,
+    ("api:measure-void", "post"): _measure_void,
+    ("api:alert-confirm", "post"): _alert_action(
+        "confirm", {"reason": "Spoke with the patient"}, "Spoke with the patient"
+    ),
+    ("api:alert-dismiss", "post"): _alert_action(
+        "dismiss", {"reason": "Item tapped by mistake"}, "Item tapped by mistake"
     ),
     ("api:event-list", "post"): _event_report,
     ("api:event-detail", "put"): _event_update("put"),

@@ -91,12 +91,19 @@ def test_every_pdf_kind_prints_every_word_inside_its_margins(
 
 def journey_pages(dataset, worst_case) -> dict[str, list[str]]:  # noqa: F811
     return {
-        "alice": ["/", f"/sessions/{dataset.s1.pk}/", f"/sessions/{worst_case.session_id}/"],
+        "alice": [
+            "/",
+            f"/sessions/{dataset.s1.pk}/",
+            f"/sessions/{worst_case.session_id}/",
+            f"/sessions/{dataset.s6.pk}/measures/",
+        ],
         "dana": [
             "/review/",
             f"/events/{dataset.e2.pk}/",
             f"/events/{worst_case.pk}/",
             "/reports/",
+            f"/patients/{dataset.p1.pk}/course/",
+            "/reports/benefit-risk/",
             "/duplicates/",
             "/notifications/",
             "/accounts/",

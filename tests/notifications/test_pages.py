@@ -28,6 +28,7 @@ def test_a_director_chooses_notifications_on_the_account_page(client, director):
         reverse("notification-choices"),
         {
             NotificationKind.REVIEW_DIGEST: "on",
+            NotificationKind.SUICIDALITY_ALERT: "on",
             NotificationKind.QUESTION_OPENED: "on",
             NotificationKind.ANSWER_GIVEN: "on",
         },
@@ -72,7 +73,7 @@ def test_staff_are_offered_questions_but_no_director_notifications(client, nurse
     )
 
     assert 'name="question_opened" id="id_question_opened" checked' in page
-    for kind in ("serious_event", "review_digest", "answer_given"):
+    for kind in ("serious_event", "review_digest", "suicidality_alert", "answer_given"):
         assert f'name="{kind}"' not in page, kind
     assert saved.status_code == 302
     assert not NotificationPreference.objects.exists()

@@ -87,7 +87,8 @@ def test_session_page(signed_in, nurse, session, rows, django_assert_num_queries
     # * its readings
     # * its events with terms and reporters
     # * its open suggestions with terms and readings
-    with django_assert_num_queries(REQUEST + 4 + access_log_queries()):
+    # * its current outcome measures
+    with django_assert_num_queries(REQUEST + 5 + access_log_queries()):
         response = client.get(reverse("session-detail", args=[session.pk]))
     # 130/80, the factory's reading: grade 1 as information (the first, at minute 0, is the
     # pre-infusion baseline), never a finding badge.
@@ -110,6 +111,7 @@ def test_review_queue(signed_in, director, north, rows, django_assert_num_querie
     #   unexpected, serious, the rest: three reads)
     # * those events, with terms, sites, reporters, sessions and patients
     # * the open questions of those events, counted per event
-    with django_assert_num_queries(REQUEST + 6 + access_log_queries()):
+    # * the open suicidality alerts, with their sessions, sites and patients
+    with django_assert_num_queries(REQUEST + 7 + access_log_queries()):
         response = client.get(reverse("review-queue"))
     assert response.text.count("left</strong>") == rows

@@ -40,8 +40,10 @@ from events.models import (
     EventTerm,
     InfusionSession,
     Membership,
+    OutcomeMeasure,
     Patient,
     Site,
+    SuicidalityAlert,
     VitalSign,
 )
 from events.services.sites import membership_save, site_save
@@ -103,7 +105,9 @@ class Command(BaseCommand):
             cast, fresh_accounts = self._cast()
             self._record(cast, options["seed"], sessions, batch_size, PROFILES[options["profile"]])
         # bulk_create sends no save signals, so nothing was marked stale: compute every
-        # month's rollup now rather than leave the reports live until the first refresh.
+        # month's rollup now rather than leave the reports live until the first refresh,
+        # and the counted-events table the filtered reports read.
+        call_command("rebuild_counted_events", stdout=self.stdout)
         call_command("refresh_rollups", stdout=self.stdout)
         self._print_logins(fresh_accounts)
 
@@ -202,6 +206,8 @@ class Command(BaseCommand):
         rows = loader.insert(Patient, batch.patients)
         rows += loader.insert(InfusionSession, batch.sessions)
         rows += loader.insert(VitalSign, batch.vitals)
+        rows += loader.insert(OutcomeMeasure, batch.measures)
+        rows += loader.insert(SuicidalityAlert, batch.suicidality_alerts)
         rows += loader.insert(AdverseEvent, batch.events)
         signatures = batch.signatures()  # hashes need the events' ids
         rows += loader.insert(ElectronicSignature, signatures)

@@ -1,0 +1,185 @@
+"""The course chart: one column per session on a shared axis, the PHQ-9 (and MADRS) line on
+top with response and remission marked, then strips for the worst AE grade, the peak
+systolic pressure, the peak CADSS-6 and the dose in mg/kg.
+
+Plain SVG text like the session chart (`events.charts`): it scales with the page, stays crisp
+in a PDF, and keeps its labels as text. Values in the strips are printed, not only coloured,
+so the chart reads in grey and to a screen reader.
+"""
+
+from collections.abc import Sequence
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+from events.course_selectors import CourseSession
+from events.outcomes import REMISSION_BELOW
+
+WIDTH = 760
+LEFT, RIGHT = 118, 44
+SCORE_TOP, SCORE_BOTTOM = 28, 208
+STRIP_HEIGHT = 26
+STRIPS = ("Worst AE grade", "Peak systolic", "CADSS-6 peak", "Dose mg/kg")
+STRIP_TOP = SCORE_BOTTOM + 40
+HEIGHT = STRIP_TOP + STRIP_HEIGHT * len(STRIPS) + 8
+PHQ9_MAX, MADRS_MAX = 27, 60
+
+PHQ9, MADRS, RESPONSE, REMISSION, GRID, MUTED = (
+    "#0b5cad",
+    "#6941c6",
+    "#067647",
+    "#067647",
+    "#d0d5dd",
+    "#475467",
+)
+GRADE_FILL = {1: "#fef0c7", 2: "#fedf89", 3: "#fdb022", 4: "#f04438", 5: "#7a271a"}
+
+
+def _x(index: int, count: int) -> float:
+    step = (WIDTH - LEFT - RIGHT) / max(count, 1)
+    return LEFT + step * (index + 0.5)
+
+
+def _y(score: float, top_value: float) -> float:
+    return SCORE_BOTTOM - (SCORE_BOTTOM - SCORE_TOP) * score / top_value
+
+
+def _text(x: float, y: float, text: str, **attrs: str) -> str:
+    extra = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in attrs.items())
+    return f'<text x="{x:.1f}" y="{y:.1f}"{extra}>{escape(text)}</text>'
+
+
+def _score_panel(sessions: Sequence[CourseSession], baseline: int | None) -> list[str]:
+    n = len(sessions)
+    parts = [
+        _text(LEFT, 16, "PHQ-9 (0-27, left)", fill=PHQ9, font_weight="bold"),
+        _text(WIDTH - RIGHT, 16, "MADRS (0-60, right)", fill=MADRS, text_anchor="end"),
+    ]
+    for value in (0, 5, 10, 15, 20, 27):
+        y = _y(value, PHQ9_MAX)
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
+        )
+        parts.append(_text(LEFT - 6, y + 4, str(value), text_anchor="end", fill=MUTED))
+    for value in (0, 20, 40, 60):
+        parts.append(_text(WIDTH - RIGHT + 6, _y(value, MADRS_MAX) + 4, str(value), fill=MADRS))
+    remission_y = _y(REMISSION_BELOW, PHQ9_MAX)
+    parts.append(
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{remission_y:.1f}" y2="{remission_y:.1f}" '
+        f'stroke="{REMISSION}" stroke-dasharray="6 4"/>'
+    )
+    parts.append(_text(LEFT + 4, remission_y - 4, "remission below 5", fill=REMISSION))
+    if baseline:
+        half = baseline / 2
+        y = _y(half, PHQ9_MAX)
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{RESPONSE}" stroke-dasharray="2 3"/>'
+        )
+        parts.append(
+            _text(
+                WIDTH - RIGHT - 4,
+                y - 4,
+                f"response: {half:g} or less (half of baseline {baseline})",
+                fill=RESPONSE,
+                text_anchor="end",
+            )
+        )
+    parts += _line(sessions, "madrs", MADRS_MAX, MADRS, dash="5 3")
+    parts += _line(sessions, "phq9", PHQ9_MAX, PHQ9)
+    for i, s in enumerate(sessions):
+        if s.phq9 is None:
+            continue
+        x, y = _x(i, n), _y(s.phq9, PHQ9_MAX)
+        fill = RESPONSE if (s.responded or s.remitted) else "#ffffff"
+        title = f"Session {s.number}: PHQ-9 {s.phq9}"
+        if s.responded:
+            title += ", response"
+        if s.remitted:
+            title += ", remission"
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{fill}" stroke="{PHQ9}" '
+            f'stroke-width="2"><title>{escape(title)}</title></circle>'
+        )
+        label = str(s.phq9) + (" R" if s.remitted else "")
+        parts.append(_text(x, y - 9, label, text_anchor="middle", fill=PHQ9))
+        if s.item9 or s.screen_positive:
+            parts.append(
+                _text(
+                    x,
+                    SCORE_BOTTOM - 4,
+                    "!",
+                    text_anchor="middle",
+                    fill="#b42318",
+                    font_weight="bold",
+                )
+            )
+    return parts
+
+
+def _line(
+    sessions: Sequence[CourseSession], attr: str, top: int, colour: str, dash: str = ""
+) -> list[str]:
+    n = len(sessions)
+    points = [
+        f"{_x(i, n):.1f},{_y(getattr(s, attr), top):.1f}"
+        for i, s in enumerate(sessions)
+        if getattr(s, attr) is not None
+    ]
+    if len(points) < 2:
+        return []
+    dashed = f' stroke-dasharray="{dash}"' if dash else ""
+    return [
+        f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
+        f'stroke-width="2"{dashed}/>'
+    ]
+
+
+def _strip_values(s: CourseSession) -> tuple[str, str, str, str]:
+    return (
+        str(s.worst_grade) if s.worst_grade else "-",
+        str(s.peak_systolic) if s.peak_systolic else "-",
+        str(s.peak_cadss6) if s.peak_cadss6 is not None else "-",
+        f"{s.dose_mg_per_kg:.2f}",
+    )
+
+
+def _strips(sessions: Sequence[CourseSession]) -> list[str]:
+    n = len(sessions)
+    step = (WIDTH - LEFT - RIGHT) / max(n, 1)
+    parts = [_text(LEFT - 6, SCORE_BOTTOM + 18, "Session", text_anchor="end", fill=MUTED)]
+    for i, s in enumerate(sessions):
+        parts.append(_text(_x(i, n), SCORE_BOTTOM + 18, str(s.number), text_anchor="middle"))
+    for row, name in enumerate(STRIPS):
+        top = STRIP_TOP + row * STRIP_HEIGHT
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{top}" y2="{top}" stroke="{GRID}"/>'
+        )
+        parts.append(_text(LEFT - 6, top + 17, name, text_anchor="end", fill=MUTED))
+        for i, s in enumerate(sessions):
+            value = _strip_values(s)[row]
+            x = _x(i, n)
+            if row == 0 and s.worst_grade:
+                parts.append(
+                    f'<rect x="{x - step / 2 + 1:.1f}" y="{top + 2}" width="{step - 2:.1f}" '
+                    f'height="{STRIP_HEIGHT - 4}" fill="{GRADE_FILL[s.worst_grade]}"/>'
+                )
+            colour = "#ffffff" if row == 0 and (s.worst_grade or 0) >= 4 else "#101828"
+            parts.append(_text(x, top + 17, value, text_anchor="middle", fill=colour))
+    return parts
+
+
+def course_chart_svg(sessions: Sequence[CourseSession], *, baseline: int | None) -> SafeString:
+    """The whole chart as inline SVG; an empty course says so instead of drawing axes."""
+    title = "Course: PHQ-9 and MADRS by session, with worst AE grade, peak BP, CADSS-6, dose"
+    if not sessions:
+        return mark_safe('<p class="muted">No started sessions yet.</p>')  # noqa: S308  # nosec B308 B703
+    body = _score_panel(sessions, baseline) + _strips(sessions)
+    svg = (
+        f'<svg class="chart course-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(title)}" font-family="DejaVu Sans, Arial, sans-serif" '
+        f'font-size="13" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+        + "".join(body)
+        + "</svg>"
+    )
+    return mark_safe(svg)  # noqa: S308 - every value is escaped above  # nosec B308 B703
