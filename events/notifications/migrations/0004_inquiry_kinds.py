@@ -4,25 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_suicidality_alert_kind'),
+        ("notifications", "0003_suicidality_alert_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalnotificationpreference',
-            name='kind',
-            field=models.CharField(choices=[('serious_event', 'A serious event is submitted at my site'), ('review_digest', 'Daily digest: reviews due within 48 hours and overdue'), ('suicidality_alert', 'A positive suicidality screen at my site'), ('question_opened', 'A question on an event is addressed to me'), ('answer_given', 'A question I asked is answered')], max_length=40),
+            model_name="historicalnotificationpreference",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("serious_event", "A serious event is submitted at my site"),
+                    ("review_digest", "Daily digest: reviews due within 48 hours and overdue"),
+                    ("suicidality_alert", "A positive suicidality screen at my site"),
+                    ("question_opened", "A question on an event is addressed to me"),
+                    ("answer_given", "A question I asked is answered"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('serious_event', 'A serious event is submitted at my site'), ('review_digest', 'Daily digest: reviews due within 48 hours and overdue'), ('suicidality_alert', 'A positive suicidality screen at my site'), ('question_opened', 'A question on an event is addressed to me'), ('answer_given', 'A question I asked is answered')], max_length=40),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("serious_event", "A serious event is submitted at my site"),
+                    ("review_digest", "Daily digest: reviews due within 48 hours and overdue"),
+                    ("suicidality_alert", "A positive suicidality screen at my site"),
+                    ("question_opened", "A question on an event is addressed to me"),
+                    ("answer_given", "A question I asked is answered"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='notificationpreference',
-            name='kind',
-            field=models.CharField(choices=[('serious_event', 'A serious event is submitted at my site'), ('review_digest', 'Daily digest: reviews due within 48 hours and overdue'), ('suicidality_alert', 'A positive suicidality screen at my site'), ('question_opened', 'A question on an event is addressed to me'), ('answer_given', 'A question I asked is answered')], max_length=40),
+            model_name="notificationpreference",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("serious_event", "A serious event is submitted at my site"),
+                    ("review_digest", "Daily digest: reviews due within 48 hours and overdue"),
+                    ("suicidality_alert", "A positive suicidality screen at my site"),
+                    ("question_opened", "A question on an event is addressed to me"),
+                    ("answer_given", "A question I asked is answered"),
+                ],
+                max_length=40,
+            ),
         ),
     ]
