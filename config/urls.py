@@ -38,6 +38,7 @@ urlpatterns = [
     path("exports/", include("exports.urls")),
     path("notifications/", include("events.notifications.urls")),
     path("", include("events.inquiries.urls")),
+    path("imports/", include("events.imports.urls")),
     path("", include("events.urls")),
 ]
 

@@ -19,6 +19,8 @@ Writes that send no signals (the demo's bulk loader, data migrations) end with
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import connections, transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Least
@@ -107,6 +109,18 @@ def counted_events_refresh(*, key: str, record_id: int, using: str = "default") 
     with transaction.atomic(using=using):
         CountedEvent.objects.using(using).filter(**{column: record_id}).delete()
         _insert_select(_source(using).filter(**{lookup: record_id}), using)
+
+
+def counted_events_refresh_partitions(
+    *, site_id: int, months: Iterable[str], using: str = "default"
+) -> None:
+    """Recompute the rows of a site's months, after records were written there in bulk (an
+    import sends no save signals). Runs in the caller's transaction (or its own)."""
+    months = list(months)
+    with transaction.atomic(using=using):
+        CountedEvent.objects.using(using).filter(site_id=site_id, month__in=months).delete()
+        source = _source(using).filter(session__site_id=site_id, session__month__in=months)
+        _insert_select(source, using)
 
 
 def counted_events_rebuild(using: str = "default") -> int:

@@ -19,8 +19,9 @@ same transaction.
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
+from events.imports.signals import records_imported
 from events.models import AdverseEvent, EventTerm, InfusionSession, Patient
-from reporting.counted_events import counted_events_refresh
+from reporting.counted_events import counted_events_refresh, counted_events_refresh_partitions
 from reporting.models import StalePartition
 
 
@@ -85,3 +86,11 @@ def refresh_counted_events(sender, instance, using, **kwargs):
 def refresh_counted_events_of_term(sender, instance, using, created, **kwargs):
     if not created:  # a new term has no events yet
         counted_events_refresh(key="term", record_id=instance.pk, using=using)
+
+
+@receiver(records_imported)
+def mark_imported_partitions(sender, site_id, months, **kwargs):
+    # Imports write in bulk, without save signals: they name the months they filled, whose
+    # rollups go stale and whose counted events are recomputed, in the importing transaction.
+    mark_stale([(site_id, month) for month in months], "default")
+    counted_events_refresh_partitions(site_id=site_id, months=months)

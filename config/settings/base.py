@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "events.accounts",
     "events.notifications",
     "events.inquiries",
+    "events.imports",
     "reporting",
     "exports",
 ]
@@ -378,6 +379,13 @@ EXPORT_JOB_RUNNER = env_choice(
     "EXPORT_JOB_RUNNER", "celery" if CELERY_BROKER_URL else "thread", ("celery", "thread", "manual")
 )
 # The in-process worker looks at the queue this often even when nothing wakes it.
+# Imports (events.imports): the largest file accepted, where uploaded files are kept, and
+# how jobs run ("celery" with a broker, "thread" in the web process, "manual": a command).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 64 * 1024 * 1024)
+IMPORTS_DIR = VAR_DIR / "imports"
+IMPORT_JOB_RUNNER = env_choice(
+    "IMPORT_JOB_RUNNER", "celery" if CELERY_BROKER_URL else "thread", ("celery", "thread", "manual")
+)
 EXPORT_WORKER_POLL_SECONDS = env_int("EXPORT_WORKER_POLL_SECONDS", 5)
 # A running job that records no progress for this long lost its worker, and is queued again.
 EXPORT_JOB_STALE_SECONDS = env_int("EXPORT_JOB_STALE_SECONDS", 120)

@@ -50,3 +50,7 @@ E2B_SENDER = {
     "fax": "2175550101",
     "email": "safety@example.org",
 }
+
+# Import jobs run eagerly when their transaction commits, like export jobs.
+IMPORT_JOB_RUNNER = "celery"
+IMPORTS_DIR = VAR_DIR / "test-imports"

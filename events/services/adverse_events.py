@@ -55,6 +55,16 @@ def _prepare(event: AdverseEvent) -> None:
         event.review_due_at = _due(event)
 
 
+def adverse_event_check(event: AdverseEvent, *, exclude: tuple[str, ...] = ()) -> None:
+    """The rules a filed event must meet, without writing it (the import): derived fields,
+    the model's validation, the reading's session, the review clock of a submitted event.
+    `exclude` names the relations the caller has set and vouches for."""
+    event.derive()
+    validate(event, exclude=list(exclude))
+    if event.status == EventStatus.SUBMITTED:
+        event.review_due_at = _due(event)
+
+
 def _save(event: AdverseEvent, *, actor: Actor, reason: str) -> AdverseEvent:
     _prepare(event)
     return audited_save(event, actor=actor, reason=reason)

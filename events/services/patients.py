@@ -20,6 +20,14 @@ def _check_chart_number_free(patient: Patient) -> None:
         raise ValidationError({"chart_number": _DUPLICATE})
 
 
+def patient_check(patient: Patient, *, exclude: tuple[str, ...] = ()) -> None:
+    """The rules a new patient must meet, without writing it (the import, which finds chart
+    numbers already on file itself). `exclude` names the relations the caller vouches for."""
+    if isinstance(patient.chart_number, str):
+        patient.chart_number = patient.chart_number.strip()
+    validate(patient, exclude=list(exclude))
+
+
 def _save(patient: Patient, *, actor: Actor, reason: str) -> Patient:
     validate(patient)
     _check_chart_number_free(patient)

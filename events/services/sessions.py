@@ -90,6 +90,15 @@ def _check_start_time(session: InfusionSession) -> None:
         )
 
 
+def infusion_session_check(session: InfusionSession, *, exclude: tuple[str, ...] = ()) -> None:
+    """The rules a session entered after the fact must meet, without writing it (the import):
+    not started in the future, its derived fields filled, then the model's validation. The
+    caller has set the relations (`exclude` names those it vouches for) and numbers the course."""
+    _check_start_time(session)
+    _derive(session)
+    validate(session, exclude=list(exclude))
+
+
 def _check_one_in_progress(session: InfusionSession) -> None:
     """A patient has at most one session in progress (the caller holds the patient lock)."""
     if session.status != SessionStatus.IN_PROGRESS or session.is_voided:

@@ -83,6 +83,14 @@ def vital_sign_record(
     return vital, suggestions
 
 
+def vital_sign_check(vital: VitalSign, *, exclude: tuple[str, ...] = ()) -> None:
+    """The rules a set of readings must meet, without writing it (the import); readings
+    entered after the fact raise no suggestions. `exclude` names the relations the caller
+    has set and vouches for."""
+    vital.minutes_from_start = minutes_between(vital.session.started_at, vital.taken_at)
+    validate(vital, exclude=list(exclude))
+
+
 def _summary(alert: Alert, term: EventTerm, vital: VitalSign) -> str:
     at = f" at {vital.minutes_from_start} min" if vital.minutes_from_start is not None else ""
     return f"{term.name}, grade {alert.grade}: {alert.description}{at}"

@@ -18,6 +18,7 @@ TEMPLATE_OWNERS = {
     "events": "events",
     "accounts": "events",
     "inquiries": "events",
+    "imports": "events",
     "reporting": "reporting",
     "exports": "exports",
 }
