@@ -198,8 +198,9 @@ ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 10)
 # A director's question is due this many days after it is asked (or asked again).
 QUESTION_DUE_DAYS = env_int("QUESTION_DUE_DAYS", 3)
 # Who tells people of a new question and of an answer (events.inquiries.notifications): a
-# dotted path to a callable taking kind, recipients and link; empty logs the moment only.
-INQUIRY_NOTIFIER = ""
+# dotted path to a callable taking kind, recipients, link, key and event_id; empty logs the
+# moment only.
+INQUIRY_NOTIFIER = "events.notifications.inquiries.inquiry_notify"
 
 # Exports written by jobs live here, outside any served directory.
 EXPORTS_DIR = VAR_DIR / "exports"

@@ -6,8 +6,11 @@ after the writing transaction commits:
 - `answer_given`: an answer reaches the director who asked.
 
 Each returns the people to tell, and hands them to the notification service configured by
-`INQUIRY_NOTIFIER` (a dotted path to a callable taking `kind`, `recipients` and `link`); with
-none configured the moment is only logged. Messages carry no patient data, only a link.
+`INQUIRY_NOTIFIER` (a dotted path to a callable taking `kind`, `recipients`, `link`, `key`
+and `event_id`; `events.notifications.inquiries.inquiry_notify` in the base settings); with
+none configured the moment is only logged. `key` names the question or the answer
+(`question:7`, `answer:3`), so each is its own message, sent once. Messages carry no patient
+data, only the event's number and a link.
 """
 
 import logging
@@ -31,11 +34,13 @@ def _notifier() -> Callable[..., object] | None:
     return import_string(path) if path else None
 
 
-def _deliver(kind: str, recipients: list[User], link: str) -> list[User]:
-    logger.info("inquiry %s: %d recipient(s), %s", kind, len(recipients), link)
+def _deliver(
+    kind: str, recipients: list[User], *, link: str, key: str, event_id: int
+) -> list[User]:
+    logger.info("inquiry %s (%s): %d recipient(s), %s", kind, key, len(recipients), link)
     notifier = _notifier()
     if notifier is not None and recipients:
-        notifier(kind=kind, recipients=recipients, link=link)
+        notifier(kind=kind, recipients=recipients, link=link, key=key, event_id=event_id)
     return recipients
 
 
@@ -48,15 +53,26 @@ def question_opened(question: Question) -> list[User]:
         recipients = _site_staff(question.site_id)
     recipients = [user for user in recipients if user.pk != question.asked_by_id]
     return _deliver(
-        "question_opened", recipients, reverse("event-detail", args=[question.event_id])
+        "question_opened",
+        recipients,
+        link=reverse("event-detail", args=[question.event_id]),
+        key=f"question:{question.pk}",
+        event_id=question.event_id,
     )
 
 
 def answer_given(answer: Answer) -> list[User]:
     """Tell the director who asked that their question has an answer."""
     asker = answer.question.asked_by
-    recipients = [asker] if asker.is_active else []
-    return _deliver("answer_given", recipients, reverse("event-detail", args=[answer.event_id]))
+    # A director who filed the event may answer their own question: they know.
+    recipients = [asker] if asker.is_active and asker.pk != answer.answered_by_id else []
+    return _deliver(
+        "answer_given",
+        recipients,
+        link=reverse("event-detail", args=[answer.event_id]),
+        key=f"answer:{answer.pk}",
+        event_id=answer.event_id,
+    )
 
 
 def _site_staff(site_id: int) -> list[User]:

@@ -9,6 +9,8 @@ class NotificationKind(models.TextChoices):
     SERIOUS_EVENT = "serious_event", "A serious event is submitted at my site"
     REVIEW_DIGEST = "review_digest", "Daily digest: reviews due within 48 hours and overdue"
     SUICIDALITY_ALERT = "suicidality_alert", "A positive suicidality screen at my site"
+    QUESTION_OPENED = "question_opened", "A question on an event is addressed to me"
+    ANSWER_GIVEN = "answer_given", "A question I asked is answered"
 
 
 # Who can receive each kind (by role at a site): the account page offers only these, and a
@@ -17,6 +19,10 @@ KIND_ROLES: dict[str, tuple[str, ...]] = {
     NotificationKind.SERIOUS_EVENT: (Role.MEDICAL_DIRECTOR,),
     NotificationKind.REVIEW_DIGEST: (Role.MEDICAL_DIRECTOR,),
     NotificationKind.SUICIDALITY_ALERT: (Role.MEDICAL_DIRECTOR,),
+    # A question goes to the event's reporter (staff, or a director who filed it) or to the
+    # site's staff; only directors ask, so only they hear of answers.
+    NotificationKind.QUESTION_OPENED: (Role.STAFF, Role.MEDICAL_DIRECTOR),
+    NotificationKind.ANSWER_GIVEN: (Role.MEDICAL_DIRECTOR,),
 }
 
 

@@ -57,3 +57,20 @@ def test_nothing_is_sent_when_the_write_is_refused(notifier, director, event):
     with pytest.raises(Exception):  # noqa: B017, PT011
         question_open(actor=director, event=event, text="<b>x</b>", addressed_to="reporter")
     assert notifier == []
+
+
+def test_a_director_answering_their_own_question_is_not_told(notifier, director, session):
+    from django.utils import timezone
+
+    from tests.factories import AdverseEventFactory
+
+    filed_by_director = AdverseEventFactory(
+        session=session, reported_by=director, status="submitted", submitted_at=timezone.now()
+    )
+    question = question_open(
+        actor=director, event=filed_by_director, text="Dose?", addressed_to="reporter"
+    )
+    answer = question_answer(actor=director, question=question, text="2 mg", expected_version=1)
+
+    assert notifications.question_opened(question) == []
+    assert notifications.answer_given(answer) == []

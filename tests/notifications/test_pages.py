@@ -26,7 +26,12 @@ def test_a_director_chooses_notifications_on_the_account_page(client, director):
     page = client.get(reverse("account"))
     saved = client.post(
         reverse("notification-choices"),
-        {NotificationKind.REVIEW_DIGEST: "on", NotificationKind.SUICIDALITY_ALERT: "on"},
+        {
+            NotificationKind.REVIEW_DIGEST: "on",
+            NotificationKind.SUICIDALITY_ALERT: "on",
+            NotificationKind.QUESTION_OPENED: "on",
+            NotificationKind.ANSWER_GIVEN: "on",
+        },
     )
 
     assert 'name="serious_event" id="id_serious_event" checked' in page.content.decode()
@@ -43,7 +48,15 @@ def test_a_director_chooses_notifications_on_the_account_page(client, director):
 def test_turning_a_notification_back_on_is_recorded(client, director):
     client.force_login(director)
     client.post(reverse("notification-choices"), {})
-    client.post(reverse("notification-choices"), {"serious_event": "on", "review_digest": "on"})
+    client.post(
+        reverse("notification-choices"),
+        {
+            "serious_event": "on",
+            "review_digest": "on",
+            "question_opened": "on",
+            "answer_given": "on",
+        },
+    )
 
     preference = NotificationPreference.objects.get(user=director, kind="serious_event")
     assert preference.is_enabled
@@ -51,14 +64,29 @@ def test_turning_a_notification_back_on_is_recorded(client, director):
     assert_audited(preference, actor=director, reason="Notifications 'serious_event' turned on")
 
 
-def test_staff_are_offered_no_director_notifications(client, nurse):
+def test_staff_are_offered_questions_but_no_director_notifications(client, nurse):
     client.force_login(nurse)
 
     page = client.get(reverse("account")).content.decode()
-    client.post(reverse("notification-choices"), {"serious_event": ""})
+    saved = client.post(
+        reverse("notification-choices"), {"serious_event": "", "question_opened": "on"}
+    )
 
-    assert "No notifications apply to your role." in page
+    assert 'name="question_opened" id="id_question_opened" checked' in page
+    for kind in ("serious_event", "review_digest", "suicidality_alert", "answer_given"):
+        assert f'name="{kind}"' not in page, kind
+    assert saved.status_code == 302
     assert not NotificationPreference.objects.exists()
+
+
+def test_a_nurse_turns_questions_off(client, nurse):
+    client.force_login(nurse)
+
+    client.post(reverse("notification-choices"), {})
+
+    preference = NotificationPreference.objects.get(user=nurse)
+    assert (preference.kind, preference.is_enabled) == (NotificationKind.QUESTION_OPENED, False)
+    assert_audited(preference, actor=nurse, reason="Notifications 'question_opened' turned off")
 
 
 def test_the_list_shows_a_persons_notifications_and_the_nav_counts_the_unread(
