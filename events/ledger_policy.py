@@ -51,7 +51,8 @@ class ClinicLedgerPolicy(LedgerPolicy):
         for f in model._meta.concrete_fields:
             if f.is_relation and f.related_model is not Site:
                 related = {r.name for r in f.related_model._meta.concrete_fields}
-                if "site" in related and f.related_model.__module__ == model.__module__:
+                same_app = f.related_model._meta.app_label == model._meta.app_label
+                if "site" in related and same_app:
                     return f"{f.name}__site_id"
         return None
 

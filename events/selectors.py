@@ -168,29 +168,41 @@ def adverse_event_get(user, pk) -> AdverseEvent:
     )
 
 
-# The review queue's priority classes, most urgent first: serious and unexpected, serious,
-# then the rest. Within a class the earliest due come first. The flags are compared with
-# `__in`: Django writes `flag=True` as a bare `WHERE "flag"`, which SQLite cannot match to
-# the flag's column in an index, and `"flag" IN (1)` it can.
+# The review queue's parts, most urgent first. Submitted events without a due time (filed
+# before the review clock existed, or imported) lead: nothing says how long they may wait,
+# and they are ordered by id. Then the priority classes: serious and unexpected, serious, the
+# rest, each with the earliest due first. The flags are compared with `__in`: Django writes
+# `flag=True` as a bare `WHERE "flag"`, which SQLite cannot match to the flag's column in an
+# index, and `"flag" IN (1)` it can.
 REVIEW_PRIORITY = (
-    Q(is_serious__in=[True], is_expected__in=[False]),
-    Q(is_serious__in=[True], is_expected__in=[True]),
-    Q(is_serious__in=[False]),
+    Q(review_due_at__isnull=True),
+    Q(is_serious__in=[True], is_expected__in=[False], review_due_at__isnull=False),
+    Q(is_serious__in=[True], is_expected__in=[True], review_due_at__isnull=False),
+    Q(is_serious__in=[False], review_due_at__isnull=False),
 )
 REVIEW_DUE_ORDER = ("review_due_at", "id")
 
 
 @dataclass(frozen=True)
 class QueuePosition:
-    """Where an event stands in the review order: its class, its due time and its id."""
+    """Where an event stands in the review order: its part of the queue (an index into
+    `REVIEW_PRIORITY`), its due time (`None` in the part without one) and its id."""
 
     rank: int
-    due: datetime
+    due: datetime | None
     id: int
 
     @classmethod
     def of(cls, event: AdverseEvent) -> "QueuePosition":
-        return cls(event.priority, event.review_due_at, event.pk)
+        rank = 0 if event.review_due_at is None else 1 + review_priority(event)
+        return cls(rank, event.review_due_at, event.pk)
+
+
+def review_priority(event: AdverseEvent) -> int:
+    """The event's priority class: 0 serious and unexpected, 1 serious, 2 the rest."""
+    if event.is_serious:
+        return 0 if not event.is_expected else 1
+    return 2
 
 
 @dataclass(frozen=True)
@@ -218,8 +230,9 @@ class ReviewQueue:
     the user's sites on every page. Each priority class is read instead in due order along
     the (status, is_serious, review_due_at) index, from the position on, with its own LIMIT,
     and the classes are joined end to end, so at most a page of ids is read from each class;
-    then one query reads those events with their joins. Submitted events always have a due
-    time (`events.services.adverse_events`).
+    then one query reads those events with their joins. The services give every submitted
+    event a due time (`events.services.adverse_events`); one recorded without (before the
+    review clock, or imported) waits at the head of the queue rather than break it.
     """
 
     def __init__(self, user):
@@ -265,14 +278,14 @@ class ReviewQueue:
     def _walk(self, position: QueuePosition | None, *, backward: bool, limit: int) -> list:
         """Up to `limit` events beyond `position` (from the start, or from the end when
         walking backward, without one), in walking order, each carrying its class as
-        `priority`. The ids are found first and the rows with their joins read after: joined
+        `priority` (`review_priority`). The ids are found first and the rows with their joins read after: joined
         to the small tables, the planner may drive from them and sort every waiting event."""
         picked = self._walk_ids(position, backward=backward, limit=limit)
         if not picked:
             return []
         rows = self.events.in_bulk([pk for _, pk in picked])
-        for rank, pk in picked:
-            rows[pk].priority = rank
+        for _, pk in picked:
+            rows[pk].priority = review_priority(rows[pk])
         return [rows[pk] for _, pk in picked]
 
     def _walk_ids(self, position: QueuePosition | None, *, backward: bool, limit: int):
@@ -301,7 +314,10 @@ END = QueuePosition(rank=len(REVIEW_PRIORITY), due=datetime.max.replace(tzinfo=U
 
 def _beyond(position: QueuePosition, *, backward: bool) -> Q:
     """Events after (or before) the position within its class, in (due, id) order. The
-    first condition alone bounds the index range; the second breaks ties on the due time."""
+    first condition alone bounds the index range; the second breaks ties on the due time.
+    In the part without due times, the id alone orders."""
+    if position.due is None:
+        return Q(id__lt=position.id) if backward else Q(id__gt=position.id)
     if backward:
         return Q(review_due_at__lte=position.due) & (
             Q(review_due_at__lt=position.due) | Q(id__lt=position.id)

@@ -46,6 +46,17 @@ def _cascade(sql: str) -> str:
 BaseDatabaseOperations.execute_sql_flush = _flush_with_maintenance
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _middleware_loaded():
+    """Build the middleware chain once before any test, as a server does before its first
+    request: the session-limits middleware starts the session clock of every later login
+    (`user_logged_in`), so a test's `force_login` gets the same session whether or not an
+    earlier test made a request (no session write on the first request of a lone test)."""
+    from django.test.client import ClientHandler
+
+    ClientHandler().load_middleware()
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     # Rolled-back test data can leave SQLite's next ids where they were, so a cache key made

@@ -54,9 +54,10 @@ def test_home_page_for_a_director(signed_in, director, session, rows, django_ass
     client = signed_in(director)
     # * today's sessions
     # * queue counts (total and overdue in one aggregate)
-    # * the ids of the first five events of the queue, class by class (serious and
-    #   unexpected, serious, the rest: three reads), then those events with term and site
-    with django_assert_num_queries(REQUEST + 6 + access_log_queries()):
+    # * the ids of the first five events of the queue, part by part (without a due time,
+    #   serious and unexpected, serious, the rest: four reads), then those events with term
+    #   and site
+    with django_assert_num_queries(REQUEST + 7 + access_log_queries()):
         response = client.get("/")
     assert f"<strong>{rows}</strong> submitted event" in response.text
 
@@ -102,9 +103,9 @@ def test_review_queue(signed_in, director, north, rows, django_assert_num_querie
         )
     client = signed_in(director)
     # * the number of events waiting
-    # * the ids of the page's events in each priority class in due order (serious and
-    #   unexpected, serious, the rest: three reads)
+    # * the ids of the page's events in each part of the queue (without a due time, serious
+    #   and unexpected, serious, the rest: four reads)
     # * those events, with terms, sites, reporters, sessions and patients
-    with django_assert_num_queries(REQUEST + 5 + access_log_queries()):
+    with django_assert_num_queries(REQUEST + 6 + access_log_queries()):
         response = client.get(reverse("review-queue"))
     assert response.text.count("left</strong>") == rows

@@ -177,3 +177,49 @@ def test_a_bad_cursor_or_page_size_is_a_400_naming_it(director, params, field):
     response = Api(director).get("/api/v1/review-queue/", params)
     assert response.status_code == 400
     assert field in response.json()
+
+
+def _undated(session, *, serious: bool):
+    """A submitted event without a due time, as one filed before the review clock existed."""
+    return AdverseEventFactory(
+        session=session,
+        is_other_medically_important=serious,
+        narrative="Observed and treated at the chair." if serious else "",
+        is_expected=False,
+        status=EventStatus.SUBMITTED,
+        submitted_at=NOW,
+        review_due_at=None,
+    )
+
+
+def test_events_without_a_due_time_lead_the_queue_on_every_page_web_and_api(
+    client, director, patient
+):
+    session = InfusionSessionFactory(patient=patient)
+    dated = _queue_of(session, [(True, False), (False, True)] * 3)
+    undated = [_undated(session, serious=number % 2 == 0).pk for number in range(3)]
+    in_review_order = sorted(undated) + dated
+
+    queue = review_queue(director)
+    for size in (1, 2, 3, 4, 9):
+        assert [pk for page in _walk(queue, size) for pk in page] == in_review_order
+        assert [pk for page in _walk_back(queue, size) for pk in page] == in_review_order
+
+    client.force_login(director)
+    seen, response = [], client.get(reverse("review-queue"))
+    assert response.status_code == 200
+    assert "No due date" in response.text
+    seen += [e.pk for e in response.context["events"]]
+    assert seen == in_review_order[:QUEUE_PAGE_SIZE]
+    first = client.get(reverse("review-queue"), {"cursor": response.context["last_cursor"]})
+    assert first.status_code == 200
+
+    api = Api(director)
+    pages = [api.get("/api/v1/review-queue/", {"page_size": 2}).json()]
+    while pages[-1]["next"]:
+        pages.append(api.client.get(pages[-1]["next"]).json())
+    listed = [item for page in pages for item in page["results"]]
+    assert [item["id"] for item in listed] == in_review_order
+    # The class is the event's own, whether it has a due time or not.
+    assert [item["priority"] for item in listed[:3]] == [0, 2, 0]
+    assert listed[0]["hours_left"] is None
