@@ -278,8 +278,9 @@ class ReviewQueue:
     def _walk(self, position: QueuePosition | None, *, backward: bool, limit: int) -> list:
         """Up to `limit` events beyond `position` (from the start, or from the end when
         walking backward, without one), in walking order, each carrying its class as
-        `priority` (`review_priority`). The ids are found first and the rows with their joins read after: joined
-        to the small tables, the planner may drive from them and sort every waiting event."""
+        `priority` (`review_priority`). The ids are found first and the rows with their
+        joins read after: joined to the small tables, the planner may drive from them and
+        sort every waiting event."""
         picked = self._walk_ids(position, backward=backward, limit=limit)
         if not picked:
             return []
