@@ -7,7 +7,10 @@ append-only tables.
 - `other_site_nurse`: staff at the South clinic, with no access to North.
 """
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.db.backends.base.operations import BaseDatabaseOperations
 from rest_framework.test import APIClient
 
@@ -55,6 +58,18 @@ def _middleware_loaded():
     from django.test.client import ClientHandler
 
     ClientHandler().load_middleware()
+
+
+# The instant a frozen test runs at: a Monday afternoon, daylight saving not yet begun.
+FROZEN_NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_clock():
+    """The clock stopped at `FROZEN_NOW`. Name it first among a test's fixtures, so the
+    records they make are dated on the same stopped clock as the rules the test checks."""
+    with time_machine.travel(FROZEN_NOW, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

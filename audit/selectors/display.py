@@ -25,7 +25,7 @@ def display_value(
     if model_field.is_relation:
         name = names.get(value) if names else None
         related = model_field.related_model
-        kind = related._meta.verbose_name if related and related != "self" else "record"
+        kind = related._meta.verbose_name if isinstance(related, type) else "record"
         return name or f"{kind} #{value}"
     if isinstance(value, bool):
         return "yes" if value else "no"

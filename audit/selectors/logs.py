@@ -101,8 +101,10 @@ def _at_sites(history: type[models.Model], path: str, sites: list[int]) -> list[
     if not parent_path:
         return [Q(**{path: site}) for site in sites]
     link = history._meta.get_field(relation)
-    parents = link.related_model._default_manager.filter(
-        pk=OuterRef(link.attname), **{f"{parent_path}__in": sites}
+    parent = link.related_model
+    assert isinstance(parent, type), f"{relation} of {history} leads to no model"
+    parents = parent._default_manager.filter(
+        pk=OuterRef(getattr(link, "attname", relation)), **{f"{parent_path}__in": sites}
     )
     return [Exists(parents)]
 
