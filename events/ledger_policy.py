@@ -47,12 +47,11 @@ class ClinicLedgerPolicy(LedgerPolicy):
         if "site" in names and names["site"].is_relation:
             return "site_id"
         # One hop is enough for this schema: readings and suggestions belong to a session,
-        # signatures to an event, and those carry the site.
+        # signatures (and records attached to an event) to an event, and those carry the site.
         for f in model._meta.concrete_fields:
             if f.is_relation and f.related_model is not Site:
                 related = {r.name for r in f.related_model._meta.concrete_fields}
-                same_app = f.related_model._meta.app_label == model._meta.app_label
-                if "site" in related and same_app:
+                if "site" in related:
                     return f"{f.name}__site_id"
         return None
 
