@@ -132,6 +132,21 @@ def suggestion_get(user: Reader, pk: object) -> AlertSuggestion:
     )
 
 
+def term_names() -> dict[int, str]:
+    """Every term's name by id, active or not (history may name a retired term)."""
+    return dict(EventTerm.objects.values_list("pk", "name"))
+
+
+def session_event_list(session: InfusionSession) -> QuerySet[AdverseEvent]:
+    """A session's events, voided ones included (the timeline shows them struck through),
+    in onset order, with their terms and reporters."""
+    return (
+        AdverseEvent.objects.filter(session=session)
+        .select_related("term", "reported_by")
+        .order_by("onset_at", "id")
+    )
+
+
 def term_list(*, active_only: bool = True) -> QuerySet[EventTerm]:
     terms = EventTerm.objects.all()
     return terms.filter(is_active=True) if active_only else terms

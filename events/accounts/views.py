@@ -32,7 +32,7 @@ from events.accounts.second_factor import (
     second_factor_device_pending,
     second_factor_enrol,
 )
-from events.accounts.selectors import api_token_get, api_tokens_for_user
+from events.accounts.selectors import api_token_get, api_tokens_for_user, second_factor_state
 from events.accounts.services import api_token_revoke
 
 EXPIRY_NOTICES = {
@@ -143,11 +143,11 @@ def account(request: HttpRequest) -> HttpResponse:
     """The signed-in person's second factor (enrolled or not, recovery codes left) and API
     tokens (every device's, with its state)."""
     user = request.user
-    recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    has_authenticator, recovery_codes_left = second_factor_state(user)
     now = timezone.now()
     context = {
-        "has_authenticator": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
-        "recovery_codes_left": recovery.token_set.count() if recovery else 0,
+        "has_authenticator": has_authenticator,
+        "recovery_codes_left": recovery_codes_left,
         "token_rows": [
             {"token": token, "state": token.state(now)} for token in api_tokens_for_user(user)
         ],

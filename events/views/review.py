@@ -16,7 +16,7 @@ from events import queue_cursor, selectors
 from events.access import DIRECTORS, WRITERS, has_role, require_role, roles_at
 from events.choices import EventStatus, Role
 from events.forms import AssessmentForm, SignOffForm
-from events.models import AdverseEvent, ElectronicSignature, EventTerm
+from events.models import AdverseEvent, ElectronicSignature
 from events.services.adverse_events import adverse_event_assess, adverse_event_sign_off
 from events.views.support import call_service, render_at_site
 from events.views.timeline import session_timeline
@@ -29,7 +29,7 @@ QUEUE_PAGE_SIZE = 50
 def event_history(event: AdverseEvent) -> list[dict]:
     """Every version, oldest first: who, when, why, and the fields it changed."""
     versions = list(event.history.order_by("history_id"))
-    term_names = dict(EventTerm.objects.values_list("pk", "name"))
+    term_names = selectors.term_names()
     entries, previous = [], None
     for version in versions:
         changes = []

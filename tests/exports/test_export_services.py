@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from audit.models import AccessAction, AccessLog
 from exports.models import ExportJob, ExportJobStatus, ExportKind
+from exports.selectors import can_download
 from exports.services import (
     audit_log_export,
     audit_trail_export,
-    can_download,
     case_report_export,
     event_fhir_export,
     export_job_download,
