@@ -7,7 +7,6 @@ A new write route fails `test_every_api_write_route_has_a_case` until a case is 
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -333,23 +332,6 @@ def test_every_api_write_route_has_a_case():
     routes = api_write_routes()
     assert routes - set(CASES) - set(NOT_RECORDS) == set()
     assert set(CASES) <= routes  # no case for a route that is gone
-
-
-@pytest.fixture
-def people(nurse, director, north, patient, session, password):
-    from django.utils import timezone
-
-    return SimpleNamespace(
-        nurse=nurse,
-        director=director,
-        north=north,
-        patient=patient,
-        session=session,
-        password=password,
-        now=timezone.now(),
-        as_nurse=Api(nurse),
-        as_director=Api(director),
-    )
 
 
 @pytest.mark.parametrize("route", sorted(CASES), ids=lambda route: f"{route[1]} {route[0]}")

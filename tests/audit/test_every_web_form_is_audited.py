@@ -345,19 +345,6 @@ def test_every_web_form_has_a_case():
     assert set(FORMS) <= routes  # no case for a form that is gone
 
 
-@pytest.fixture
-def people(nurse, director, north, patient, session, password):
-    return SimpleNamespace(
-        nurse=nurse,
-        director=director,
-        north=north,
-        patient=patient,
-        session=session,
-        password=password,
-        now=timezone.now(),
-    )
-
-
 @pytest.mark.parametrize("route", sorted(FORMS))
 def test_a_valid_web_form_leaves_a_history_row_naming_who_why_and_the_request(route, people):
     form = FORMS[route](people)

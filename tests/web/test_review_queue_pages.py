@@ -19,7 +19,9 @@ from tests.factories import AdverseEventFactory, InfusionSessionFactory
 NOW = timezone.now().replace(microsecond=0)
 
 
-def _submitted(session, *, serious: bool, expected: bool, due_in_hours: int):
+def _submitted(session, *, serious: bool, expected: bool, due_in_hours: int | None):
+    """A submitted event due in so many hours; `None`: without a due time, as one filed
+    before the review clock existed."""
     now = NOW
     return AdverseEventFactory(
         session=session,
@@ -28,7 +30,7 @@ def _submitted(session, *, serious: bool, expected: bool, due_in_hours: int):
         is_expected=expected,
         status=EventStatus.SUBMITTED,
         submitted_at=now,
-        review_due_at=now + timedelta(hours=due_in_hours),
+        review_due_at=None if due_in_hours is None else now + timedelta(hours=due_in_hours),
     )
 
 
@@ -179,25 +181,15 @@ def test_a_bad_cursor_or_page_size_is_a_400_naming_it(director, params, field):
     assert field in response.json()
 
 
-def _undated(session, *, serious: bool):
-    """A submitted event without a due time, as one filed before the review clock existed."""
-    return AdverseEventFactory(
-        session=session,
-        is_other_medically_important=serious,
-        narrative="Observed and treated at the chair." if serious else "",
-        is_expected=False,
-        status=EventStatus.SUBMITTED,
-        submitted_at=NOW,
-        review_due_at=None,
-    )
-
-
 def test_events_without_a_due_time_lead_the_queue_on_every_page_web_and_api(
     client, director, patient
 ):
     session = InfusionSessionFactory(patient=patient)
     dated = _queue_of(session, [(True, False), (False, True)] * 3)
-    undated = [_undated(session, serious=number % 2 == 0).pk for number in range(3)]
+    undated = [
+        _submitted(session, serious=number % 2 == 0, expected=False, due_in_hours=None).pk
+        for number in range(3)
+    ]
     in_review_order = sorted(undated) + dated
 
     queue = review_queue(director)
