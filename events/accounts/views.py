@@ -23,7 +23,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AccessAction
-from audit.services import access_log_record
+from audit.services import access_log_record, actor_of
 from events.accounts.forms import LoginForm, OneTimeCodeForm
 from events.accounts.policy import requires_second_factor
 from events.accounts.qr import qr_svg
@@ -163,7 +163,7 @@ def account(request: HttpRequest) -> HttpResponse:
 def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke one of the user's API tokens; it stops working at once."""
     token = api_token_get(request.user, pk)
-    api_token_revoke(token=token, actor=request.user, request=request)
+    api_token_revoke(token=token, actor=actor_of(request.user), request=request)
     messages.success(request, f"The token for {token.name} was revoked.")
     return redirect(f"{reverse('account')}#api-tokens")
 
