@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.models import AccessAction
 from audit.services import access_log_record, actor_of
 from events.accounts.forms import LoginForm, OneTimeCodeForm
-from events.accounts.policy import requires_second_factor
+from events.accounts.policy import is_verified, requires_second_factor
 from events.accounts.qr import qr_svg
 from events.accounts.second_factor import (
     recovery_codes_replace,
@@ -110,8 +110,8 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
     A user who already has a device must verify with it first: a password alone must not be
     enough to replace the second factor.
     """
-    user = request.user
-    if user_has_device(user) and not user.is_verified():
+    user = actor_of(request.user)
+    if user_has_device(user) and not is_verified(user):
         return _redirect_to("second-factor-verify", _next_url(request))
     device = second_factor_device_pending(actor=user)
     form = OneTimeCodeForm(request.POST or None)
@@ -173,9 +173,9 @@ def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
     """Replace the recovery codes (the old ones stop working); needs a verified session."""
-    if not request.user.is_verified():
+    if not is_verified(request.user):
         return _redirect_to("second-factor-verify", request.path)
-    codes = recovery_codes_replace(actor=request.user, request=request)
+    codes = recovery_codes_replace(actor=actor_of(request.user), request=request)
     return render(
         request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_url(request)}
     )
@@ -202,7 +202,7 @@ def _record_second_factor(request: HttpRequest, method: str) -> None:
     """The password login was logged when it happened; this logs the second step, so the
     access log shows which factor completed the login (and when a recovery code was used)."""
     access_log_record(
-        user=request.user,
+        user=actor_of(request.user),
         action=AccessAction.LOGIN,
         request=request,
         detail={"second_factor": method},
@@ -211,7 +211,7 @@ def _record_second_factor(request: HttpRequest, method: str) -> None:
 
 def _record_failed_code(request: HttpRequest, *, step: str) -> None:
     access_log_record(
-        user=request.user,
+        user=actor_of(request.user),
         action=AccessAction.LOGIN_FAILED,
         request=request,
         detail={"second_factor": step},

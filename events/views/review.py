@@ -1,11 +1,13 @@
 """The event page (the director's review page), the review queue, causality and sign-off."""
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Field
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -32,12 +34,13 @@ def event_history(event: AdverseEvent) -> list[dict]:
     term_names = selectors.term_names()
     entries, previous = [], None
     for version in versions:
-        changes = []
+        changes: list[dict[str, Any]] = []
         if previous is not None:
             delta = version.diff_against(previous, excluded_fields=HISTORY_NOISE)
             for change in delta.changes:
                 old, new = change.old, change.new
                 field = AdverseEvent._meta.get_field(change.field)
+                assert isinstance(field, Field)  # history tracks concrete fields only
                 if change.field == "term":
                     old, new = term_names.get(old, old), term_names.get(new, new)
                 elif field.choices:
