@@ -5,8 +5,7 @@ from datetime import UTC, tzinfo
 
 from django.http import Http404
 
-from audit.services import Actor
-from events.access import ALL_SITES, DIRECTORS, roles_at, visible_site_ids
+from events.access import ALL_SITES, DIRECTORS, Reader, roles_at, visible_site_ids
 from events.choices import EventStatus
 from events.models import AdverseEvent, Site
 from events.selectors import adverse_event_get
@@ -47,7 +46,7 @@ def export_job_zone(job: ExportJob) -> tzinfo:
     return zoneinfo.ZoneInfo(zones.pop()) if len(zones) == 1 else UTC
 
 
-def can_download(user: Actor, job: ExportJob) -> bool:
+def can_download(user: Reader, job: ExportJob) -> bool:
     """The requester, or a medical director who sees every site the file may contain."""
     if job.requested_by_id == user.pk:
         return True
