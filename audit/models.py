@@ -115,6 +115,8 @@ class ChainedRow(models.Model):
 
     request_id = models.CharField(max_length=36, blank=True, db_index=True)
     source = models.CharField(max_length=80, blank=True)
+    # The site whose chain holds the row (empty: the global chain); see `audit.chain`.
+    chain_site_id = models.BigIntegerField(null=True, blank=True, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 
     objects = ChainedRowManager()
@@ -154,7 +156,7 @@ class ChainedRow(models.Model):
             if payload is None or field.attname != "hash"
         ]
         if payload is not None:
-            params = chain.append_link_params(type(self), payload) + params
+            params = chain.append_link_params(self, payload) + params
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
             if connection.vendor == "sqlite":
@@ -299,6 +301,11 @@ class AccessLog(AppendOnlyEntry):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    def stamp(self) -> None:
+        super().stamp()
+        if self.chain_site_id is None:
+            self.chain_site_id = self.site_id
 
 
 class VerificationRun(AppendOnlyEntry):

@@ -184,9 +184,7 @@ def verification_run_perform(
     if recorded_heads is None:
         recorded_heads = _heads_of_last_intact_runs(using)
     reports = [
-        chain.verify_chain(
-            model, using=using, expected_head=recorded_heads.get(model._meta.db_table)
-        )
+        chain.verify_chain(model, using=using, expected_heads=recorded_heads)
         for model in chain.chained_models()
     ]
     summaries = [_report_summary(report) for report in reports]
@@ -214,6 +212,9 @@ def _report_summary(report: chain.ChainReport) -> dict[str, Any]:
         "status": report.status,
         "first_break": report.first_break,
         "problem": report.problem,
+        "chains": [
+            {"site": head.site, "head_pk": head.last_pk, "head": head.hash} for head in report.heads
+        ],
     }
 
 
@@ -239,8 +240,15 @@ def _heads_of_last_intact_runs(using: str) -> dict[str, chain.ChainHead]:
     last = VerificationRun.objects.using(using).order_by("-pk").first()
     if last is None:
         return {}
-    return {
-        table["table"]: chain.ChainHead(table["table"], table["head_pk"], table["head"])
-        for table in last.tables
-        if table.get("status") == "intact" and table.get("kind") != "live"
-    }
+    heads = {}
+    for table in last.tables:
+        if table.get("status") != "intact" or table.get("kind") == "live":
+            continue
+        # Runs from before the per-site chains name only the table's (global) chain.
+        chains = table.get("chains") or [
+            {"site": None, "head_pk": table["head_pk"], "head": table["head"]}
+        ]
+        for link in chains:
+            head = chain.ChainHead(table["table"], link["head_pk"], link["head"], link["site"])
+            heads[head.chain] = head
+    return heads

@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic.base import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from exports.api.views import E2bEventApi
+
 
 class FaviconRedirect(RedirectView):
     """/favicon.ico to the static icon, resolved per request: the hashed name of the
@@ -28,10 +30,14 @@ urlpatterns = [
     path("api/v1/audit/", include("audit.api.urls")),
     path("api/v1/reporting/", include("reporting.api.urls")),
     path("api/v1/exports/", include("exports.api.urls")),
+    # An event's E2B(R3) report sits beside the event in the API; the exports app serves it.
+    path("api/v1/events/<int:pk>/e2b/", E2bEventApi.as_view(), name="api-event-e2b"),
     path("api/v1/", include("events.api.urls")),
     path("audit/", include("audit.urls")),
     path("reports/", include("reporting.urls")),
     path("exports/", include("exports.urls")),
+    path("notifications/", include("events.notifications.urls")),
+    path("", include("events.inquiries.urls")),
     path("", include("events.urls")),
 ]
 

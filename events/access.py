@@ -48,6 +48,14 @@ def has_role(user: Reader, *roles: str) -> bool:
     return any(m.role in roles for m in _memberships(user))
 
 
+def site_ids_with_role(user: Reader, role: str) -> set[int] | None:
+    """Ids of the sites where the user holds `role`; `None` means every site."""
+    held = [m for m in _memberships(user) if m.role == role]
+    if any(m.site_id is None for m in held):
+        return ALL_SITES
+    return {m.site_id for m in held if m.site_id is not None}
+
+
 def can_see_site(user: Reader, site_id: int) -> bool:
     visible = visible_site_ids(user)
     return visible is ALL_SITES or site_id in visible

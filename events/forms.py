@@ -323,7 +323,11 @@ class AdverseEventForm(SiteTimeLabels, forms.Form):
 
 
 class AdverseEventCreateForm(OneTimeForm, AdverseEventForm):
-    pass
+    # Offered once the service finds a likely duplicate (the page shows it with a link).
+    confirm_not_duplicate = forms.BooleanField(
+        label="I checked: this is a different event, not one already on file",
+        required=False,
+    )
 
 
 class AdverseEventEditForm(VersionedForm, AdverseEventForm, ReasonMixin):

@@ -112,12 +112,19 @@ class ClinicLedgerPolicy(LedgerPolicy):
             }
             for signature in event.signatures.select_related("event").order_by("signed_at")
         ]
+        from events.inquiries.trail import event_trail_steps
+
         return [
             TrailSection(
                 title="Signatures",
                 template="audit/partials/signatures.html",
                 context={"signatures": signatures},
-            )
+            ),
+            TrailSection(
+                title="Questions, answers, comments and attachments",
+                template="inquiries/trail_steps.html",
+                context={"steps": event_trail_steps(event.pk)},
+            ),
         ]
 
 

@@ -230,3 +230,32 @@ def course_numbers(entries: Iterable[CourseEntry]) -> dict[Hashable, int]:
 def _order(key: Hashable) -> float:
     # Saved sessions sort by id; the one being added (key None) comes after them.
     return float("inf") if key is None else float(key)  # type: ignore[arg-type]
+
+
+# Events of one patient in different sessions are compared only this close together: a
+# repeat of the same term a day or more later is a new event, not a second entry of one.
+DUPLICATE_PATIENT_SPAN = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class EventLikeness:
+    """What the duplicate rule compares between two events. `term` is the term's id, with
+    the described text for a term that needs one ("Other: ...")."""
+
+    session_id: int | None
+    patient_id: int
+    term: tuple[int, str]
+    onset_at: datetime
+
+
+def is_likely_duplicate(a: EventLikeness, b: EventLikeness, *, window: timedelta) -> bool:
+    """Two events are likely one event entered twice when they have the same term and their
+    onsets lie within `window` of each other, in the same session, or for the same patient
+    within a day (`DUPLICATE_PATIENT_SPAN`)."""
+    if a.patient_id != b.patient_id or a.term != b.term:
+        return False
+    gap = abs(a.onset_at - b.onset_at)
+    if gap > window:
+        return False
+    same_session = a.session_id is not None and a.session_id == b.session_id
+    return same_session or gap <= DUPLICATE_PATIENT_SPAN

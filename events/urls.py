@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events.views import adverse_events, home, patients, review, sessions, sites, vitals
+from events.views import adverse_events, duplicates, home, patients, review, sessions, sites, vitals
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -35,6 +35,9 @@ urlpatterns = [
     path("terms/grades/", adverse_events.term_grades, name="term-grades"),
     path("terms/options/", adverse_events.term_options, name="term-options"),
     path("review/", review.review_queue, name="review-queue"),
+    path("duplicates/", duplicates.duplicate_list, name="duplicate-list"),
+    path("duplicates/void/", duplicates.duplicate_void, name="duplicate-void"),
+    path("duplicates/dismiss/", duplicates.duplicate_dismiss, name="duplicate-dismiss"),
     path("sites/", sites.site_list, name="site-list"),
     path("sites/<int:pk>/thresholds/", sites.site_thresholds, name="site-thresholds"),
 ]

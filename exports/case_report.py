@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from events.choices import SERIOUSNESS_CRITERIA
+from events.inquiries.models import Attachment
 from events.models import AdverseEvent, ElectronicSignature, VitalSign
 from events.selectors import signature_is_valid
 from exports.pdf import render_pdf
@@ -104,6 +105,7 @@ def case_report_context(event: AdverseEvent, *, generated_by, generated_at: date
         "narrative_rest": narrative_rest,
         "zone_name": site.timezone,
         "screen": [label for name, label in PRE_SESSION_SCREEN.items() if getattr(session, name)],
+        "attachments": list(Attachment.objects.filter(event=event).order_by("created_at", "id")),
         "signature": signature,
         "signature_is_valid": signature is not None and signature_is_valid(signature),
         "signed_at": local_time(signature.signed_at, zone) if signature else "",

@@ -9,6 +9,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from audit.models import AuditedModel, HistoryBase
+from exports.e2b import E2B_MEDIA_TYPE
 from exports.fhir import FHIR_MEDIA_TYPE
 from exports.filenames import CSV, PDF, export_filename
 
@@ -18,6 +19,7 @@ class ExportKind(models.TextChoices):
     FHIR_BUNDLE = "fhir_bundle", "FHIR R4 AdverseEvent bundle (JSON)"
     AUDIT_LOG_CSV = "audit_log_csv", "Audit log (CSV)"
     AUDIT_LOG_PDF = "audit_log_pdf", "Audit log (PDF)"
+    E2B_BATCH = "e2b_batch", "E2B(R3) ICSR batch of signed-off events (XML)"
 
 
 JOB_FILES = {
@@ -25,6 +27,7 @@ JOB_FILES = {
     ExportKind.FHIR_BUNDLE: ("adverse-events", "json", FHIR_MEDIA_TYPE),
     ExportKind.AUDIT_LOG_CSV: ("audit-log", "csv", CSV),
     ExportKind.AUDIT_LOG_PDF: ("audit-log", "pdf", PDF),
+    ExportKind.E2B_BATCH: ("e2b-icsr", "xml", E2B_MEDIA_TYPE),
 }
 
 

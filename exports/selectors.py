@@ -9,6 +9,7 @@ from events.access import ALL_SITES, DIRECTORS, Reader, roles_at, visible_site_i
 from events.choices import EventStatus
 from events.models import AdverseEvent, Site
 from events.selectors import adverse_event_get
+from exports.e2b import e2b_event_queryset
 from exports.fhir import fhir_event_queryset
 from exports.models import ExportJob
 from reporting.selectors import require_report_reader
@@ -28,6 +29,22 @@ def fhir_event_get(user, pk) -> AdverseEvent:
     if event.status == EventStatus.VOIDED:
         raise Http404("This event was voided.")
     return fhir_event_queryset(AdverseEvent.objects.filter(pk=event.pk)).get()
+
+
+class EventNotSignedOff(Exception):
+    """Only a signed-off event is reported as an E2B(R3) case (a 409, not a 404: the event
+    exists and the user may see it)."""
+
+    message = "Only a signed-off event exports as an E2B(R3) case report."
+
+
+def e2b_event_get(user, pk) -> AdverseEvent:
+    """One visible, signed-off event with what its ICSR needs (403 for those who may not
+    export, 404 when not visible, `EventNotSignedOff` otherwise)."""
+    event = report_event_get(user, pk)
+    if event.status != EventStatus.SIGNED_OFF:
+        raise EventNotSignedOff(EventNotSignedOff.message)
+    return e2b_event_queryset(AdverseEvent.objects.filter(pk=event.pk)).get()
 
 
 def export_job_get(user, pk) -> ExportJob:

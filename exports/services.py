@@ -13,6 +13,7 @@ when complete, so a download never sees half a file. Finishing a job writes the 
 access-log row, as a direct download does.
 """
 
+import dataclasses
 import json
 import logging
 import secrets
@@ -34,10 +35,13 @@ from audit.forms import LogFilterForm
 from audit.policy import ledger_policy
 from audit.services import Actor, access_log_export, access_log_view, audited_save
 from events.access import ALL_SITES, visible_site_ids
+from events.choices import EventStatus
 from events.models import AdverseEvent
 from exports import audit_trail
 from exports.case_report import case_report_pdf
 from exports.csv_listing import listing_csv_chunks, listing_row_count
+from exports.e2b import E2B_MEDIA_TYPE, e2b_event_queryset
+from exports.e2b.builder import IcsrBuilder, Sender
 from exports.fhir import (
     FHIR_MEDIA_TYPE,
     adverse_event_bundle,
@@ -160,6 +164,32 @@ def event_fhir_export(
     return ExportFile(
         content, export_filename(f"adverse-event-{event.pk}", "json"), FHIR_MEDIA_TYPE
     )
+
+
+def event_e2b_export(
+    *, actor: Actor, event: AdverseEvent, request: HttpRequest | None
+) -> ExportFile:
+    """One signed-off event as an E2B(R3) ICSR batch of one message (`event` from
+    `exports.selectors.e2b_event_get`)."""
+    require_report_reader(actor)
+    builder = IcsrBuilder(sender=Sender.from_settings(), created_at=timezone.now())
+    content = b"".join(
+        builder.batch([event], batch_number=f"event-{event.pk}-{secrets.token_hex(4)}")
+    )
+    access_log_export(
+        actor=actor, request=request, record=event, row_count=1, extra={"kind": "e2b_icsr"}
+    )
+    return ExportFile(content, export_filename(f"e2b-event-{event.pk}", "xml"), E2B_MEDIA_TYPE)
+
+
+def e2b_batch_export(
+    *, actor: Actor, filters: ReportFilters, request: HttpRequest | None
+) -> ExportJob:
+    """The signed-off events the filters select (a period, sites...) as one E2B(R3) batch,
+    as a job. Only signed-off events are reported, whatever review status was asked for."""
+    require_report_reader(actor)
+    filters = dataclasses.replace(filters, review="signed_off")
+    return export_job_request(actor=actor, kind=ExportKind.E2B_BATCH, filters=filters)
 
 
 # --- Exports of the ledger -------------------------------------------------------------------
@@ -428,6 +458,22 @@ def _write_fhir_bundle(out: IO[bytes], job: ExportJob, progress: "_ProgressRecor
     progress.rows = rows
 
 
+def _write_e2b_batch(out: IO[bytes], job: ExportJob, progress: "_ProgressRecorder") -> None:
+    filters = _job_report_filters(job)
+    events = event_listing(job.requested_by, filters).filter(status=EventStatus.SIGNED_OFF)
+    progress.expect(events.count())
+    builder = IcsrBuilder(sender=Sender.from_settings(), created_at=timezone.now())
+    out.write(builder.batch_head(f"job-{job.pk}"))
+    rows = 0
+    for event in e2b_event_queryset(events.order_by("id")).iterator(chunk_size=FHIR_PAGE):
+        out.write(builder.message_bytes(event))
+        rows += 1
+        if rows % FHIR_PAGE == 0:
+            progress(rows)
+    out.write(builder.batch_tail())
+    progress.rows = rows
+
+
 def _write_audit_log(out: IO[bytes], job: ExportJob, progress: "_ProgressRecorder") -> None:
     actor = job.requested_by
     ledger.require_ledger_reader(actor)
@@ -461,6 +507,7 @@ JOB_WRITERS: dict[ExportKind, Callable[[IO[bytes], ExportJob, "_ProgressRecorder
     ExportKind.FHIR_BUNDLE: _write_fhir_bundle,
     ExportKind.AUDIT_LOG_CSV: _write_audit_log,
     ExportKind.AUDIT_LOG_PDF: _write_audit_log,
+    ExportKind.E2B_BATCH: _write_e2b_batch,
 }
 
 

@@ -1,7 +1,8 @@
 """Web downloads of the safety reports: line listing CSV, summary PDF and table CSVs, FHIR
-bundles, case reports, and the pages of export jobs. What each export holds and who may have
-it is `exports.services`; these views read the request and shape the answer: a job sends the
-browser to its page (progress, then the download link), a file is sent as an attachment.
+bundles, E2B(R3) case safety reports, case reports, and the pages of export jobs. What each
+export holds and who may have it is `exports.services`; these views read the request and
+shape the answer: a job sends the browser to its page (progress, then the download link), a
+file is sent as an attachment.
 """
 
 from collections.abc import Callable
@@ -72,6 +73,24 @@ def event_fhir(request, pk: int):
     event = selectors.fhir_event_get(request.user, pk)
     return file_response(
         services.event_fhir_export(actor=request.user, event=event, request=request)
+    )
+
+
+@login_required
+@require_GET
+def events_e2b(request):
+    return _report_export(request, services.e2b_batch_export)
+
+
+@login_required
+@require_GET
+def event_e2b(request, pk: int):
+    try:
+        event = selectors.e2b_event_get(request.user, pk)
+    except selectors.EventNotSignedOff as error:
+        return HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
+    return file_response(
+        services.event_e2b_export(actor=request.user, event=event, request=request)
     )
 
 

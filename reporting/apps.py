@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ReportingConfig(AppConfig):
@@ -6,4 +9,20 @@ class ReportingConfig(AppConfig):
     verbose_name = "Reporting"
 
     def ready(self) -> None:
-        from reporting import signals  # noqa: F401  (marks rollup partitions stale on save)
+        from reporting import signals  # noqa: F401  (rollup stale marks, counted events)
+
+        post_migrate.connect(_fill_counted_events, sender=self)
+
+
+def _fill_counted_events(using: str = "default", **kwargs: Any) -> None:
+    """A database migrated to the counted-events table (or restored without it) gets its rows
+    once, from the current schema's models: the migration itself cannot use them."""
+    from events.models import AdverseEvent
+    from reporting.counted_events import counted_events_rebuild
+    from reporting.models import CountedEvent
+
+    if (
+        not CountedEvent.objects.using(using).exists()
+        and AdverseEvent.objects.using(using).exists()
+    ):
+        counted_events_rebuild(using)

@@ -68,6 +68,44 @@ class StalePartition(models.Model):
         return f"Stale {self.site_id} {self.month}"
 
 
+class CountedEvent(models.Model):
+    """One row per counted event, with the attributes of its session, patient and term that a
+    report filters or groups on: the safety summary's rows in one narrow table, no joins.
+
+    Derived data, kept current in the writing transaction: every save of an event, a session,
+    a patient or a term rewrites the rows it touches (`reporting.counted_events`), so the
+    table always holds exactly the events `reporting.queries.counted_events` counts with no
+    filters (sessions that started and are not voided; events not voided). No history; bulk
+    writes that skip the model's signals (the demo loader) call
+    `reporting.counted_events.counted_events_rebuild` afterwards.
+    """
+
+    # The event's id; no foreign keys, so the table can be rebuilt without touching records.
+    event_id = models.BigIntegerField(primary_key=True)
+    session_id = models.BigIntegerField(db_index=True)
+    patient_id = models.BigIntegerField(db_index=True)
+    site_id = models.BigIntegerField()
+    month = models.CharField(max_length=7)  # InfusionSession.month, site-local "YYYY-MM"
+    started_at = models.DateTimeField()  # the session's start (days that are not whole months)
+    route = models.CharField(max_length=20)
+    drug = models.CharField(max_length=20)
+    dose_band = models.CharField(max_length=10)
+    session_number = models.PositiveSmallIntegerField()  # 1-6, 7 for "7 and later"
+    indication = models.CharField(max_length=30)
+    term_id = models.BigIntegerField(db_index=True)
+    category = models.CharField(max_length=20)
+    grade = models.PositiveSmallIntegerField()
+    is_serious = models.BooleanField()
+    onset_band = models.CharField(max_length=12)  # a key of ONSET_BANDS, or "unknown"
+    status = models.CharField(max_length=20)  # the event's review status, never voided
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "site_id"])]
+
+    def __str__(self) -> str:
+        return f"Counted event {self.event_id}"
+
+
 class SignalAssessment(models.TextChoices):
     NO_CONCERN = "no_concern", "No concern"
     MONITOR = "monitor", "Monitor"

@@ -30,12 +30,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import reduce
+from typing import Any
 
 import pandas as pd
 from django.db import connections, transaction
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from audit.services import Actor as AnyUser
 from events.models import AdverseEvent, InfusionSession
 from reporting import queries
 from reporting.filters import ReportFilters, month_key, month_range
@@ -85,7 +87,7 @@ class PartitionFrames:
             term_month_worst=queries.term_month_worst(events, using),
             patient_ids=set(sessions.values_list("patient_id", flat=True).distinct()),
             patient_with_event_ids=set(
-                events.values_list("session__patient_id", flat=True).distinct()
+                events.values_list(queries.columns_of(events).patient, flat=True).distinct()
             ),
         )
 
@@ -103,11 +105,28 @@ class PartitionFrames:
 # --- reading ------------------------------------------------------------------------------
 
 
-def summary_frames(filters: ReportFilters, user, sites: list[dict], using: str) -> SummaryFrames:
-    """The summary's frames for `user`'s report over `sites` (the sites it covers)."""
+def summary_frames(
+    filters: ReportFilters,
+    user: AnyUser,
+    sites: list[dict[str, Any]],
+    using: str,
+    *,
+    from_records: bool = False,
+) -> SummaryFrames:
+    """The summary's frames for `user`'s report over `sites` (the sites it covers).
+
+    Events are counted from the counted-events table (`reporting.counted_events`), or, with
+    `from_records`, from the records themselves (the equivalence tests compare the two).
+    """
     zones = {site["id"]: site["timezone"] for site in sites}
     sessions = queries.counted_sessions(filters, user, zones, using)
-    events = queries.counted_events(filters, user, zones, using)
+    events: QuerySet[Any]
+    if from_records:
+        events = queries.counted_events(filters, user, zones, using)
+        prefix = "session__"
+    else:
+        events = queries.counted_event_rows(filters, user, zones, using)
+        prefix = ""
     rollups = fresh_rollups(filters, list(zones), using) if is_answerable(filters) else []
     if not rollups:
         return _live(sessions, events, using)
@@ -119,7 +138,7 @@ def summary_frames(filters: ReportFilters, user, sites: list[dict], using: str) 
         parts.append(
             PartitionFrames.of(
                 sessions.filter(_partitions_q(live)),
-                events.filter(_partitions_q(live, prefix="session__")),
+                events.filter(_partitions_q(live, prefix=prefix)),
                 using,
             )
         )
@@ -284,14 +303,8 @@ def _partition_records(site_id: int, month: str, using: str) -> tuple[QuerySet, 
     started and are not voided; every event not voided), so the two cannot drift apart."""
 
     def counted(prefix: str = "") -> Q:
-        return Q(
-            **{
-                f"{prefix}is_voided": False,
-                f"{prefix}status__in": queries.COUNTED_STATUSES,
-                f"{prefix}site_id": site_id,
-                f"{prefix}month": month,
-            }
-        )
+        partition = Q(**{f"{prefix}site_id": site_id, f"{prefix}month": month})
+        return queries.counted_session_rule(prefix) & partition
 
     sessions = InfusionSession.objects.using(using).filter(counted()).order_by()
     events = (

@@ -8,14 +8,19 @@ lock, which is then held only for that row and the commit. A save that moves a s
 another month (or site), or an event to another session, marks the partition it left as well
 as the one it joined.
 
-Nothing stored depends on a patient's own fields (a report filtered by indication is computed
-live, see `reporting.rollups`), so patient saves mark nothing.
+Nothing stored in a rollup depends on a patient's own fields (a report filtered by indication
+is not read from rollups, see `reporting.rollups`), so patient saves mark nothing.
+
+The counted-events table (`reporting.counted_events`) is rewritten after each save (post_save:
+its rows are recomputed from the stored record, so the record must be written first), in the
+same transaction.
 """
 
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from events.models import AdverseEvent, EventTerm, InfusionSession
+from events.models import AdverseEvent, EventTerm, InfusionSession, Patient
+from reporting.counted_events import counted_events_refresh
 from reporting.models import StalePartition
 
 
@@ -63,3 +68,20 @@ def mark_term_partitions(sender, instance, using, **kwargs):
         .distinct()
     )
     mark_stale(list(partitions), using)
+
+
+# The counted-events table: rewritten from the record after each save, in its transaction.
+_COUNTED_EVENT_KEYS = {AdverseEvent: "event", InfusionSession: "session", Patient: "patient"}
+
+
+@receiver(post_save, sender=AdverseEvent)
+@receiver(post_save, sender=InfusionSession)
+@receiver(post_save, sender=Patient)
+def refresh_counted_events(sender, instance, using, **kwargs):
+    counted_events_refresh(key=_COUNTED_EVENT_KEYS[sender], record_id=instance.pk, using=using)
+
+
+@receiver(post_save, sender=EventTerm)
+def refresh_counted_events_of_term(sender, instance, using, created, **kwargs):
+    if not created:  # a new term has no events yet
+        counted_events_refresh(key="term", record_id=instance.pk, using=using)

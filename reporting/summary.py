@@ -241,11 +241,10 @@ def with_rates(table: pd.DataFrame, sessions: int | str) -> pd.DataFrame:
 
 def term_p_chart(term_months: pd.DataFrame, by_month: pd.DataFrame, term_id: int) -> PChart:
     """p-chart of one term: sessions with that term per month over the month's sessions."""
-    rows = term_months[term_months["term_id"] == term_id].set_index("month")
-    counts = [
-        int(rows["sessions_with_event"].get(month, 0)) if len(rows) else 0
-        for month in by_month["month"]
-    ]
+    rows = term_months[term_months["term_id"] == term_id]
+    # A plain dict: one pandas lookup per month and term cost more than the chart itself.
+    by_month_of_term = dict(zip(rows["month"], rows["sessions_with_event"], strict=True))
+    counts = [int(by_month_of_term.get(month, 0)) for month in by_month["month"]]
     return p_chart(
         counts,
         [int(n) for n in by_month["sessions"]],

@@ -61,7 +61,44 @@ def build_database(var_dir: Path, sessions: int) -> dict:
         "worst": worst.pk,
         "serious": event.pk,
         "session": session.pk,
+        **look_alikes_and_notifications(site, event),
     }
+
+
+def look_alikes_and_notifications(site, serious) -> dict:
+    """A session in progress with nausea on file (the form's duplicate warning), a pair of
+    look-alike events (the directors' list), and the director's notifications."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from events.models import EventTerm
+    from events.notifications.services import review_digests_send, serious_event_notify
+    from tests.factories import AdverseEventFactory, InfusionSessionFactory, PatientFactory
+
+    users = get_user_model().objects
+    nurse = users.get(username="nurse")
+    now = timezone.now().replace(second=0, microsecond=0)
+    session = InfusionSessionFactory(
+        patient=PatientFactory(site=site, chart_number="LS-DUP-01"),
+        administered_by=nurse,
+        started_at=now - timedelta(minutes=40),
+    )
+    nausea = EventTerm.objects.get(code="nausea")
+    for minutes in (25, 10):
+        AdverseEventFactory(
+            session=session,
+            term=nausea,
+            reported_by=nurse,
+            status="submitted",
+            submitted_at=now,
+            review_due_at=now + timedelta(hours=minutes),  # due within 48 h: in the digest
+            onset_at=now - timedelta(minutes=minutes),
+        )
+    serious_event_notify(event=serious, actor=nurse)
+    review_digests_send()
+    return {"duplicate_session": session.pk}
 
 
 def free_port() -> int:
@@ -109,7 +146,27 @@ def pages(ids: dict) -> dict[str, tuple[str, str]]:
         "director-reports": ("director", "/reports/"),
         "auditor-log": ("auditor", "/audit/log/"),
         "auditor-trail": ("auditor", f"/audit/trail/events.adverseevent/{ids['serious']}/"),
+        "director-duplicates": ("director", "/duplicates/"),
+        "director-notifications": ("director", "/notifications/"),
+        "director-account": ("director", "/accounts/"),
     }
+
+
+def duplicate_warning(page, base: str, session_id: int) -> None:
+    """File nausea again in the session that has it on file: the form shows the warning."""
+    page.goto(f"{base}/sessions/{session_id}/events/new/", wait_until="networkidle")
+    page.select_option("#id_term", label="Nausea")
+    page.wait_for_load_state("networkidle")
+    page.locator("input[name=grade][value='1']").check()
+    for name, value in {
+        "action_taken": "dose_not_changed",
+        "outcome": "recovering",
+        "dechallenge": "does_not_apply",
+        "rechallenge": "does_not_apply",
+    }.items():
+        page.select_option(f"select[name={name}]", value)
+    page.get_by_role("button", name="Submit for review").click()
+    page.wait_for_selector("#duplicate-warning")
 
 
 def log_in(context, base: str, username: str) -> None:
@@ -128,6 +185,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "visuals")
     parser.add_argument("--sessions", type=int, default=400)
+    parser.add_argument(
+        "--pages-only", action="store_true", help="Screenshot the pages, skip the PDFs."
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
@@ -146,7 +206,7 @@ def main() -> None:
                 for user in ("nurse", "director", "auditor"):
                     contexts[user] = browser.new_context()
                     log_in(contexts[user], base, user)
-                for name, (user, path) in documents(ids).items():
+                for name, (user, path) in ({} if args.pages_only else documents(ids)).items():
                     response = contexts[user].request.get(base + path, timeout=300_000)
                     pdf = args.out / f"{name}.pdf"
                     pdf.write_bytes(response.body())
@@ -168,6 +228,14 @@ def main() -> None:
                         )
                         print(f"{name} at {width_name} {width}px: scrolls sideways: {scrolls}")
                         page.close()
+                for width_name, (width, height) in WIDTHS.items():
+                    page = contexts["nurse"].new_page()
+                    page.set_viewport_size({"width": width, "height": height})
+                    duplicate_warning(page, base, ids["duplicate_session"])
+                    shot = args.out / f"staff-duplicate-warning-{width}.png"
+                    page.screenshot(path=str(shot), full_page=True)
+                    print(f"duplicate warning at {width_name} {width}px")
+                    page.close()
                 browser.close()
         finally:
             server.terminate()

@@ -78,6 +78,12 @@ LogPageSerializer = cursor_page_serializer("AuditLogPage", LogEntrySerializer)
 AccessLogPageSerializer = cursor_page_serializer("AccessLogPage", AccessLogEntrySerializer)
 
 
+class ChainLinkSerializer(serializers.Serializer):
+    site = serializers.IntegerField(allow_null=True, help_text="Empty for the global chain.")
+    head_pk = serializers.IntegerField(allow_null=True)
+    head = serializers.CharField()
+
+
 class ChainTableSerializer(serializers.Serializer):
     table = serializers.CharField()
     rows = serializers.IntegerField()
@@ -86,6 +92,7 @@ class ChainTableSerializer(serializers.Serializer):
     status = serializers.CharField()
     first_break = serializers.IntegerField(allow_null=True)
     problem = serializers.CharField(allow_blank=True)
+    chains = ChainLinkSerializer(many=True, required=False, help_text="Each chain's head.")
 
 
 class LiveRowSerializer(serializers.Serializer):
@@ -116,7 +123,9 @@ class VerificationRunSerializer(serializers.Serializer):
 
 
 class ChainHeadSerializer(serializers.Serializer):
+    chain = serializers.CharField(help_text="The table, with `@site<id>` for a site's chain.")
     table = serializers.CharField()
+    site = serializers.IntegerField(allow_null=True, help_text="Empty for the global chain.")
     last_pk = serializers.IntegerField(allow_null=True)
     hash = serializers.CharField()
 

@@ -4,6 +4,7 @@ environment through `config.env`, which refuses values it cannot read."""
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "audit",
     "events",
     "events.accounts",
+    "events.notifications",
+    "events.inquiries",
     "reporting",
     "exports",
 ]
@@ -83,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "events.context_processors.roles",
+                "events.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -159,6 +163,43 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Attachments on events (events.inquiries): under the media root, never served by a static
+# or media URL (downloads go through the application, scoped and logged). With
+# ATTACHMENT_S3_BUCKET they go to an S3-compatible bucket through django-storages' S3 backend
+# (which needs boto3: `pip install 'safety-ledger[s3]'`); credentials come from the usual
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables. See docs/operations.md.
+ATTACHMENT_S3_BUCKET = env_str("ATTACHMENT_S3_BUCKET", "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": ATTACHMENT_S3_BUCKET,
+                "endpoint_url": env_str("ATTACHMENT_S3_ENDPOINT_URL", "") or None,
+                "region_name": env_str("ATTACHMENT_S3_REGION", "") or None,
+                "location": "attachments",
+                "default_acl": None,
+                "file_overwrite": False,
+                "querystring_auth": True,
+            },
+        }
+        if ATTACHMENT_S3_BUCKET
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": MEDIA_ROOT / "attachments", "base_url": "/no-public-url/"},
+        }
+    ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# The largest attachment accepted, in megabytes (PDF, PNG or JPEG).
+ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 10)
+# A director's question is due this many days after it is asked (or asked again).
+QUESTION_DUE_DAYS = env_int("QUESTION_DUE_DAYS", 3)
+# Who tells people of a new question and of an answer (events.inquiries.notifications): a
+# dotted path to a callable taking kind, recipients and link; empty logs the moment only.
+INQUIRY_NOTIFIER = ""
+
 # Exports written by jobs live here, outside any served directory.
 EXPORTS_DIR = VAR_DIR / "exports"
 
@@ -217,18 +258,82 @@ CELERY_TASK_ROUTES = {"exports.*": {"queue": "exports"}}
 # `celery -A config beat` recomputes the safety summary's stale monthly rollups this often
 # (without a broker, run `manage.py refresh_rollups` from cron instead; docs/operations.md).
 ROLLUP_REFRESH_SECONDS = env_int("ROLLUP_REFRESH_SECONDS", 300)
+# The daily review digest goes out at this hour (UTC); e-mails that are due (retries, lost
+# tasks) are swept every minute. Without a broker, cron runs `manage.py send_notifications`.
+REVIEW_DIGEST_HOUR_UTC = env_int("REVIEW_DIGEST_HOUR_UTC", 6)
+if not 0 <= REVIEW_DIGEST_HOUR_UTC <= 23:
+    raise ImproperlyConfigured("REVIEW_DIGEST_HOUR_UTC must be an hour from 0 to 23.")
 CELERY_BEAT_SCHEDULE = {
     "refresh-monthly-rollups": {
         "task": "reporting.refresh_rollups",
         "schedule": ROLLUP_REFRESH_SECONDS,
     },
+    "deliver-due-notifications": {"task": "notifications.deliver_due", "schedule": 60},
+    "review-digest": {
+        "task": "notifications.review_digest",
+        "schedule": crontab(hour=REVIEW_DIGEST_HOUR_UTC, minute=0),
+    },
 }
+CELERY_TIMEZONE = "UTC"
+
+# E-mail (notifications). SMTP with these settings; EMAIL_BACKEND may name another backend
+# (e.g. django.core.mail.backends.console.EmailBackend on a developer's machine).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Safety Ledger <safety-ledger@localhost>")
+# Links in e-mails point here (the address people open the application at).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+if not PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be an http(s) URL.")
+# A notification e-mail that fails this many times is marked failed (visible in the admin).
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
+
+# Filing an event with the same term as one already on file for the same session (or the
+# same patient within a day), with an onset this close, asks for confirmation first.
+DUPLICATE_ONSET_WINDOW_MINUTES = env_int("DUPLICATE_ONSET_WINDOW_MINUTES", 60)
 
 # Where our FHIR StructureDefinitions (extensions) are published: their canonical URLs are
 # <base>/StructureDefinition/<name> (exports.fhir.extension_url).
 FHIR_CANONICAL_BASE = env_str("FHIR_CANONICAL_BASE", "https://safety-ledger.example.org/fhir")
 if not FHIR_CANONICAL_BASE.startswith(("https://", "http://")):
     raise ImproperlyConfigured("FHIR_CANONICAL_BASE must be an http(s) URL.")
+
+# E2B(R3) ICSR export (exports.e2b). The sender identifier (N.1.3, N.2.r.2, in C.1.1) is
+# agreed with the receiver (FDA: a DUNS number or the like); the receivers default to FDA's
+# postmarket route. The MedDRA version goes with the terms' MedDRA codes, which the clinic
+# records under its own licence. FDA's postmarket rules want the sender's contact person,
+# address, telephone, fax and e-mail (C.3.3, C.3.4): a value left empty leaves its element
+# out of the message.
+E2B_SENDER_IDENTIFIER = env_str("E2B_SENDER_IDENTIFIER", "SAFETYLEDGER")
+E2B_BATCH_RECEIVER = env_str("E2B_BATCH_RECEIVER", "ZZFDA")
+E2B_MESSAGE_RECEIVER = env_str("E2B_MESSAGE_RECEIVER", "CDER")
+E2B_COUNTRY = env_str("E2B_COUNTRY", "US")
+E2B_MEDDRA_VERSION = env_str("E2B_MEDDRA_VERSION", "")
+E2B_SENDER = {
+    key: env_str(f"E2B_SENDER_{key.upper()}", "")
+    for key in (
+        "organisation",
+        "department",
+        "title",
+        "given_name",
+        "family_name",
+        "street",
+        "city",
+        "state",
+        "postcode",
+        "telephone",
+        "fax",
+        "email",
+    )
+}
 
 # The cache holds derived figures only (the dashboard's summary, keyed by the data it was
 # computed from). Several web workers should share one: CACHE_URL=redis://127.0.0.1:6379/1.
@@ -252,12 +357,15 @@ REPORT_DOWNLOADS = [
     ("PDF safety summary", "safety-summary-pdf"),
     ("CSV listing", "events-csv"),
     ("FHIR bundle", "events-fhir"),
+    ("E2B(R3) XML (signed off)", "events-e2b"),
 ]
 # The same for an event's page: (label, URL name taking the event's id, offered for a voided
-# event too). A voided event was entered in error, so it is no FHIR AdverseEvent.
+# event too, or the one status it is offered for). A voided event was entered in error, so it
+# is no FHIR AdverseEvent; only a signed-off event is reported as an E2B(R3) case.
 EVENT_DOWNLOADS = [
     ("Case report (PDF)", "event-case-report", True),
     ("FHIR R4 JSON", "event-fhir", False),
+    ("E2B(R3) XML", "event-e2b", "signed_off"),
 ]
 # Who runs export jobs (exports.services._dispatch): Celery workers when there is a broker,
 # otherwise a thread in each web process (exports.worker); "manual" leaves them for

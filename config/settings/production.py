@@ -54,7 +54,7 @@ REST_FRAMEWORK = {
 REQUIRE_2FA = env_bool("REQUIRE_2FA", True)
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405  (attachments: the media root or a bucket, from the environment)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

@@ -21,3 +21,32 @@ REPORTING_DATABASE = "default"
 # Serve static files from the apps' folders, as in development: there is no collectstatic run.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Attachments of the test run, apart from the demo's.
+STORAGES = {  # noqa: F405
+    **STORAGES,  # noqa: F405
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": VAR_DIR / "test-media" / "attachments",
+            "base_url": "/no-public-url/",
+        },
+    },
+}
+
+# A sample sender for the E2B(R3) export, so its messages carry every element FDA's
+# postmarket rules require (a deployment sets its own through E2B_SENDER_* variables).
+E2B_SENDER = {
+    "organisation": "Safety Ledger Demo Clinics",
+    "department": "Clinical Safety",
+    "title": "Dr",
+    "given_name": "Dana",
+    "family_name": "Director",
+    "street": "1 Example Way",
+    "city": "Springfield",
+    "state": "IL",
+    "postcode": "62701",
+    "telephone": "2175550100",
+    "fax": "2175550101",
+    "email": "safety@example.org",
+}

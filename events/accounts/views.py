@@ -34,6 +34,8 @@ from events.accounts.second_factor import (
 )
 from events.accounts.selectors import api_token_get, api_tokens_for_user, second_factor_state
 from events.accounts.services import api_token_revoke
+from events.notifications.forms import NotificationChoicesForm
+from events.notifications.selectors import notification_choices
 
 EXPIRY_NOTICES = {
     "idle": "You were logged out after 15 minutes without activity.",
@@ -153,6 +155,9 @@ def account(request: HttpRequest) -> HttpResponse:
         ],
         "idle_timeout": _duration(settings.API_TOKEN_IDLE_TIMEOUT),
         "max_age": _duration(settings.API_TOKEN_MAX_AGE),
+        "notification_form": NotificationChoicesForm(
+            initial=(choices := notification_choices(actor_of(user))), kinds=list(choices)
+        ),
     }
     return render(request, "accounts/account.html", context)
 

@@ -4,6 +4,7 @@ Shapes (documented in the OpenAPI schema through `events.api.schema`):
 - 400: `{"<field>": ["why", ...], "non_field_errors": [...]}` for validation errors, or
   `{"detail": "..."}` for an unreadable body or header;
 - 401, 403, 404, 413, 415: `{"detail": "..."}`;
+- 409: `{"detail", "duplicate_of", "candidates"}`: likely a duplicate of an event on file;
 - 412: `{"detail", "current_version", "changed_by", "changed_at"}`: the record moved on;
 - 422: `{"detail": "..."}`: an `Idempotency-Key` reused with another request;
 - 428: `{"detail": "..."}`: an update without `If-Match`;
@@ -23,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from events.services.common import StaleVersionError
+from events.services.duplicates import PossibleDuplicateError
 from events.services.idempotency import IdempotencyKeyReused
 
 IF_MATCH_REQUIRED = (
@@ -85,9 +87,19 @@ def _stale_response(exc: StaleVersionError) -> Response:
     )
 
 
+def _possible_duplicate_response(exc: PossibleDuplicateError) -> Response:
+    ids = [event.pk for event in exc.candidates]
+    return Response(
+        {"detail": str(exc), "duplicate_of": ids[0], "candidates": ids},
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
 def exception_handler(exc, context):
     if isinstance(exc, StaleVersionError):
         return _stale_response(exc)
+    if isinstance(exc, PossibleDuplicateError):
+        return _possible_duplicate_response(exc)
     if isinstance(exc, DjangoValidationError):
         return Response(printable(_django_errors(exc)), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IdempotencyKeyReused):

@@ -12,11 +12,15 @@ HEADER = "Idempotency-Key"
 _KEY = re.compile(r"^[\x21-\x7e]{1,100}$")  # printable ASCII, as long as the stored key
 
 
-def idempotent_response(request, perform: Callable[[], Response]) -> Response:
+def idempotent_response(
+    request, perform: Callable[[], Response], *, fingerprint_body=None
+) -> Response:
     """Run `perform` once per key and user; replay its status and body for the same
     request, refuse (422) the same key with another path or body.
 
-    Without the header the request simply runs. The response and the record of the key
+    `fingerprint_body` stands for the body when the body is not JSON (a multipart upload
+    is fingerprinted by its fields and the file's hash). Without the header the request
+    simply runs. The response and the record of the key
     are written in one transaction, so a failed request (4xx) leaves the key unused.
     """
     key = request.headers.get(HEADER)
@@ -31,7 +35,8 @@ def idempotent_response(request, perform: Callable[[], Response]) -> Response:
         headers.update({k: v for k, v in response.items() if k in ("ETag", "Location")})
         return response.status_code, response.data
 
-    fingerprint = request_fingerprint({"path": request.path, "body": request.data})
+    body = request.data if fingerprint_body is None else fingerprint_body
+    fingerprint = request_fingerprint({"path": request.path, "body": body})
     result = idempotent_call(user=request.user, key=key, fingerprint=fingerprint, perform=run)
     response = Response(result.body, status=result.status, headers=headers or None)
     if result.replayed:

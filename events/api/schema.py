@@ -33,11 +33,35 @@ _STALE = {
     "required": ["detail", "current_version"],
 }
 
+_POSSIBLE_DUPLICATE = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "duplicate_of": {
+            "type": "integer",
+            "description": "The id of the event on file it most likely duplicates.",
+        },
+        "candidates": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "Every event on file it looks like, earliest onset first.",
+        },
+    },
+    "required": ["detail", "duplicate_of", "candidates"],
+}
+
 ERRORS = {
     400: OpenApiResponse(_FIELD_ERRORS, description="Invalid input, naming each field and why."),
     401: OpenApiResponse(_DETAIL, description="Not authenticated (token or session)."),
     403: OpenApiResponse(_DETAIL, description="Your role does not allow this action."),
     404: OpenApiResponse(_DETAIL, description="No such record, or at a site you cannot see."),
+    409: OpenApiResponse(
+        _POSSIBLE_DUPLICATE,
+        description=(
+            "Likely a duplicate of an event on file: check it, then send again with "
+            "`confirm_not_duplicate: true` to file it anyway."
+        ),
+    ),
     412: OpenApiResponse(
         _STALE, description="If-Match names an older version: who changed it and when."
     ),

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from events.api.views import adverse_events, auth, patients, reference, sessions, vitals
+from events.api.views import (
+    adverse_events,
+    auth,
+    duplicates,
+    patients,
+    reference,
+    sessions,
+    vitals,
+)
+from events.inquiries.api.urls import urlpatterns as inquiry_urlpatterns
 
 app_name = "api"
 
@@ -50,6 +59,13 @@ urlpatterns = [
         name="suggestion-dismiss",
     ),
     path("events/", adverse_events.AdverseEventListCreateApi.as_view(), name="event-list"),
+    path("duplicates/", duplicates.DuplicatePairListApi.as_view(), name="duplicate-list"),
+    path("duplicates/void/", duplicates.DuplicateVoidApi.as_view(), name="duplicate-void"),
+    path(
+        "duplicates/dismissals/",
+        duplicates.DuplicateDismissApi.as_view(),
+        name="duplicate-dismissal-list",
+    ),
     path("events/<int:pk>/", adverse_events.AdverseEventDetailApi.as_view(), name="event-detail"),
     path(
         "events/<int:pk>/submit/",
@@ -76,3 +92,5 @@ urlpatterns = [
         "sites/<int:pk>/thresholds/", reference.SiteThresholdsApi.as_view(), name="site-thresholds"
     ),
 ]
+# Questions, comments and attachments on events (events.inquiries).
+urlpatterns += inquiry_urlpatterns

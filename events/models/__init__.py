@@ -8,6 +8,7 @@ depend on the clock live in `clean()` and the services.
 
 from events.models.adverse_events import AdverseEvent, EventTerm
 from events.models.base import history, validate_timezone
+from events.models.duplicates import DuplicateDismissal
 from events.models.idempotency import IdempotencyRecord
 from events.models.patients import Patient
 from events.models.sessions import InfusionSession
@@ -26,6 +27,7 @@ __all__ = [
     "VitalSign",
     "EventTerm",
     "AdverseEvent",
+    "DuplicateDismissal",
     "AlertSuggestion",
     "ElectronicSignature",
     "IdempotencyRecord",

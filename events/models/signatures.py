@@ -29,6 +29,11 @@ class ElectronicSignature(AuditedModel):
     class Meta:
         ordering = ["-signed_at"]
 
+    @property
+    def ledger_site_id(self) -> int:
+        """The site whose ledger chain this record's history joins (see `audit.chain`)."""
+        return self.event.site_id
+
     def __str__(self) -> str:
         return f"{self.signer_name}, {self.meaning}, v{self.event_version}"
 

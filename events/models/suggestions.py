@@ -46,5 +46,10 @@ class AlertSuggestion(AuditedModel):
             ),
         ]
 
+    @property
+    def ledger_site_id(self) -> int:
+        """The site whose ledger chain this record's history joins (see `audit.chain`)."""
+        return self.session.site_id
+
     def __str__(self) -> str:
         return self.summary

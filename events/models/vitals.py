@@ -88,6 +88,11 @@ class VitalSign(AuditedModel):
             ),
         ]
 
+    @property
+    def ledger_site_id(self) -> int:
+        """The site whose ledger chain this record's history joins (see `audit.chain`)."""
+        return self.session.site_id
+
     def __str__(self) -> str:
         return f"Vitals at {self.minutes_from_start} min"
 

@@ -15,7 +15,9 @@ from audit.models import AccessAction
 from audit.services import Actor, access_log_record, audited_save
 from events.access import DIRECTORS, WRITERS, require_role
 from events.choices import EventStatus
+from events.inquiries.services import question_sign_off_check
 from events.models import AdverseEvent, ElectronicSignature, InfusionSession
+from events.notifications.services import serious_event_notify
 from events.rules import review_due_at
 from events.services.common import (
     assign,
@@ -24,6 +26,7 @@ from events.services.common import (
     require_reason,
     validate,
 )
+from events.services.duplicates import PossibleDuplicateError, duplicates_on_file
 from events.signatures import signed_content_hash
 
 EDITABLE_FIELDS = (
@@ -61,6 +64,17 @@ def _save(event: AdverseEvent, *, actor: Actor, reason: str) -> AdverseEvent:
     return audited_save(event, actor=actor, reason=reason)
 
 
+def _is_serious_submitted(event: AdverseEvent) -> bool:
+    return event.status == EventStatus.SUBMITTED and event.is_serious
+
+
+def _notify_if_serious(event: AdverseEvent, actor: Actor) -> None:
+    """A serious event submitted (filed and submitted, a draft submitted, or a submitted
+    event amended to serious) reaches the site's directors, once per event."""
+    if _is_serious_submitted(event):
+        serious_event_notify(event=event, actor=actor)
+
+
 def _due(event: AdverseEvent) -> datetime:
     return review_due_at(
         event.submitted_at or timezone.now(),
@@ -71,12 +85,27 @@ def _due(event: AdverseEvent) -> datetime:
 
 
 def adverse_event_create(
-    *, actor: Actor, session: InfusionSession, data: dict[str, Any], submit: bool = False
+    *,
+    actor: Actor,
+    session: InfusionSession,
+    data: dict[str, Any],
+    submit: bool = False,
+    confirm_not_duplicate: bool | None = None,
 ) -> AdverseEvent:
-    """File an event as a draft (or submit it at once with `submit=True`)."""
+    """File an event as a draft (or submit it at once with `submit=True`).
+
+    A person filing (form, API) passes `confirm_not_duplicate`: False refuses an event like
+    one already on file (`PossibleDuplicateError` naming it), True files it anyway and says
+    so in the history. None skips the check, for paths where nobody can be asked.
+    """
     require_role(actor, session.site_id, *WRITERS)
     if session.is_voided:
         raise ValidationError({"session": "This session was voided."})
+    on_file = (
+        [] if confirm_not_duplicate is None else duplicates_on_file(session=session, data=data)
+    )
+    if on_file and not confirm_not_duplicate:
+        raise PossibleDuplicateError(on_file)
     event = AdverseEvent(session=session, site_id=session.site_id, reported_by=actor)
     assign(event, data, EDITABLE_FIELDS)
     if "is_expected" not in data and event.term_id:
@@ -91,7 +120,13 @@ def adverse_event_create(
     # add a SAVEPOINT and its RELEASE to every filing, and on SQLite a savepoint holding the
     # event and its history row outgrows the in-memory statement journal (64 KiB) and spills
     # it to a temporary file.
-    return audited_save(event, actor=actor, reason="Event submitted" if submit else "Event drafted")
+    reason = "Event submitted" if submit else "Event drafted"
+    if on_file:
+        numbers = ", ".join(f"#{other.pk}" for other in on_file)
+        reason += f" (confirmed not a duplicate of {numbers})"
+    event = audited_save(event, actor=actor, reason=reason)
+    _notify_if_serious(event, actor)
+    return event
 
 
 def adverse_event_update(
@@ -113,13 +148,17 @@ def adverse_event_update(
             reason = require_reason(reason, "amend a submitted event")
         else:
             reason = optional_reason(reason)
+        was_serious_submitted = _is_serious_submitted(event)
         if not assign(event, data, EDITABLE_FIELDS):
             return event
         if event.status == EventStatus.SIGNED_OFF:
             _supersede_signatures(event, actor, reason)
             event.status = EventStatus.SUBMITTED
         event.version += 1
-        return _save(event, actor=actor, reason=reason or "Draft edited")
+        event = _save(event, actor=actor, reason=reason or "Draft edited")
+        if not was_serious_submitted:
+            _notify_if_serious(event, actor)
+        return event
 
 
 def adverse_event_submit(
@@ -133,7 +172,9 @@ def adverse_event_submit(
         event.status = EventStatus.SUBMITTED
         event.submitted_at = timezone.now()
         event.version += 1
-        return _save(event, actor=actor, reason="Event submitted")
+        event = _save(event, actor=actor, reason="Event submitted")
+        _notify_if_serious(event, actor)
+        return event
 
 
 def adverse_event_assess(
@@ -180,6 +221,8 @@ def adverse_event_sign_off(
             raise PermissionDenied("A director cannot sign off an event they reported.")
         if not event.causality:
             raise ValidationError({"causality": "Assess causality before signing off."})
+        # A director's question still waiting on the event holds the signature back.
+        question_sign_off_check(event)
         values = {name: getattr(event, name) for name in AdverseEvent.SIGNED_FIELDS}
         signature = ElectronicSignature(
             event=event,

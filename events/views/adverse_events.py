@@ -1,6 +1,7 @@
 """Filing and changing adverse events: create, edit a draft, submit, amend, void; and the
 HTMX helpers of the event form (term filter, CTCAE wording of each grade)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -25,6 +26,7 @@ from events.services.adverse_events import (
     adverse_event_update,
     adverse_event_void,
 )
+from events.services.duplicates import PossibleDuplicateError
 from events.views.review import render_event
 from events.views.support import (
     call_service,
@@ -38,7 +40,7 @@ from events.views.support import (
 SUBMIT = "submit"
 
 
-def _form_page(request, form, *, session, event=None):
+def _form_page(request, form, *, session, event=None, duplicates=()):
     term = _chosen_term(form)
     return render_at_site(
         request,
@@ -50,6 +52,8 @@ def _form_page(request, form, *, session, event=None):
             "term": term,
             "grade_options": grade_options(term, form["grade"].value()),
             "is_amendment": event is not None and event.status != EventStatus.DRAFT,
+            "duplicates": duplicates,
+            "duplicate_window": settings.DUPLICATE_ONSET_WINDOW_MINUTES,
         },
         session.site,
     )
@@ -95,23 +99,31 @@ def event_new(request, session_pk):
                 "detected_by": DetectedBy.STAFF_OBSERVATION,
             },
         )
+        duplicates: list = []
         if request.method == "POST" and form.is_valid():
-            event_id = call_service(
-                form,
-                lambda: create_once(
-                    request,
-                    form.cleaned_data["form_token"],
-                    lambda: adverse_event_create(
-                        actor=request.user,
-                        session=session,
-                        data=form.service_data(),
-                        submit=request.POST.get("intent") == SUBMIT,
-                    ),
-                ),
-            )
+            try:
+                event_id = call_service(form, lambda: _file_event(request, form, session))
+            except PossibleDuplicateError as possible:
+                duplicates, event_id = possible.candidates, None
             if event_id:
                 return redirect("event-detail", pk=event_id)
-    return _form_page(request, form, session=session)
+    return _form_page(request, form, session=session, duplicates=duplicates)
+
+
+def _file_event(request, form, session) -> int:
+    """Create the event once per form token; a likely duplicate is refused until the
+    person ticks the confirmation (`PossibleDuplicateError`, shown with the candidates)."""
+    return create_once(
+        request,
+        form.cleaned_data["form_token"],
+        lambda: adverse_event_create(
+            actor=request.user,
+            session=session,
+            data=form.service_data(),
+            submit=request.POST.get("intent") == SUBMIT,
+            confirm_not_duplicate=form.cleaned_data["confirm_not_duplicate"],
+        ),
+    )
 
 
 @login_required

@@ -18,6 +18,8 @@ from events import queue_cursor, selectors
 from events.access import DIRECTORS, WRITERS, has_role, require_role, roles_at
 from events.choices import EventStatus, Role
 from events.forms import AssessmentForm, SignOffForm
+from events.inquiries.panel import event_panel
+from events.inquiries.selectors import open_question_counts
 from events.models import AdverseEvent, ElectronicSignature
 from events.services.adverse_events import adverse_event_assess, adverse_event_sign_off
 from events.views.support import call_service, render_at_site
@@ -66,7 +68,13 @@ def _shown(value, site):
 
 
 def event_context(
-    request, event: AdverseEvent, *, assess_form=None, sign_off_form=None, action_form=None
+    request,
+    event: AdverseEvent,
+    *,
+    assess_form=None,
+    sign_off_form=None,
+    action_form=None,
+    inquiry_forms=None,
 ) -> dict:
     roles = roles_at(request.user, event.site_id)
     is_director = bool(roles & set(DIRECTORS))
@@ -95,15 +103,20 @@ def event_context(
         or AssessmentForm(initial={"version": event.version, "causality": event.causality}),
         "sign_off_form": sign_off_form or SignOffForm(initial={"version": event.version}),
         "action_form": action_form,
+        # Questions, discussion and attachments (events.inquiries), with their forms.
+        "inquiries": event_panel(request, event, inquiry_forms),
     }
 
 
 def _event_downloads(event: AdverseEvent) -> list[tuple[str, str]]:
     """The downloads configured in `settings.EVENT_DOWNLOADS` (served by an app above this
-    one), those whose URL exists."""
+    one) that this event's status allows, those whose URL exists."""
     links = []
-    for label, name, for_voided in settings.EVENT_DOWNLOADS:
-        if event.status == EventStatus.VOIDED and not for_voided:
+    for label, name, offered_for in settings.EVENT_DOWNLOADS:
+        if isinstance(offered_for, str):
+            if event.status != offered_for:
+                continue
+        elif event.status == EventStatus.VOIDED and not offered_for:
             continue
         try:
             links.append((label, reverse(name, args=[event.pk])))
@@ -137,7 +150,9 @@ def review_queue(request):
     page = queue_page(queue, request.GET.get("cursor", ""), QUEUE_PAGE_SIZE)
     events = page.events
     now = timezone.now()
+    waiting = open_question_counts([event.pk for event in events])
     for event in events:
+        event.open_questions = waiting.get(event.pk, 0)
         event.time_left = (event.review_due_at - now) if event.review_due_at else None
         event.is_overdue = event.time_left is not None and event.time_left.total_seconds() < 0
     access_log_list(

@@ -6,6 +6,7 @@ urlpatterns: list = [
     path("listing.csv", views.ListingCsvApi.as_view(), name="api-export-listing-csv"),
     path("summary.pdf", views.SummaryPdfApi.as_view(), name="api-export-summary-pdf"),
     path("fhir/", views.FhirBundleApi.as_view(), name="api-export-fhir"),
+    path("e2b/", views.E2bBatchApi.as_view(), name="api-export-e2b"),
     path("jobs/", views.ExportJobCreateApi.as_view(), name="api-export-jobs"),
     path("jobs/<int:pk>/", views.ExportJobDetailApi.as_view(), name="api-export-job"),
     path(

@@ -6,12 +6,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events.api.schema import ERRORS as API_ERRORS
 from exports import selectors, services
+from exports.e2b import E2B_MEDIA_TYPE
 from exports.http import file_response
 from exports.models import JOB_FILES, ExportJob, ExportKind
 from reporting.filters import InvalidFilters, ReportFilters
@@ -65,7 +66,8 @@ class ExportJobSerializer(serializers.ModelSerializer):
 class ExportJobCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=[
-            (kind.value, kind.label) for kind in (ExportKind.LISTING_CSV, ExportKind.FHIR_BUNDLE)
+            (kind.value, kind.label)
+            for kind in (ExportKind.LISTING_CSV, ExportKind.FHIR_BUNDLE, ExportKind.E2B_BATCH)
         ]
     )
     filters = serializers.DictField(
@@ -125,9 +127,49 @@ class FhirBundleApi(APIView):
         return _report_export(request, services.fhir_bundle_export)
 
 
+class E2bBatchApi(APIView):
+    @extend_schema(
+        summary=(
+            "Signed-off events as an E2B(R3) ICSR batch (HL7 v3 XML): 202 with the export job "
+            "that writes it"
+        ),
+        parameters=FILTER_PARAMETERS,
+        responses={202: ExportJobSerializer, **ERRORS},
+    )
+    def get(self, request):
+        return _report_export(request, services.e2b_batch_export)
+
+
+class NotSignedOff(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = selectors.EventNotSignedOff.message
+    default_code = "not_signed_off"
+
+
+class E2bEventApi(APIView):
+    @extend_schema(
+        summary="One signed-off event as an E2B(R3) ICSR (HL7 v3 XML, MCCI_IN200100UV01 batch)",
+        responses={
+            (200, E2B_MEDIA_TYPE.split(";")[0]): OpenApiTypes.STR,
+            **{code: ERRORS[code] for code in (401, 403)},
+            404: OpenApiResponse(description="Not found"),
+            409: OpenApiResponse(description="The event is not signed off"),
+        },
+    )
+    def get(self, request, pk: int):
+        try:
+            event = selectors.e2b_event_get(request.user, pk)
+        except selectors.EventNotSignedOff:
+            raise NotSignedOff() from None
+        return file_response(
+            services.event_e2b_export(actor=request.user, event=event, request=request)
+        )
+
+
 EXPORTS_BY_KIND = {
     ExportKind.LISTING_CSV: services.listing_csv_export,
     ExportKind.FHIR_BUNDLE: services.fhir_bundle_export,
+    ExportKind.E2B_BATCH: services.e2b_batch_export,
 }
 
 

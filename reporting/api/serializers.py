@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reporting.models import SignalAssessment
 from reporting.presentation import table_records
 from reporting.summary import SafetySummary
 
@@ -151,3 +152,31 @@ class SafetySummarySerializer(serializers.Serializer):
     @extend_schema_field(SignalSerializer(many=True))
     def get_signals(self, summary: SafetySummary) -> list[dict]:
         return [signal.as_dict() for signal in summary.signals]
+
+
+class SignalReviewOutputSerializer(serializers.Serializer):
+    assessment = serializers.ChoiceField(choices=SignalAssessment.choices)
+    assessment_label = serializers.CharField(source="get_assessment_display")
+    reason = serializers.CharField()
+    reviewed_by = serializers.CharField(source="reviewed_by.username")
+    reviewed_at = serializers.DateTimeField()
+    through_month = serializers.CharField()
+    site_ids = serializers.ListField(child=serializers.IntegerField())
+    evidence = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class SignalOutputSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    findings = serializers.ListField(child=serializers.CharField())
+    filters = serializers.DictField()
+    query = serializers.CharField()
+    state = serializers.ChoiceField(choices=["open", "reviewed"])
+    review = SignalReviewOutputSerializer(allow_null=True)
+
+
+class SignalReviewInputSerializer(serializers.Serializer):
+    assessment = serializers.ChoiceField(choices=SignalAssessment.choices)
+    reason = serializers.CharField(max_length=5000)

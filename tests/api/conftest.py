@@ -28,6 +28,10 @@ class Api:
     def put(self, url, body, **headers):
         return self.client.put(url, body, format="json", headers=headers)
 
+    def multipart(self, url, body, **headers):
+        """A multipart/form-data POST (file uploads)."""
+        return self.client.post(url, body, format="multipart", headers=headers)
+
     def raw(self, method, url, data: bytes, content_type="application/json", **headers):
         return getattr(self.client, method)(url, data, content_type=content_type, headers=headers)
 

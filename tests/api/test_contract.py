@@ -102,4 +102,9 @@ def test_the_schema_declares_the_bounds_the_api_enforces(schema):
     pattern = re.compile(if_match["schema"]["pattern"])
     assert pattern.match('"3"') and pattern.match('W/"3"') and not pattern.match("three")
     download = raw["paths"]["/api/v1/exports/jobs/{id}/download/"]["get"]["responses"]["200"]
-    assert set(download["content"]) == {"text/csv", "application/fhir+json", "application/pdf"}
+    assert set(download["content"]) == {
+        "text/csv",
+        "application/fhir+json",
+        "application/pdf",
+        "application/xml",
+    }

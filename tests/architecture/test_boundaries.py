@@ -17,6 +17,7 @@ TEMPLATE_OWNERS = {
     "audit": "audit",
     "events": "events",
     "accounts": "events",
+    "inquiries": "events",
     "reporting": "reporting",
     "exports": "exports",
 }
@@ -127,8 +128,11 @@ def imported_modules(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+            # The type of who acts (`Actor`) is a name, not a call into the module.
+            imported = [alias.name for alias in node.names if alias.name != "Actor"]
+            if imported:
+                names.add(node.module)
+                names.update(f"{node.module}.{name}" for name in imported)
     return names
 
 

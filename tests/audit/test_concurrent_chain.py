@@ -1,4 +1,5 @@
-"""Concurrent writers append to one chain per table, never a fork (PostgreSQL, threads)."""
+"""Concurrent writers append to one chain per table and site, never a fork (PostgreSQL,
+threads)."""
 
 import threading
 import time
@@ -77,15 +78,21 @@ def _wait_until_a_writer_waits_for_the_ledger_lock(seconds: float = 30) -> None:
     pytest.fail("the second writer never waited for the ledger lock")
 
 
-def _second_access_log_writer(nurse, *, after: threading.Event):
-    """A thread that appends one access-log row once `after` is set; its errors are returned
-    in the list, for the test to assert on after joining it."""
+def _second_access_log_writer(nurse, *, after: threading.Event, site_id: int | None = None):
+    """A thread that appends one access-log row (in the chain of `site_id`) once `after` is
+    set; its errors are returned in the list, for the test to assert on after joining it."""
     errors: list[BaseException] = []
 
     def write() -> None:
         try:
             after.wait()
-            access_log_record(user=nurse, action="view", object_type="events.patient", object_id=2)
+            access_log_record(
+                user=nurse,
+                action="view",
+                object_type="events.patient",
+                object_id=2,
+                site_id=site_id,
+            )
         except BaseException as error:  # noqa: BLE001 - reported by the test's assertion
             errors.append(error)
         finally:
@@ -119,12 +126,13 @@ def test_a_writer_that_waited_for_the_lock_chains_onto_the_row_committed_meanwhi
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_keys_follow_the_chain_when_a_writer_waits_for_the_lock(north, nurse):
-    # The first writer takes the ledger lock with another chain's row (a patient's history),
-    # and appends to the access log only once the second is waiting for the lock to append
-    # there too. The second row must get the later key: keys drawn before the lock would put
-    # it first in the table but after the first writer's row in the chain.
+    # The first writer takes the site's chain lock with another table's row (a patient's
+    # history), and appends to the access log only once the second is waiting for the lock to
+    # append to the same site's chain there. The second row must get the later key: keys
+    # drawn before the lock would put it first in the table but after the first writer's row
+    # in the chain.
     holding_the_lock = threading.Event()
-    thread, errors = _second_access_log_writer(nurse, after=holding_the_lock)
+    thread, errors = _second_access_log_writer(nurse, after=holding_the_lock, site_id=north.pk)
     with transaction.atomic():
         PatientFactory(site=north, actor=nurse)
         holding_the_lock.set()

@@ -11,7 +11,14 @@ from datetime import timedelta
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from events.models import AdverseEvent, AlertSuggestion, InfusionSession, Patient, VitalSign
+from events.models import (
+    AdverseEvent,
+    AlertSuggestion,
+    DuplicateDismissal,
+    InfusionSession,
+    Patient,
+    VitalSign,
+)
 from exports.models import ExportJob
 from tests.api.conftest import Api, if_match
 from tests.factories import (
@@ -27,6 +34,12 @@ NOT_RECORDS = {
     ("api:token", "post"): "issues a token and logs the login (tests/api/test_journeys.py)",
     ("api:token-revoke", "post"): "tokens are credentials, not records: the revocation is in the "
     "access log (tests/security/test_api_tokens.py)",
+}
+
+
+# Writes checked in their own tests, with no generic case yet: each moves into CASES.
+WITHOUT_GENERIC_CASE = {
+    ("api-reporting-signal-review", "post"): "tests/api/test_signal_reviews_api.py",
 }
 
 
@@ -264,6 +277,147 @@ def _export_job(p):
     )
 
 
+def _look_alike_pair(p) -> tuple[AdverseEvent, AdverseEvent]:
+    first = _submitted(p, onset_at=p.session.started_at + timedelta(minutes=15))
+    second = _submitted(p, onset_at=p.session.started_at + timedelta(minutes=25))
+    return first, second
+
+
+def _duplicate_void(p):
+    first, second = _look_alike_pair(p)
+    return Write(
+        p.as_director,
+        "post",
+        "/api/v1/duplicates/void/",
+        lambda: AdverseEvent.objects.get(pk=second.pk),
+        {"void": second.pk, "keep": first.pk},
+        if_match(second.version),
+        reason=f"duplicate of #{first.pk}",
+    )
+
+
+def _duplicate_dismiss(p):
+    first, second = _look_alike_pair(p)
+    return Write(
+        p.as_director,
+        "post",
+        "/api/v1/duplicates/dismissals/",
+        lambda: DuplicateDismissal.objects.get(),
+        {"first_event": first.pk, "second_event": second.pk, "reason": "Two episodes"},
+        reason="Two episodes",
+    )
+
+
+def _question(p, *, answered=False):
+    from events.inquiries.services import question_answer, question_open
+
+    event = _submitted(p)
+    question = question_open(
+        actor=p.director, event=event, text="Which rescue drug?", addressed_to="reporter"
+    )
+    if answered:
+        question_answer(actor=p.nurse, question=question, text="None", expected_version=1)
+        question.refresh_from_db()
+    return question
+
+
+def _question_ask(p):
+    from events.inquiries.models import Question
+
+    body = {
+        "event": _submitted(p).pk,
+        "text": "Did the patient get home?",
+        "addressed_to": "reporter",
+    }
+    return Write(
+        p.as_director, "post", "/api/v1/questions/", lambda: Question.objects.latest("pk"), body
+    )
+
+
+def _question_action(action, body, *, by="director", answered=True, reason=None, latest=False):
+    def case(p):
+        from events.inquiries.models import Question
+
+        question = _question(p, answered=answered)
+        return Write(
+            p.as_nurse if by == "nurse" else p.as_director,
+            "post",
+            f"/api/v1/questions/{question.pk}/{action}/",
+            (lambda: Question.objects.latest("pk"))
+            if latest
+            else (lambda: Question.objects.get(pk=question.pk)),
+            body,
+            if_match(question.version),
+            reason=reason,
+        )
+
+    return case
+
+
+def _comment_post(p):
+    from events.inquiries.models import Comment
+
+    body = {"event": _submitted(p).pk, "text": "Patient home safely."}
+    return Write(
+        p.as_nurse, "post", "/api/v1/comments/", lambda: Comment.objects.latest("pk"), body
+    )
+
+
+def _comment_void(p):
+    from events.inquiries.services import comment_post
+
+    comment = comment_post(actor=p.nurse, event=_submitted(p), text="Wrong chair")
+    return Write(
+        p.as_nurse,
+        "post",
+        f"/api/v1/comments/{comment.pk}/void/",
+        lambda: type(comment).objects.get(pk=comment.pk),
+        {"reason": "Posted on the wrong event"},
+        if_match(comment.version),
+        reason="Posted on the wrong event",
+    )
+
+
+def _png():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, format="PNG")
+    return SimpleUploadedFile("strip.png", out.getvalue(), content_type="image/png")
+
+
+def _attachment_upload(p):
+    from events.inquiries.models import Attachment
+
+    body = {"event": _submitted(p).pk, "file": _png()}
+    return Write(
+        p.as_nurse,
+        "multipart",
+        "/api/v1/attachments/",
+        lambda: Attachment.objects.latest("pk"),
+        body,
+    )
+
+
+def _attachment_void(p):
+    from events.inquiries.attachments import Upload, attachment_upload
+
+    upload = Upload(name="strip.png", declared_type="image/png", content=_png().read())
+    attachment = attachment_upload(actor=p.nurse, event=_submitted(p), upload=upload)
+    return Write(
+        p.as_nurse,
+        "post",
+        f"/api/v1/attachments/{attachment.pk}/void/",
+        lambda: type(attachment).objects.get(pk=attachment.pk),
+        {"reason": "Another patient's strip"},
+        if_match(attachment.version),
+        reason="Another patient's strip",
+    )
+
+
 CASES = {
     ("api:patient-list", "post"): _patient_create,
     ("api:patient-detail", "put"): _patient_update("put"),
@@ -302,6 +456,25 @@ CASES = {
     ("api:site-thresholds", "put"): _thresholds("put"),
     ("api:site-thresholds", "patch"): _thresholds("patch"),
     ("api-export-jobs", "post"): _export_job,
+    ("api:duplicate-void", "post"): _duplicate_void,
+    ("api:duplicate-dismissal-list", "post"): _duplicate_dismiss,
+    ("api:question-list", "post"): _question_ask,
+    ("api:question-answer", "post"): _question_action(
+        "answer", {"text": "Midazolam 2 mg"}, by="nurse", answered=False, reason="Question answered"
+    ),
+    ("api:question-resolve", "post"): _question_action(
+        "resolve", {"reason": "Clear"}, reason="Clear"
+    ),
+    ("api:question-ask-again", "post"): _question_action(
+        "ask-again", {"text": "Which dose?"}, reason="Asked again", latest=True
+    ),
+    ("api:question-close", "post"): _question_action(
+        "close", {"reason": "Answered by phone"}, answered=False, reason="Answered by phone"
+    ),
+    ("api:comment-list", "post"): _comment_post,
+    ("api:comment-void", "post"): _comment_void,
+    ("api:attachment-list", "post"): _attachment_upload,
+    ("api:attachment-void", "post"): _attachment_void,
 }
 
 
@@ -330,7 +503,7 @@ def api_write_routes() -> set[tuple[str, str]]:
 
 def test_every_api_write_route_has_a_case():
     routes = api_write_routes()
-    assert routes - set(CASES) - set(NOT_RECORDS) == set()
+    assert routes - set(CASES) - set(NOT_RECORDS) - set(WITHOUT_GENERIC_CASE) == set()
     assert set(CASES) <= routes  # no case for a route that is gone
 
 

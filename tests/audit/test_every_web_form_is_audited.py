@@ -71,6 +71,26 @@ NOT_RECORDS = {
 }
 
 
+# Forms whose write is checked in their own tests and has no generic case yet: each moves
+# into FORMS with a valid payload (the walk then checks its actor, source, request id and
+# reason like every other form's).
+WITHOUT_GENERIC_CASE = {
+    "question-new": "tests/inquiries/test_web.py",
+    "question-answer": "tests/inquiries/test_web.py",
+    "question-ask-again": "tests/inquiries/test_web.py",
+    "question-close": "tests/inquiries/test_web.py",
+    "question-resolve": "tests/inquiries/test_web.py",
+    "comment-new": "tests/inquiries/test_web.py",
+    "comment-void": "tests/inquiries/test_web.py",
+    "attachment-new": "tests/inquiries/test_web.py",
+    "duplicate-dismiss": "tests/duplicates/test_pairs.py",
+    "duplicate-void": "tests/duplicates/test_pairs.py",
+    "notification-choices": "tests/notifications/test_pages.py",
+    "notification-mark-all-read": "tests/notifications/test_pages.py",
+    "notification-open": "tests/notifications/test_pages.py",
+}
+
+
 @dataclass
 class Form:
     user: Any
@@ -341,7 +361,8 @@ def web_write_routes() -> set[str | None]:
 
 def test_every_web_form_has_a_case():
     routes = web_write_routes()
-    assert routes - set(FORMS) - set(NOT_RECORDS) == set()
+    assert routes - set(FORMS) - set(NOT_RECORDS) - set(WITHOUT_GENERIC_CASE) == set()
+    assert set(WITHOUT_GENERIC_CASE) <= routes
     assert set(FORMS) <= routes  # no case for a form that is gone
 
 

@@ -294,9 +294,11 @@ def relink_from(first_pk: int) -> None:
 
     model = history_model()
     names = ["history_id", "hash"] + [f.attname for f in chained_fields(model)]
-    before = model.objects.filter(pk__lt=first_pk).order_by("-pk").values_list("hash", flat=True)
+    # The row's own chain (its site's): the other chains of the table are left alone.
+    rows = model.objects.filter(chain_site_id=model.objects.get(pk=first_pk).chain_site_id)
+    before = rows.filter(pk__lt=first_pk).order_by("-pk").values_list("hash", flat=True)
     previous = before.first() or GENESIS_HASH
-    for values in model.objects.filter(pk__gte=first_pk).order_by("pk").values(*names):
+    for values in rows.filter(pk__gte=first_pk).order_by("pk").values(*names):
         previous = link(previous, model, values)
         sql = f"UPDATE {HISTORY} SET hash = %s WHERE history_id = %s"  # noqa: S608
         run_sql(sql, [previous, values["history_id"]])

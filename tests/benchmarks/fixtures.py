@@ -2,6 +2,7 @@
 
 python -m tests.benchmarks.fixtures trail 1000   # one event with 1,000 versions
 python -m tests.benchmarks.fixtures counts       # row counts, as JSON
+python -m tests.benchmarks.fixtures http         # API tokens and sessions for the HTTP section
 """
 
 import json
@@ -52,6 +53,54 @@ def counts() -> dict:
     }
 
 
+HTTP_WRITERS = (
+    ("nurse", "lakeshore"),
+    ("nurse2", "harbor"),
+    ("nurse3", "summit"),
+    ("nurse4", "bayside"),
+)
+
+
+def http_clients() -> dict:
+    """An API token for the director and for one nurse at each of four sites, and a completed
+    session at each of those sites to file events on (the HTTP section of `run.py`).
+
+    The tokens are made as if issued with the second factor: production settings require one
+    for every role, and the benchmark measures requests, not the login.
+    """
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from events.accounts.models import ApiToken
+    from events.choices import SessionStatus
+    from events.models import InfusionSession
+
+    users = get_user_model().objects
+
+    def token(username: str) -> str:
+        _, secret = ApiToken.objects.create(
+            user=users.get(username=username),
+            name="bench",
+            last_used_at=timezone.now(),
+            second_factor=True,
+        )
+        return secret
+
+    writers = []
+    for username, site in HTTP_WRITERS:
+        session = (
+            InfusionSession.objects.filter(site__code=site, status=SessionStatus.COMPLETED)
+            .order_by("-id")
+            .first()
+        )
+        writers.append(
+            {"token": token(username), "session": session.pk, "started_at": session.started_at}
+        )
+    from events.queue_cursor import LAST_PAGE
+
+    return {"director": token("director"), "writers": writers, "last_page": LAST_PAGE}
+
+
 def main(argv: list[str]) -> None:
     _setup()
     command = argv[0]
@@ -59,6 +108,8 @@ def main(argv: list[str]) -> None:
         print(json.dumps({"event_id": give_one_event_versions(int(argv[1]))}))
     elif command == "counts":
         print(json.dumps(counts()))
+    elif command == "http":
+        print(json.dumps(http_clients(), default=str))
     else:
         raise SystemExit(f"unknown step {command!r}")
 

@@ -104,7 +104,9 @@ subject("summary_all_live")(lambda: _summary_live(_all_time))
 
 
 def _summary_sql(filters) -> list[tuple[str, list]]:
-    """The summary's figures as plain SQL: what an analyst would write by hand."""
+    """The summary's figures as plain SQL: what an analyst would write by hand. The filters'
+    period, and for the filter combinations their session and event conditions
+    (`_filter_sql`), narrow the same rows the summary counts."""
     from events.choices import EventStatus, SessionStatus
     from reporting.filters import ONSET_BANDS
 
@@ -119,8 +121,11 @@ def _summary_sql(filters) -> list[tuple[str, list]]:
     if filters.date_from:
         where += " AND s.month >= %s AND s.month <= %s"
         params += [filters.date_from.strftime("%Y-%m"), filters.date_to.strftime("%Y-%m")]
-    events = f"e.status <> %s AND {where}"
-    event_params = [EventStatus.VOIDED, *params]
+    extra_sessions, extra_session_params, extra_events, extra_event_params = _filter_sql(filters)
+    where += extra_sessions
+    params += extra_session_params
+    events = f"e.status <> %s AND {where}{extra_events}"
+    event_params = [EventStatus.VOIDED, *params, *extra_event_params]
     dims = "s.month, s.site_id, s.route, s.drug, s.dose_band"
     number = "CASE WHEN s.sequence_number < 7 THEN s.sequence_number ELSE 7 END"
     serious = "CASE WHEN e.is_serious THEN 1 ELSE 0 END"
@@ -192,6 +197,49 @@ def _summary_sql(filters) -> list[tuple[str, list]]:
     ]
 
 
+def _in(column: str, values) -> tuple[str, list]:
+    return f" AND {column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _filter_sql(filters) -> tuple[str, list, str, list]:
+    """Hand-written conditions for the filters the combinations below use: on the session
+    (route, drug, dose band, session number, the patient's indication) and on the event
+    (review status, term, grade, seriousness)."""
+    session_sql, session_params, event_sql, event_params = "", [], "", []
+    for column, values in (
+        ("s.route", filters.routes),
+        ("s.drug", filters.drugs),
+        ("s.dose_band", filters.dose_bands),
+    ):
+        if values:
+            sql, values_params = _in(column, values)
+            session_sql, session_params = session_sql + sql, session_params + values_params
+    if filters.session_numbers:
+        numbers = [n for n in filters.session_numbers if n < 7]
+        sql, number_params = _in("s.sequence_number", numbers or [0])
+        if 7 in filters.session_numbers:
+            sql = f" AND (s.sequence_number >= 7 OR {sql.removeprefix(' AND ')})"
+        session_sql, session_params = session_sql + sql, session_params + number_params
+    if filters.indications:
+        sql, values_params = _in("p.indication", filters.indications)
+        session_sql += (
+            " AND s.patient_id IN (SELECT p.id FROM events_patient p WHERE "
+            f"{sql.removeprefix(' AND ')})"
+        )
+        session_params += values_params
+    if filters.review != "all":
+        sql, values_params = _in("e.status", filters.event_statuses)
+        event_sql, event_params = event_sql + sql, event_params + values_params
+    for column, values in (("e.term_id", filters.term_ids), ("e.grade", filters.grades)):
+        if values:
+            sql, values_params = _in(column, values)
+            event_sql, event_params = event_sql + sql, event_params + values_params
+    if filters.serious is not None:
+        event_sql += " AND e.is_serious = %s"
+        event_params.append(filters.serious)
+    return session_sql, session_params, event_sql, event_params
+
+
 def _summary_reference(filters_factory):
     from django.db import connections
 
@@ -212,6 +260,51 @@ def _summary_reference(filters_factory):
 
 subject("summary_12m_ref")(lambda: _summary_reference(_twelve_months))
 subject("summary_all_ref")(lambda: _summary_reference(_all_time))
+
+
+# --- 1f. dashboard filter combinations: counted events vs records vs hand-written SQL -----
+
+
+def _combination(name: str):
+    """Three filter combinations over the 12 months: session and event filters mixed."""
+    from events.choices import Drug, Indication, Route
+    from events.models import EventTerm
+
+    def factory():
+        months = _twelve_months()
+        if name == "route_grade":
+            return months.replace(routes=(Route.IV,), grades=(2, 3))
+        if name == "drug_term_review":
+            term = EventTerm.objects.get(code="hypertension")
+            return months.replace(drugs=(Drug.KETAMINE,), term_ids=(term.pk,), review="submitted")
+        return months.replace(
+            indications=(Indication.TRD, Indication.MDD),
+            dose_bands=("0.5-0.75", "0.75-1.0"),
+            session_numbers=(1, 2, 3, 7),
+            serious=False,
+        )
+
+    return factory
+
+
+def _summary_from_records(filters_factory):
+    """The filtered summary as it was counted before the counted-events table: from the
+    records, joined per event."""
+    import functools
+
+    from reporting import rollups
+
+    rollups.summary_frames = functools.partial(rollups.summary_frames, from_records=True)
+    return _summary(filters_factory)
+
+
+FILTER_COMBINATIONS = ("route_grade", "drug_term_review", "indication_band_number_serious")
+for _name in FILTER_COMBINATIONS:
+    subject(f"filters_{_name}")(lambda name=_name: _summary(_combination(name)))
+    subject(f"filters_{_name}_records")(
+        lambda name=_name: _summary_from_records(_combination(name))
+    )
+    subject(f"filters_{_name}_ref")(lambda name=_name: _summary_reference(_combination(name)))
 
 
 # --- 2. CSV line listing vs the database's own CSV writer --------------------------------

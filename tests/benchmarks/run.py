@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.benchmarks.dataset import PG_SERVER, ROOT, VENV_PYTHON, Dataset, ensure
+from tests.benchmarks.operations import FILTER_COMBINATIONS
 
 PDF_SMALL_SESSIONS = 2000  # about 10,000 events
 # Rounds of the four writer configurations, interleaved; each rate is the median of its rounds
@@ -135,6 +136,28 @@ def bench_database(vendor: str, args, loads: list[dict]) -> list[Row]:
             name = f"1. safety summary, {label}, {how}"
             rows.append(_ratio_row(name, db, ours, reference, 1.5, " (SQL GROUP BY)"))
 
+    # Dashboard filters (issue target: any combination under 0.5 s on PostgreSQL, 2 s on
+    # SQLite, within 2x of a hand-written GROUP BY over the same rows).
+    limit = 0.5 if vendor == "postgresql" else 2.0
+    for combination in FILTER_COMBINATIONS:
+        reference = run(f"filters_{combination}_ref")
+        for subject, how in (("", "counted events"), ("_records", "from the records")):
+            ours = run(f"filters_{combination}{subject}")
+            ratio = ours["median"] / reference["median"]
+            rows.append(
+                Row(
+                    f"1f. filtered summary, 12 months, {combination.replace('_', ' ')}, {how}",
+                    db,
+                    seconds(ours["median"]),
+                    spread(ours),
+                    seconds(reference["median"]) + " (SQL GROUP BY)",
+                    f"{ratio:.2f}",
+                    f"<= 2 and < {seconds(limit)}",
+                    ratio <= 2 and ours["median"] < limit,
+                    memory(ours),
+                )
+            )
+
     csv_repeat = max(1, min(repeat, 3))
     ours = run("csv", repeat=csv_repeat)
     reference = run("csv_ref", repeat=csv_repeat)
@@ -223,7 +246,71 @@ def bench_database(vendor: str, args, loads: list[dict]) -> list[Row]:
 
     if vendor == "postgresql":
         rows += bench_writers(small, args.writer_seconds)
+    rows += bench_http(full, small, args)
     return rows
+
+
+def _http_row(name: str, db: str, ours, floor, limit: float) -> Row:
+    return Row(
+        name,
+        db,
+        seconds(ours.median),
+        f"{seconds(ours.low)}-{seconds(ours.high)}",
+        f"{seconds(floor.median)} (GET /api/v1/terms/)",
+        f"{ours.median / floor.median:.1f}",
+        f"< {seconds(limit)}",
+        ours.median < limit,
+    )
+
+
+def bench_http(full: Dataset, small: Dataset, args) -> list[Row]:
+    """The HTTP section (`over_http.py`): gunicorn with the documented settings."""
+    from tests.benchmarks import over_http
+
+    db = "PostgreSQL" if full.vendor == "postgresql" else "SQLite"
+    log(f"{full.key}: HTTP reads through gunicorn")
+    results = over_http.reads(full, args.repeat)
+    floor = results.pop("floor")
+    summary_limit = 0.5 if full.vendor == "postgresql" else 2.0
+    rows = []
+    for label, timing in results.items():
+        if label.startswith("summary"):
+            name = f"H1. summary API ({label.removeprefix('summary: ')} filter)"
+            rows.append(_http_row(name, db, timing, floor, summary_limit))
+        else:
+            rows.append(_http_row("H2. review queue API, last page", db, timing, floor, 0.1))
+    log(f"{small.key}: HTTP export requests and writers")
+    exports, rates = over_http.writes(small, args.repeat, args.writer_seconds, WRITER_ROUNDS)
+    rows.append(
+        _http_row(
+            f"H3. export request to its 202 (copy of {small.sessions:,} sessions)",
+            db,
+            exports,
+            floor,
+            0.3,
+        )
+    )
+    if rates:
+        rows.append(_http_writers_row(rates))
+    return rows
+
+
+def _http_writers_row(rates) -> Row:
+    four, one = rates[(4, True)], rates[(1, True)]
+    four_bare, one_bare = rates[(4, False)], rates[(1, False)]
+    scaling, reference = four.median / one.median, four_bare.median / one_bare.median
+    share = scaling / reference
+    return Row(
+        "H4. 4 writers at 4 sites through the API",
+        "PostgreSQL",
+        f"{four.median:.0f} events/s ({scaling:.2f}x one writer's {one.median:.0f})",
+        f"{four.low:.0f}-{four.high:.0f} events/s",
+        f"{four_bare.median:.0f} events/s no history ({reference:.2f}x one writer's "
+        f"{one_bare.median:.0f})",
+        f"{share:.2f}",
+        "scaling >= 0.9 of the no-history scaling",
+        share >= 0.9,
+    )
 
 
 def _writers(template: Dataset, count: int, seconds_each: float, history: bool) -> float:
@@ -287,8 +374,8 @@ def bench_writers(template: Dataset, seconds_each: float) -> list[Row]:
             f"{rates[(4, False)]:.0f} events/s no history ({scaling_reference:.2f}x one "
             f"writer's {rates[(1, False)]:.0f})",
             f"{share:.2f}",
-            "scaling >= 0.8 of the no-history scaling",
-            share >= 0.8,
+            "scaling >= 0.9 of the no-history scaling",
+            share >= 0.9,
         )
     ]
 

@@ -92,7 +92,15 @@ def test_every_pdf_kind_prints_every_word_inside_its_margins(
 def journey_pages(dataset, worst_case) -> dict[str, list[str]]:  # noqa: F811
     return {
         "alice": ["/", f"/sessions/{dataset.s1.pk}/", f"/sessions/{worst_case.session_id}/"],
-        "dana": ["/review/", f"/events/{dataset.e2.pk}/", f"/events/{worst_case.pk}/", "/reports/"],
+        "dana": [
+            "/review/",
+            f"/events/{dataset.e2.pk}/",
+            f"/events/{worst_case.pk}/",
+            "/reports/",
+            "/duplicates/",
+            "/notifications/",
+            "/accounts/",
+        ],
         "aubrey": [
             "/audit/",
             "/audit/log/",

@@ -9,7 +9,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.utils import timezone
 
-from audit.chain import chained_models, verify_chain
+from audit.chain import chained_models, site_of, verify_chain
 from audit.live_rows import verify_all_live_rows
 from events.choices import Drug, EventStatus, Route, SessionStatus
 from events.models import (
@@ -34,7 +34,23 @@ from events.services.sessions import (
 )
 from events.services.vitals import vital_sign_record
 
-LEDGER_COLUMNS = ("history_user_id", "history_user_name", "request_id", "source", "hash")
+LEDGER_COLUMNS = (
+    "history_user_id",
+    "history_user_name",
+    "request_id",
+    "source",
+    "chain_site_id",
+    "hash",
+)
+
+
+def chains(record) -> set:
+    """The chains a record's history rows joined, as the record's site or another."""
+    site = site_of(record)
+    return {
+        "own site" if chain_site == site else chain_site
+        for chain_site in record.history.values_list("chain_site_id", flat=True)
+    }
 
 
 def shape(record, roles: dict) -> list[tuple]:
@@ -111,6 +127,8 @@ def test_a_bulk_seed_writes_the_history_the_services_write(nurse, director, pass
     roles = {nurse.pk: "staff", director.pk: "director"}
     expected = {type(record): shape(record, roles) for record in records}
     columns = {type(record): filled_columns(record) for record in records}
+    # Every step the services took joined the chain of the record's own site.
+    assert all(chains(record) == {"own site"} for record in records)
 
     seeded_roles = {}
     for user_id, role in Membership.objects.filter(site__isnull=False).values_list(
@@ -135,6 +153,7 @@ def test_a_bulk_seed_writes_the_history_the_services_write(nurse, director, pass
         for record in seeded[:40]:
             assert shape(record, seeded_roles) == expected[model], model.__name__
             assert filled_columns(record) == columns[model], model.__name__
+            assert chains(record) == {"own site"}, model.__name__
             latest = record.history.order_by("-history_id").first()
             if hasattr(record, "version"):
                 assert latest.version == record.version

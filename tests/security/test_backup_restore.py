@@ -29,7 +29,11 @@ def _live_manifest() -> dict:
     for model in chained_models():
         report = verify_chain(model)
         assert report.is_intact, report
-        tables[report.table] = {"rows": report.rows, "head": report.head}
+        tables[report.table] = {
+            "rows": report.rows,
+            "head": report.head,
+            "chains": {head.chain: head.hash for head in report.heads},
+        }
     return tables
 
 
@@ -40,6 +44,12 @@ def test_a_sqlite_backup_restores_with_identical_verified_chains(ledger_with_eve
     manifest = json.loads((tmp_path / "ledger.sqlite3.manifest.json").read_text())
     assert manifest["tables"] == _live_manifest()
     assert manifest["tables"]["events_historicaladverseevent"]["rows"] >= 3
+    # Each site's chain is named with its head, so a restore missing one site's rows shows.
+    site = ledger_with_events[0].site_id
+    assert (
+        f"events_historicaladverseevent@site{site}"
+        in (manifest["tables"]["events_historicaladverseevent"]["chains"])
+    )
 
     restored = tmp_path / "restored.sqlite3"
     call_command("restore", input=str(backup), target=str(restored))

@@ -19,7 +19,8 @@ from tests.factories import (
 # * the login session
 # * the signed-in user
 # * the user's memberships (read once per request, then cached on the user)
-REQUEST = 3
+# * the unread notifications (the count in the navigation)
+REQUEST = 4
 
 
 def access_log_queries() -> int:
@@ -37,7 +38,8 @@ def test_home_page_for_staff(signed_in, nurse, north, rows, django_assert_num_qu
         InfusionSessionFactory(patient=PatientFactory(site=north))
     client = signed_in(nurse)
     # * today's sessions with their patients, sites and staff (one joined query)
-    with django_assert_num_queries(REQUEST + 1 + access_log_queries()):
+    # * the questions waiting for the nurse's answer, with their events and sites
+    with django_assert_num_queries(REQUEST + 2 + access_log_queries()):
         response = client.get("/")
     assert response.text.count("Open<span") == rows
 
@@ -53,11 +55,13 @@ def test_home_page_for_a_director(signed_in, director, session, rows, django_ass
         )
     client = signed_in(director)
     # * today's sessions
+    # * the questions waiting for the director's answer (as reporter)
     # * queue counts (total and overdue in one aggregate)
     # * the ids of the first five events of the queue, part by part (without a due time,
     #   serious and unexpected, serious, the rest: four reads), then those events with term
     #   and site
-    with django_assert_num_queries(REQUEST + 7 + access_log_queries()):
+    # * the number of overdue questions
+    with django_assert_num_queries(REQUEST + 9 + access_log_queries()):
         response = client.get("/")
     assert f"<strong>{rows}</strong> submitted event" in response.text
 
@@ -106,6 +110,7 @@ def test_review_queue(signed_in, director, north, rows, django_assert_num_querie
     # * the ids of the page's events in each part of the queue (without a due time, serious
     #   and unexpected, serious, the rest: four reads)
     # * those events, with terms, sites, reporters, sessions and patients
-    with django_assert_num_queries(REQUEST + 6 + access_log_queries()):
+    # * the open questions of those events, counted per event
+    with django_assert_num_queries(REQUEST + 7 + access_log_queries()):
         response = client.get(reverse("review-queue"))
     assert response.text.count("left</strong>") == rows

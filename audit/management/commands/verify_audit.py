@@ -7,7 +7,7 @@ names (table and id) any live row that differs, has no history, or whose history
 deleted; that too exits with status 1.
 
     manage.py verify_audit                      # verify, record the run, exit 1 on a break
-    manage.py verify_audit --heads > heads.txt  # print the chain heads to keep elsewhere
+    manage.py verify_audit --heads > heads.txt  # print every chain's head to keep elsewhere
     manage.py verify_audit --expect-heads heads.txt   # also prove nothing was cut off the end
 """
 
@@ -23,7 +23,10 @@ from audit.services import verification_run_perform
 
 
 def parse_heads(text: str) -> dict[str, ChainHead]:
-    """Read heads printed by `--heads`: `table last_pk hash` per line, `#` starts a comment."""
+    """Read heads printed by `--heads`: `chain last_pk hash` per line, `#` starts a comment.
+
+    A chain is named by its table, with `@site<id>` for a site's chain (`audit.chain`); a
+    file recorded before the chains were split per site names each table's global chain."""
     heads = {}
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.split("#", 1)[0].strip()
@@ -31,9 +34,15 @@ def parse_heads(text: str) -> dict[str, ChainHead]:
             continue
         parts = line.split()
         if len(parts) != 3 or len(parts[2]) != 64:
-            raise CommandError(f"Line {number} is not 'table last_pk hash': {line!r}")
-        table, last_pk, digest = parts
-        heads[table] = ChainHead(table, None if last_pk == "-" else int(last_pk), digest)
+            raise CommandError(f"Line {number} is not 'chain last_pk hash': {line!r}")
+        name, last_pk, digest = parts
+        table, _, site = name.partition("@site")
+        if site and not site.isdigit():
+            raise CommandError(f"Line {number} names no chain: {name!r}")
+        head = ChainHead(
+            table, None if last_pk == "-" else int(last_pk), digest, int(site) if site else None
+        )
+        heads[head.chain] = head
     return heads
 
 
@@ -126,7 +135,7 @@ class Command(BaseCommand):
 
     def _print_heads(self, database: str) -> None:
         self.stdout.write(f"# Safety Ledger chain heads at {timezone.now().isoformat()}")
-        self.stdout.write("# table last_pk hash")
+        self.stdout.write("# chain (table, @site<id> for a site's chain) last_pk hash")
         for head in chain_heads(using=database):
             last_pk = "-" if head.last_pk is None else head.last_pk
-            self.stdout.write(f"{head.table} {last_pk} {head.hash}")
+            self.stdout.write(f"{head.chain} {last_pk} {head.hash}")

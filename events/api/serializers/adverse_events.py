@@ -125,10 +125,22 @@ class ReviewQueueItemSerializer(AdverseEventListOutputSerializer):
     hours_left = serializers.SerializerMethodField(
         help_text="Hours until the review is due (negative when overdue)."
     )
+    open_questions = serializers.SerializerMethodField(
+        help_text="Directors' questions on the event still open or answered (they hold up "
+        "the sign-off)."
+    )
 
     class Meta(AdverseEventListOutputSerializer.Meta):
-        fields = [*AdverseEventListOutputSerializer.Meta.fields, "priority", "hours_left"]
+        fields = [
+            *AdverseEventListOutputSerializer.Meta.fields,
+            "priority",
+            "hours_left",
+            "open_questions",
+        ]
         read_only_fields = fields
+
+    def get_open_questions(self, event) -> int:
+        return self.context.get("open_questions", {}).get(event.pk, 0)
 
     def get_hours_left(self, event) -> float | None:
         if event.review_due_at is None:
@@ -151,10 +163,19 @@ class AdverseEventCreateInputSerializer(_AdverseEventInputSerializer):
     submit = serializers.BooleanField(
         required=False, default=False, help_text="Submit at once instead of saving a draft."
     )
+    confirm_not_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "File the event even though one like it is on file (same term, onset within the "
+            "duplicate window, same session or same patient within a day). Without it such "
+            "a filing is refused with 409 naming the events on file."
+        ),
+    )
 
     class Meta:
         model = AdverseEvent
-        fields = ["session", *EDITABLE_FIELDS, "submit"]
+        fields = ["session", *EDITABLE_FIELDS, "submit", "confirm_not_duplicate"]
 
 
 class AdverseEventUpdateInputSerializer(_AdverseEventInputSerializer):

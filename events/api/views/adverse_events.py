@@ -25,6 +25,7 @@ from events.api.serializers.adverse_events import (
 from events.api.serializers.base import NoBodySerializer
 from events.api.views.base import ApiView, ScopedListApi, record_response, validated
 from events.choices import Role
+from events.inquiries.selectors import open_question_counts
 from events.selectors import adverse_event_get, adverse_event_list, review_queue
 from events.services.adverse_events import (
     adverse_event_assess,
@@ -58,10 +59,15 @@ class AdverseEventListCreateApi(ScopedListApi):
 
     @api_schema(
         summary="File an event as a draft, or submit it at once with submit=true",
+        description=(
+            "An event like one already on file (same term, onset within the duplicate window, "
+            "in the same session or for the same patient within a day) is refused with 409 "
+            "and the ids of the events on file, unless `confirm_not_duplicate` is true."
+        ),
         request=AdverseEventCreateInputSerializer,
         response=Detail,
         status=201,
-        errors=WRITE_ERRORS,
+        errors=(*WRITE_ERRORS, 409),
         etag=True,
         idempotent=True,
         tags=TAGS,
@@ -70,8 +76,13 @@ class AdverseEventListCreateApi(ScopedListApi):
         def perform():
             data = validated(AdverseEventCreateInputSerializer, request)
             submit, session = data.pop("submit", False), data.pop("session")
+            confirmed = data.pop("confirm_not_duplicate", False)
             event = adverse_event_create(
-                actor=request.user, session=session, data=data, submit=submit
+                actor=request.user,
+                session=session,
+                data=data,
+                submit=submit,
+                confirm_not_duplicate=confirmed,
             )
             return record_response(
                 Detail,
@@ -214,7 +225,11 @@ class ReviewQueueApi(ScopedListApi):
     def list(self, request, *args, **kwargs):
         queue = self.get_queryset()
         events = self.paginate_queryset(queue)
-        response = self.get_paginated_response(self.get_serializer(events, many=True).data)
+        waiting = open_question_counts([event.pk for event in events])
+        serializer = self.get_serializer(
+            events, many=True, context={**self.get_serializer_context(), "open_questions": waiting}
+        )
+        response = self.get_paginated_response(serializer.data)
         count = self.paginator.count
         access_log_list(
             actor=request.user,

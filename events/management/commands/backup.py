@@ -28,7 +28,8 @@ TEMPORARY_ALIAS = "backup_check"
 
 
 def chain_manifest(using: str) -> dict:
-    """Row count and head hash of every chained table; refuses a broken chain."""
+    """Row count, last hash and every chain's head of each chained table; refuses a broken
+    chain."""
     tables = {}
     for model in chained_models():
         report = verify_chain(model, using=using)
@@ -36,7 +37,11 @@ def chain_manifest(using: str) -> dict:
             raise CommandError(
                 f"{report.table}: chain broken at row {report.first_break} ({report.problem})."
             )
-        tables[report.table] = {"rows": report.rows, "head": report.head}
+        tables[report.table] = {
+            "rows": report.rows,
+            "head": report.head,
+            "chains": {head.chain: head.hash for head in report.heads},
+        }
     return {"tables": dict(sorted(tables.items()))}
 
 

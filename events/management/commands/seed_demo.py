@@ -103,7 +103,9 @@ class Command(BaseCommand):
             cast, fresh_accounts = self._cast()
             self._record(cast, options["seed"], sessions, batch_size, PROFILES[options["profile"]])
         # bulk_create sends no save signals, so nothing was marked stale: compute every
-        # month's rollup now rather than leave the reports live until the first refresh.
+        # month's rollup now rather than leave the reports live until the first refresh,
+        # and the counted-events table the filtered reports read.
+        call_command("rebuild_counted_events", stdout=self.stdout)
         call_command("refresh_rollups", stdout=self.stdout)
         self._print_logins(fresh_accounts)
 
