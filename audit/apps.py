@@ -16,7 +16,9 @@ class AuditConfig(AppConfig):
         # is ready; take it away again from audited models.
         for model in apps.get_models():
             if issubclass(model, AuditedModel):
-                model.save_without_historical_record = AuditedModel.save_without_historical_record
+                model.save_without_historical_record = (  # type: ignore[method-assign]
+                    AuditedModel.save_without_historical_record
+                )
             history = getattr(model, "history", None)
             if history is not None and issubclass(history.model, HistoryBase):
                 make_saves_atomic(model)

@@ -7,8 +7,9 @@ says which door the write came through (web, api, command:NAME, task:NAME).
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def audit_context(source: str, request_id: str | None = None) -> Iterator[AuditC
         _current.reset(token)
 
 
-def command_source(command) -> str:
+def command_source(command: object) -> str:
     """`command:NAME` for a management command instance."""
     return f"command:{type(command).__module__.rsplit('.', 1)[-1]}"
 
@@ -53,12 +54,12 @@ def label_management_commands() -> None:
         return
     original = BaseCommand.execute
 
-    def execute(self, *args, **options):
+    def execute(self: BaseCommand, *args: Any, **options: Any) -> Any:
         with audit_context(command_source(self)):
             return original(self, *args, **options)
 
-    execute._labels_audit_source = True
-    BaseCommand.execute = execute
+    execute._labels_audit_source = True  # type: ignore[attr-defined]
+    BaseCommand.execute = execute  # type: ignore[method-assign]
 
 
 def label_celery_tasks() -> None:
@@ -67,13 +68,13 @@ def label_celery_tasks() -> None:
         from celery.signals import task_postrun, task_prerun
     except ImportError:  # pragma: no cover - celery is a dependency of the project
         return
-    tokens: dict[str, object] = {}
+    tokens: dict[str | None, Token[AuditContext | None]] = {}
 
-    def enter(task_id=None, task=None, **kwargs):
+    def enter(task_id: str | None = None, task: object = None, **kwargs: Any) -> None:
         context = AuditContext(source=f"task:{getattr(task, 'name', 'unknown')}")
         tokens[task_id] = _current.set(context)
 
-    def leave(task_id=None, **kwargs):
+    def leave(task_id: str | None = None, **kwargs: Any) -> None:
         token = tokens.pop(task_id, None)
         if token is not None:
             _current.reset(token)

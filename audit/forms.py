@@ -1,6 +1,8 @@
 """Filter forms of the auditor pages (GET only: they read, never write)."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -20,11 +22,17 @@ def record_types() -> list[tuple[str, str]]:
     ]
 
 
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 class _DateInput(forms.DateInput):
     """A "YYYY-MM-DD" text box: a `date` picker shows the browser's locale (mm/dd/yyyy in
     en-US), which reads wrongly next to ISO dates everywhere else in the ledger."""
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         defaults = {"placeholder": "YYYY-MM-DD", "pattern": r"\d{4}-\d{2}-\d{2}", "size": "10"}
         super().__init__({**defaults, **(attrs or {})}, format="%Y-%m-%d")
 
@@ -39,20 +47,22 @@ class LogFilterForm(forms.Form):
     since = forms.DateField(required=False, label="From (UTC)", widget=_DateInput)
     until = forms.DateField(required=False, label="To (UTC)", widget=_DateInput)
 
-    def __init__(self, *args, site_choices=(), **kwargs):
+    def __init__(
+        self, *args: Any, site_choices: Sequence[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].choices = [("", "All sites I can see"), *site_choices]
-        self.fields["model"].choices = self.model_choices()
-        self.fields["action"].choices = self.action_choices()
+        _choice_field(self, "site").choices = [("", "All sites I can see"), *site_choices]
+        _choice_field(self, "model").choices = self.model_choices()
+        _choice_field(self, "action").choices = self.action_choices()
 
-    def model_choices(self):
+    def model_choices(self) -> list[tuple[str, str]]:
         return [("", "All records"), *record_types()]
 
-    def action_choices(self):
+    def action_choices(self) -> list[tuple[str, str]]:
         return [("", "Any action"), *ACTIONS.items()]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and until < since:
             self.add_error("until", "The end of the range comes before its start.")
@@ -73,10 +83,10 @@ class LogFilterForm(forms.Form):
 class AccessLogFilterForm(LogFilterForm):
     """The same filters over the access log; "record type" is the object type viewed."""
 
-    def model_choices(self):
+    def model_choices(self) -> list[tuple[str, str]]:
         return [("", "Anything"), *record_types()]
 
-    def action_choices(self):
+    def action_choices(self) -> list[tuple[str, str]]:
         return [("", "Any action"), *AccessAction.choices]
 
 
@@ -120,6 +130,6 @@ class OpenRecordForm(forms.Form):
     model = forms.ChoiceField(label="Record type")
     pk = forms.IntegerField(label="Id", min_value=1)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = record_types()
+        _choice_field(self, "model").choices = record_types()

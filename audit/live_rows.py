@@ -14,6 +14,7 @@ history version of each id in the same range), so memory stays flat at any size.
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.db.models import Max
@@ -95,7 +96,13 @@ def verify_live_rows(
     return report
 
 
-def _chunks(model, history_model, names, using, chunk_size) -> Iterator[tuple[list, dict]]:
+def _chunks(
+    model: type[models.Model],
+    history_model: type[models.Model],
+    names: list[str],
+    using: str,
+    chunk_size: int,
+) -> Iterator[tuple[list[dict[str, Any]], dict[Any, dict[str, Any]]]]:
     """(live rows, {id: latest history version}) per keyset chunk of ids. The last chunk
     reaches past the last live row, so history of rows removed at the end is read too."""
     pk = names[0]
@@ -119,7 +126,7 @@ def _chunks(model, history_model, names, using, chunk_size) -> Iterator[tuple[li
         after = upto
 
 
-def _compare(live: dict, version: dict | None, names: list[str]) -> str:
+def _compare(live: dict[str, Any], version: dict[str, Any] | None, names: list[str]) -> str:
     if version is None:
         return "live row has no history row"
     if version["history_type"] == "-":

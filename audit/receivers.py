@@ -1,6 +1,9 @@
 """Signal receivers that keep the ledger complete: every historical row is stamped and
 chained before it is inserted, and authentication events reach the access log."""
 
+from typing import Any
+
+from django.apps import AppConfig
 from django.contrib.auth import (
     get_user_model,
     user_logged_in,
@@ -8,10 +11,11 @@ from django.contrib.auth import (
     user_login_failed,
 )
 from django.contrib.auth.models import update_last_login
-from django.db import router
+from django.db import models, router
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
+from django.http import HttpRequest
 from simple_history.signals import pre_create_historical_record
 
 from audit import chain, triggers
@@ -20,28 +24,34 @@ from audit.services import access_log_record
 
 
 @receiver(pre_create_historical_record)
-def seal_history_row(sender, instance, history_instance, using=None, **kwargs):
+def seal_history_row(
+    sender: type[models.Model],
+    instance: models.Model,
+    history_instance: models.Model,
+    using: str | None = None,
+    **kwargs: Any,
+) -> None:
     if not isinstance(history_instance, HistoryBase):
         return
     if (
-        history_instance.history_user_id is None
-        and history_instance.history_type == "+"
+        getattr(history_instance, "history_user_id", None) is None
+        and getattr(history_instance, "history_type", None) == "+"
         and isinstance(instance, get_user_model())
     ):
         # An account with no creator (createsuperuser, the first account) registers itself.
-        history_instance.history_user = instance
+        history_instance.history_user = instance  # type: ignore[attr-defined]
     history_instance.stamp()
     history_instance.chain_site_id = chain.site_of(instance)
     chain.seal([history_instance], using=using or router.db_for_write(sender))
 
 
 @receiver(connection_created)
-def register_sqlite_functions(sender, connection, **kwargs):
+def register_sqlite_functions(sender: object, connection: Any, **kwargs: Any) -> None:
     triggers.register_sqlite_functions(connection)
 
 
 @receiver(post_migrate)
-def install_append_only_triggers(sender, using="default", **kwargs):
+def install_append_only_triggers(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     # Runs after every migrate: SQLite drops a table's triggers when a migration rebuilds it.
     if sender.name == "audit":
         triggers.install_all(using)
@@ -53,18 +63,23 @@ user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
 
 
 @receiver(user_logged_in)
-def record_login(sender, request, user, **kwargs):
+def record_login(sender: object, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     access_log_record(user=user, action=AccessAction.LOGIN, request=request)
 
 
 @receiver(user_logged_out)
-def record_logout(sender, request, user, **kwargs):
+def record_logout(sender: object, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
         access_log_record(user=user, action=AccessAction.LOGOUT, request=request)
 
 
 @receiver(user_login_failed)
-def record_failed_login(sender, credentials, request=None, **kwargs):
+def record_failed_login(
+    sender: object,
+    credentials: dict[str, Any],
+    request: HttpRequest | None = None,
+    **kwargs: Any,
+) -> None:
     access_log_record(
         user=None,
         username=str(credentials.get("username", ""))[:150],

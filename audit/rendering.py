@@ -20,7 +20,7 @@ _DIFF_HEAD = (
 )
 
 
-class EscapedTexts(dict):
+class EscapedTexts(dict[str, str]):
     """Text -> its HTML-escaped form, each distinct text escaped once."""
 
     def __missing__(self, text: str) -> str:

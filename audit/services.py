@@ -2,9 +2,10 @@
 verification run."""
 
 from collections.abc import Mapping
-from typing import Any, Required, TypeAlias, TypedDict, Unpack
+from typing import Any, Required, TypeAlias, TypedDict, TypeVar, Unpack
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -14,15 +15,25 @@ from audit.models import AccessAction, AccessLog, MissingActorError, Verificatio
 
 # Who does something: every service takes one, and every history row names one.
 Actor: TypeAlias = User
+# Any audited record: a service gets back the type it saved.
+Record = TypeVar("Record", bound=models.Model)
+
+
+def actor_of(user: object) -> Actor:
+    """The account behind a request that passed authentication (`login_required`, DRF's
+    `IsAuthenticated`): the actor its writes and access-log rows name."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 def audited_save(
-    instance: models.Model,
+    instance: Record,
     *,
     actor: Actor | models.Model,
     reason: str = "",
     update_fields: list[str] | None = None,
-) -> models.Model:
+) -> Record:
     """Save an audited record; its history row carries `actor` and `reason`.
 
     Every service writes through here. Call it inside `transaction.atomic()` so the record

@@ -16,7 +16,9 @@ transactional tests. See docs/operations.md for the roles and grants.
 """
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import connections, transaction
 
@@ -112,7 +114,7 @@ def _maintenance_active() -> int:
     return int(getattr(_MAINTENANCE, "active", False))
 
 
-def register_sqlite_functions(connection) -> None:
+def register_sqlite_functions(connection: Any) -> None:
     if connection.vendor == "sqlite":
         connection.connection.create_function("audit_maintenance", 0, _maintenance_active)
 
@@ -121,7 +123,7 @@ def protected_tables() -> list[str]:
     return sorted(model._meta.db_table for model in chained_models())
 
 
-def live_checked_tables() -> list[tuple[str, str, str, bool]]:
+def live_checked_tables() -> list[tuple[str, str, str | None, bool]]:
     """(live table, history table, key column, has a version) for every audited model."""
     from audit.live_rows import audited_models
 
@@ -185,7 +187,7 @@ def installed_trigger_tables(using: str = "default") -> set[str]:
 
 
 @contextmanager
-def maintenance_flush(using: str = "default"):
+def maintenance_flush(using: str = "default") -> Iterator[None]:
     """Allow emptying audited tables inside this block (test teardown only).
 
     On PostgreSQL the connected role must be a member of `safety_ledger_maintenance`

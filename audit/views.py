@@ -5,6 +5,9 @@ record data writes one access-log row. The one POST, "verify now", writes a veri
 and changes no record.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,7 +21,12 @@ from audit.chain import chain_heads
 from audit.forms import AccessLogFilterForm, AsOfForm, LogFilterForm, OpenRecordForm
 from audit.policy import ledger_policy
 from audit.rendering import versions_html
-from audit.services import access_log_search, access_log_view, verification_run_perform
+from audit.services import (
+    access_log_search,
+    access_log_view,
+    actor_of,
+    verification_run_perform,
+)
 
 
 @login_required
@@ -42,13 +50,13 @@ def record_trail(request: HttpRequest, label: str, pk: int) -> HttpResponse:
     as_of_form = AsOfForm(request.GET or None)
     moment = as_of_form.moment()
     access_log_view(
-        actor=request.user,
+        actor=actor_of(request.user),
         request=request,
         object_type=model._meta.label_lower,
         object_id=pk,
         site_id=site_id,
         row_count=len(versions),
-        extra={"as_of": moment.isoformat()} if moment else None,
+        extra={"as_of": moment.isoformat()} if moment else {},
     )
     context = {
         "model_name": model._meta.verbose_name,
@@ -66,7 +74,7 @@ def record_trail(request: HttpRequest, label: str, pk: int) -> HttpResponse:
     return render(request, "audit/trail.html", context)
 
 
-def _page_links(request: HttpRequest, next_cursor: str) -> dict:
+def _page_links(request: HttpRequest, next_cursor: str) -> dict[str, Any]:
     query = request.GET.copy()
     query.pop("cursor", None)
     first = query.urlencode()
@@ -79,7 +87,13 @@ def _page_links(request: HttpRequest, next_cursor: str) -> dict:
     }
 
 
-def _log_page(request, form_class, page_function, template: str, object_type: str):
+def _log_page(
+    request: HttpRequest,
+    form_class: type[LogFilterForm],
+    page_function: Callable[..., tuple[list[Any], str]],
+    template: str,
+    object_type: str,
+) -> HttpResponse:
     selectors.require_ledger_reader(request.user)
     form = form_class(request.GET or None, site_choices=ledger_policy().site_choices(request.user))
     filters = form.filters()
@@ -91,7 +105,7 @@ def _log_page(request, form_class, page_function, template: str, object_type: st
         messages.warning(request, str(error))
         entries, next_cursor = page_function(request.user, filters)
     access_log_search(
-        actor=request.user,
+        actor=actor_of(request.user),
         request=request,
         object_type=object_type,
         row_count=len(entries),
@@ -142,7 +156,7 @@ def chain_status(request: HttpRequest) -> HttpResponse:
 def chain_verify(request: HttpRequest) -> HttpResponse:
     if not ledger_policy().can_verify(request.user):
         raise PermissionDenied("Only auditors and medical directors run verification.")
-    run = verification_run_perform(user=request.user)
+    run = verification_run_perform(user=actor_of(request.user))
     if run.is_intact:
         messages.success(
             request,

@@ -128,10 +128,11 @@ def _thresholds(axis: _Axis, lines: list[tuple[int, str]], boxes: list[Box]) -> 
     """Dashed threshold lines; labels of lines that nearly coincide (e.g. diastolic 110 and
     heart rate 110) are moved left so they do not print over each other. Each label's box is
     added to `boxes`, for the event labels to keep clear of."""
-    parts, placed = [], []
+    parts: list[str] = []
+    placed: list[float] = []
     for value, label in sorted(lines):
         y = axis.y(value)
-        shift = 60 * sum(1 for other in placed if abs(other - y) < 11)
+        shift = 60 * len([other for other in placed if abs(other - y) < 11])
         placed.append(y)
         right = WIDTH - RIGHT - 2 - shift
         boxes.append(_label_box(right - text_width(label, 10), y - 3, label))

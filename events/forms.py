@@ -5,6 +5,10 @@ are shown next to these fields (`events.views.support.apply_service_errors`). Ed
 the version they were based on; creation forms carry a one-time token.
 """
 
+import copy
+from datetime import timedelta
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 
@@ -90,8 +94,9 @@ class VersionedForm(forms.Form):
     def refresh_version(self, current: int) -> None:
         """After a stale-version refusal: keep what was typed, base the next try on `current`
         (the user has now been told who changed the record)."""
-        self.data = self.data.copy()
-        self.data[self.add_prefix("version")] = str(current)
+        data: Any = copy.copy(self.data)  # a QueryDict's copy is mutable
+        data[self.add_prefix("version")] = str(current)
+        self.data = data
 
 
 class OneTimeForm(forms.Form):
@@ -228,7 +233,7 @@ class VitalSignForm(OneTimeForm):
         data = {name: self.cleaned_data[name] for name in self.MEASUREMENTS}
         minutes = self.cleaned_data["minutes_from_start"]
         if minutes is not None and started_at is not None:
-            data["taken_at"] = started_at + timezone.timedelta(minutes=minutes)
+            data["taken_at"] = started_at + timedelta(minutes=minutes)
         return data
 
 

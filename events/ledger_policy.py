@@ -49,8 +49,9 @@ class ClinicLedgerPolicy(LedgerPolicy):
         # One hop is enough for this schema: readings and suggestions belong to a session,
         # signatures (and records attached to an event) to an event, and those carry the site.
         for f in model._meta.concrete_fields:
-            if f.is_relation and f.related_model is not Site:
-                related = {r.name for r in f.related_model._meta.concrete_fields}
+            parent = f.related_model
+            if f.is_relation and isinstance(parent, type) and parent is not Site:
+                related = {r.name for r in parent._meta.concrete_fields}
                 if "site" in related:
                     return f"{f.name}__site_id"
         return None

@@ -20,7 +20,8 @@ def encode(position: QueuePosition, *, backward: bool) -> str:
     if position is END:
         text = _LAST
     else:
-        micros = (position.due - _EPOCH) // _MICROSECOND
+        # A position in the part of the queue without due times carries "-" for its due time.
+        micros = "-" if position.due is None else (position.due - _EPOCH) // _MICROSECOND
         text = f"{'p' if backward else 'n'}.{position.rank}.{micros}.{position.id}"
     return urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
@@ -34,12 +35,14 @@ def decode(token: str) -> tuple[QueuePosition, bool]:
         direction, rank, micros, pk = text.split(".")
         position = QueuePosition(
             rank=int(rank),
-            due=_EPOCH + int(micros) * _MICROSECOND,
+            due=None if micros == "-" else _EPOCH + int(micros) * _MICROSECOND,
             id=int(pk),
         )
     except (ValueError, UnicodeDecodeError, Base64Error, OverflowError, OSError):
         raise ValueError(INVALID) from None
     if direction not in ("n", "p") or not 0 <= position.rank < len(REVIEW_PRIORITY):
+        raise ValueError(INVALID)
+    if (position.rank == 0) != (position.due is None):
         raise ValueError(INVALID)
     if not 0 < position.id < 2**63:
         raise ValueError(INVALID)

@@ -5,13 +5,13 @@ from datetime import UTC, tzinfo
 
 from django.http import Http404
 
+from events.access import ALL_SITES, DIRECTORS, Reader, roles_at, visible_site_ids
 from events.choices import EventStatus
 from events.models import AdverseEvent, Site
 from events.selectors import adverse_event_get
 from exports.e2b import e2b_event_queryset
 from exports.fhir import fhir_event_queryset
 from exports.models import ExportJob
-from exports.services import can_download
 from reporting.selectors import require_report_reader
 
 
@@ -61,3 +61,15 @@ def export_job_zone(job: ExportJob) -> tzinfo:
     sites = Site.objects.all() if job.all_sites else Site.objects.filter(pk__in=job.site_ids)
     zones = set(sites.values_list("timezone", flat=True).distinct()[:2])
     return zoneinfo.ZoneInfo(zones.pop()) if len(zones) == 1 else UTC
+
+
+def can_download(user: Reader, job: ExportJob) -> bool:
+    """The requester, or a medical director who sees every site the file may contain."""
+    if job.requested_by_id == user.pk:
+        return True
+    visible = visible_site_ids(user)
+    if job.all_sites:
+        return visible is ALL_SITES and bool(roles_at(user, None) & set(DIRECTORS))
+    return bool(job.site_ids) and all(
+        roles_at(user, site_id) & set(DIRECTORS) for site_id in job.site_ids
+    )

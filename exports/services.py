@@ -34,7 +34,7 @@ from audit.context import audit_context
 from audit.forms import LogFilterForm
 from audit.policy import ledger_policy
 from audit.services import Actor, access_log_export, access_log_view, audited_save
-from events.access import ALL_SITES, DIRECTORS, roles_at, visible_site_ids
+from events.access import ALL_SITES, visible_site_ids
 from events.choices import EventStatus
 from events.models import AdverseEvent
 from exports import audit_trail
@@ -268,8 +268,8 @@ def export_job_request(
 ) -> ExportJob:
     """Queue an export of `kind` for `actor`; a worker takes it once this transaction commits.
 
-    The sites a report job may contain are stored with it, for `can_download`; a job of the
-    audit log is for its requester alone.
+    The sites a report job may contain are stored with it, for
+    `exports.selectors.can_download`; a job of the audit log is for its requester alone.
     """
     job = ExportJob(requested_by=actor, kind=kind)
     if isinstance(filters, ReportFilters):
@@ -557,15 +557,3 @@ def export_job_download(*, actor: Actor, job: ExportJob, request: HttpRequest | 
     )
     _, _, content_type = job.file_type
     return ExportFile(path.open("rb"), job.download_name, content_type)
-
-
-def can_download(user: Actor, job: ExportJob) -> bool:
-    """The requester, or a medical director who sees every site the file may contain."""
-    if job.requested_by_id == user.pk:
-        return True
-    visible = visible_site_ids(user)
-    if job.all_sites:
-        return visible is ALL_SITES and bool(roles_at(user, None) & set(DIRECTORS))
-    return bool(job.site_ids) and all(
-        roles_at(user, site_id) & set(DIRECTORS) for site_id in job.site_ids
-    )

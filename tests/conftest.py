@@ -7,7 +7,10 @@ append-only tables.
 - `other_site_nurse`: staff at the South clinic, with no access to North.
 """
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.db.backends.base.operations import BaseDatabaseOperations
 from rest_framework.test import APIClient
 
@@ -44,6 +47,29 @@ def _cascade(sql: str) -> str:
 
 
 BaseDatabaseOperations.execute_sql_flush = _flush_with_maintenance
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _middleware_loaded():
+    """Build the middleware chain once before any test, as a server does before its first
+    request: the session-limits middleware starts the session clock of every later login
+    (`user_logged_in`), so a test's `force_login` gets the same session whether or not an
+    earlier test made a request (no session write on the first request of a lone test)."""
+    from django.test.client import ClientHandler
+
+    ClientHandler().load_middleware()
+
+
+# The instant a frozen test runs at: a Monday afternoon, daylight saving not yet begun.
+FROZEN_NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_clock():
+    """The clock stopped at `FROZEN_NOW`. Name it first among a test's fixtures, so the
+    records they make are dated on the same stopped clock as the rules the test checks."""
+    with time_machine.travel(FROZEN_NOW, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -4,10 +4,14 @@ Only GET is routed: every write method is refused (403 for users who may not rea
 ledger at all, 405 for those who may).
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions
+from rest_framework import permissions, serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,7 +25,7 @@ from audit.api.serializers import (
 from audit.chain import chain_heads
 from audit.forms import AccessLogFilterForm, LogFilterForm
 from audit.policy import ledger_policy
-from audit.services import access_log_search, access_log_view
+from audit.services import access_log_search, access_log_view, actor_of
 
 MAX_PAGE_SIZE = 500
 _DETAIL = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
@@ -45,7 +49,7 @@ FILTER_PARAMETERS = [
 class IsLedgerReader(permissions.BasePermission):
     message = "The audit trail is open to auditors and medical directors."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return ledger_policy().can_read(request.user)
 
 
@@ -55,13 +59,13 @@ class AuditApi(APIView):
 
 class RecordHistoryApi(AuditApi):
     @extend_schema(responses={200: RecordHistorySerializer, **REFUSED})
-    def get(self, request, label: str, pk: int):
+    def get(self, request: Request, label: str, pk: int) -> Response:
         model = selectors.audited_model(label)
         site_id = selectors.require_record_visible(request.user, model, pk)
         zone = selectors.site_zone(site_id)
         versions = selectors.record_trail(model, pk, zone=zone)
         access_log_view(
-            actor=request.user,
+            actor=actor_of(request.user),
             request=request,
             object_type=model._meta.label_lower,
             object_id=pk,
@@ -77,7 +81,13 @@ class RecordHistoryApi(AuditApi):
         return Response(RecordHistorySerializer(data).data)
 
 
-def _page(request, form_class, page_function, serializer_class, object_type: str):
+def _page(
+    request: Request,
+    form_class: type[LogFilterForm],
+    page_function: Callable[..., tuple[list[Any], str]],
+    serializer_class: type[serializers.Serializer[Any]],
+    object_type: str,
+) -> Response:
     form = form_class(request.query_params, site_choices=ledger_policy().site_choices(request.user))
     if not form.is_valid():
         raise ValidationError(form.errors.get_json_data())
@@ -98,7 +108,7 @@ def _page(request, form_class, page_function, serializer_class, object_type: str
     except selectors.InvalidCursor as error:
         raise ValidationError({"cursor": [str(error)]}) from error
     access_log_search(
-        actor=request.user,
+        actor=actor_of(request.user),
         request=request,
         object_type=object_type,
         row_count=len(entries),
@@ -122,7 +132,7 @@ class AuditLogApi(AuditApi):
             **REFUSED,
         },
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return _page(
             request, LogFilterForm, selectors.audit_log_page, LogPageSerializer, "audit.log"
         )
@@ -137,7 +147,7 @@ class AccessLogApi(AuditApi):
             **REFUSED,
         },
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return _page(
             request,
             AccessLogFilterForm,
@@ -149,6 +159,6 @@ class AccessLogApi(AuditApi):
 
 class VerificationStatusApi(AuditApi):
     @extend_schema(responses={200: VerificationStatusSerializer, **REFUSED})
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         data = {"last_run": selectors.last_verification_run(), "heads": chain_heads()}
         return Response(VerificationStatusSerializer(data).data)

@@ -1,6 +1,7 @@
 """Time formatting for the auditor pages: UTC and a site's local time, spelled out."""
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import template
@@ -17,7 +18,7 @@ def utc(value: datetime | None) -> str:
 
 
 @register.filter
-def in_zone(value: datetime | None, zone) -> str:
+def in_zone(value: datetime | None, zone: object) -> str:
     """The same instant in a site's zone, with its abbreviation: `2026-03-01 08:05:09 CST`."""
     if not value or not zone:
         return ""
@@ -29,12 +30,12 @@ def in_zone(value: datetime | None, zone) -> str:
 
 
 @register.filter
-def lookup(mapping: dict, key):
+def lookup(mapping: dict[Any, Any] | None, key: Any) -> Any:
     return mapping.get(key) if mapping else None
 
 
 @register.filter
-def detail_text(value) -> str:
+def detail_text(value: object) -> str:
     """An access-log detail as text an auditor reads, not Python's dict notation:
     `{"view": "review_queue", "filters": {"site": [1], "serious": True}}` ->
     `view: review_queue; filters: site = 1, serious = yes` (`none` for empty)."""
@@ -43,11 +44,11 @@ def detail_text(value) -> str:
     return _inner(value)
 
 
-def _words(key) -> str:
+def _words(key: object) -> str:
     return str(key).replace("_", " ")
 
 
-def _inner(value) -> str:
+def _inner(value: object) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{_words(key)} = {_inner(item)}" for key, item in value.items()) or "none"
     if isinstance(value, list | tuple):

@@ -428,6 +428,7 @@ LOGGING = {
     # PDF layout and font subsetting narrate every step at INFO.
     "loggers": {
         "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
 }

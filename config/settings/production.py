@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 from config.settings.base import *  # noqa: F403
+from config.settings.base import LOGGING as BASE_LOGGING
 from config.settings.base import REST_FRAMEWORK
 
 DEBUG = False
@@ -67,7 +68,10 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # The base's quiet loggers (WeasyPrint's progress, font subsetting) stay quiet here too:
+    # the start-up warm-up renders a PDF before the first request.
     "loggers": {
+        **BASE_LOGGING["loggers"],
         "django.request": {"level": "WARNING"},
         "django.security": {"level": "WARNING"},
         "axes": {"level": "WARNING"},

@@ -26,6 +26,7 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
-        if len(username) > self.fields["username"].max_length:
+        limit = getattr(self.fields["username"], "max_length", None) or 150
+        if len(username) > limit:
             raise forms.ValidationError("No account has a username that long.")
         return username

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django_otp import user_has_device
 
-from events.accounts.policy import requires_second_factor
+from events.accounts.policy import is_verified, requires_second_factor
 
 # Pages a half-logged-in user may reach: the second-factor steps themselves and log out.
 _OPEN_URL_NAMES = ("login", "logout", "second-factor-verify", "second-factor-setup")
@@ -22,7 +22,7 @@ class SecondFactorRequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()
+            and not is_verified(user)
             and request.path not in self.open_paths()
             and requires_second_factor(user)
         ):

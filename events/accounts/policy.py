@@ -15,3 +15,10 @@ def requires_second_factor(user) -> bool:
     if not settings.REQUIRE_2FA or not getattr(user, "is_authenticated", False):
         return False
     return user.is_staff or user.is_superuser or has_role(user, Role.MEDICAL_DIRECTOR, Role.AUDITOR)
+
+
+def is_verified(user: object) -> bool:
+    """Whether this request's user passed the second factor (django-otp's `OTPMiddleware`
+    gives every request's user an `is_verified()`)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if callable(check) else False

@@ -3,12 +3,13 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from audit.models import AccessAction
-from audit.services import access_log_record
+from audit.services import Actor, access_log_record
 from events.accounts.models import ApiToken
 from events.accounts.policy import requires_second_factor
 from events.validators import validate_plain_text
@@ -25,7 +26,7 @@ NOT_ENROLLED = (
 )
 
 
-def _second_factor_used(*, user, otp_code: str, request) -> str:
+def _second_factor_used(*, user: Actor, otp_code: str, request: HttpRequest | None) -> str:
     """'' when the user needs no second factor, else 'totp' or 'recovery_code'; refuses a
     missing or wrong code (a `ValidationError` on `otp_code`)."""
     if not requires_second_factor(user):
@@ -47,7 +48,9 @@ def _second_factor_used(*, user, otp_code: str, request) -> str:
     return "recovery_code" if isinstance(device, StaticDevice) else "totp"
 
 
-def api_token_issue(*, user, name: str, otp_code: str = "", request=None) -> tuple[ApiToken, str]:
+def api_token_issue(
+    *, user: Actor, name: str, otp_code: str = "", request: HttpRequest | None = None
+) -> tuple[ApiToken, str]:
     """A new token for `user` on the device `name`: the stored row and the token itself,
     which is never stored and cannot be shown again.
 
@@ -74,7 +77,9 @@ def api_token_issue(*, user, name: str, otp_code: str = "", request=None) -> tup
     return token, secret
 
 
-def api_token_revoke(*, token: ApiToken, actor, request=None) -> ApiToken:
+def api_token_revoke(
+    *, token: ApiToken, actor: Actor, request: HttpRequest | None = None
+) -> ApiToken:
     """Stop a token working from now on. Revoking a revoked token changes nothing."""
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token.pk)
@@ -92,7 +97,7 @@ def api_token_revoke(*, token: ApiToken, actor, request=None) -> ApiToken:
     return token
 
 
-def api_token_refused(*, token: ApiToken, reason: str, request=None) -> None:
+def api_token_refused(*, token: ApiToken, reason: str, request: HttpRequest | None = None) -> None:
     """Record a request made with a token that no longer works (expired or revoked)."""
     access_log_record(
         user=token.user,

@@ -23,16 +23,16 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AccessAction
-from audit.services import access_log_record
+from audit.services import access_log_record, actor_of
 from events.accounts.forms import LoginForm, OneTimeCodeForm
-from events.accounts.policy import requires_second_factor
+from events.accounts.policy import is_verified, requires_second_factor
 from events.accounts.qr import qr_svg
 from events.accounts.second_factor import (
     recovery_codes_replace,
     second_factor_device_pending,
     second_factor_enrol,
 )
-from events.accounts.selectors import api_token_get, api_tokens_for_user
+from events.accounts.selectors import api_token_get, api_tokens_for_user, second_factor_state
 from events.accounts.services import api_token_revoke
 from events.notifications.forms import NotificationChoicesForm
 from events.notifications.selectors import notification_choices
@@ -112,8 +112,8 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
     A user who already has a device must verify with it first: a password alone must not be
     enough to replace the second factor.
     """
-    user = request.user
-    if user_has_device(user) and not user.is_verified():
+    user = actor_of(request.user)
+    if user_has_device(user) and not is_verified(user):
         return _redirect_to("second-factor-verify", _next_url(request))
     device = second_factor_device_pending(actor=user)
     form = OneTimeCodeForm(request.POST or None)
@@ -145,18 +145,18 @@ def account(request: HttpRequest) -> HttpResponse:
     """The signed-in person's second factor (enrolled or not, recovery codes left) and API
     tokens (every device's, with its state)."""
     user = request.user
-    recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    has_authenticator, recovery_codes_left = second_factor_state(user)
     now = timezone.now()
     context = {
-        "has_authenticator": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
-        "recovery_codes_left": recovery.token_set.count() if recovery else 0,
+        "has_authenticator": has_authenticator,
+        "recovery_codes_left": recovery_codes_left,
         "token_rows": [
             {"token": token, "state": token.state(now)} for token in api_tokens_for_user(user)
         ],
         "idle_timeout": _duration(settings.API_TOKEN_IDLE_TIMEOUT),
         "max_age": _duration(settings.API_TOKEN_MAX_AGE),
         "notification_form": NotificationChoicesForm(
-            initial=(choices := notification_choices(user)), kinds=list(choices)
+            initial=(choices := notification_choices(actor_of(user))), kinds=list(choices)
         ),
     }
     return render(request, "accounts/account.html", context)
@@ -168,7 +168,7 @@ def account(request: HttpRequest) -> HttpResponse:
 def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke one of the user's API tokens; it stops working at once."""
     token = api_token_get(request.user, pk)
-    api_token_revoke(token=token, actor=request.user, request=request)
+    api_token_revoke(token=token, actor=actor_of(request.user), request=request)
     messages.success(request, f"The token for {token.name} was revoked.")
     return redirect(f"{reverse('account')}#api-tokens")
 
@@ -178,9 +178,9 @@ def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
     """Replace the recovery codes (the old ones stop working); needs a verified session."""
-    if not request.user.is_verified():
+    if not is_verified(request.user):
         return _redirect_to("second-factor-verify", request.path)
-    codes = recovery_codes_replace(actor=request.user, request=request)
+    codes = recovery_codes_replace(actor=actor_of(request.user), request=request)
     return render(
         request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_url(request)}
     )
@@ -207,7 +207,7 @@ def _record_second_factor(request: HttpRequest, method: str) -> None:
     """The password login was logged when it happened; this logs the second step, so the
     access log shows which factor completed the login (and when a recovery code was used)."""
     access_log_record(
-        user=request.user,
+        user=actor_of(request.user),
         action=AccessAction.LOGIN,
         request=request,
         detail={"second_factor": method},
@@ -216,7 +216,7 @@ def _record_second_factor(request: HttpRequest, method: str) -> None:
 
 def _record_failed_code(request: HttpRequest, *, step: str) -> None:
     access_log_record(
-        user=request.user,
+        user=actor_of(request.user),
         action=AccessAction.LOGIN_FAILED,
         request=request,
         detail={"second_factor": step},

@@ -8,7 +8,6 @@ file is removed again, so storage holds no file the ledger does not know.
 import hashlib
 import uuid
 from dataclasses import dataclass
-from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -89,7 +88,7 @@ def attachment_void(
             {"attachment": "Only its uploader or a director can void an attachment."}
         )
     with transaction.atomic():
-        attachment = cast(Attachment, lock_current(attachment, expected_version))
+        attachment = lock_current(attachment, expected_version)
         if attachment.is_voided:
             raise ValidationError({"status": "This attachment is already voided."})
         attachment.is_voided = True

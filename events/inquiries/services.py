@@ -13,7 +13,6 @@ called by `events.services.adverse_events.adverse_event_sign_off`).
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -113,7 +112,7 @@ def question_answer(
         raise ValidationError({"question": f"This question is for {who}; you cannot answer it."})
     text = _plain(text, "text")
     with transaction.atomic():
-        question = cast(Question, lock_current(question, expected_version))
+        question = lock_current(question, expected_version)
         if question.status != QuestionStatus.OPEN:
             raise ValidationError(
                 {"status": f"Only an open question can be answered (it is {question.status})."}
@@ -137,7 +136,7 @@ def question_answer(
 
 
 def _link(attachment: Attachment, answer: Answer, actor: Actor) -> None:
-    attachment = cast(Attachment, lock_current(attachment, attachment.version))
+    attachment = lock_current(attachment, attachment.version)
     if attachment.event_id != answer.event_id or attachment.uploaded_by_id != actor.pk:
         raise ValidationError({"attachments": f"Attachment {attachment.pk} is not yours to give."})
     if attachment.is_voided or attachment.answer_id is not None:
@@ -153,7 +152,7 @@ def _link(attachment: Attachment, answer: Answer, actor: Actor) -> None:
 
 def _settle(question: Question, actor: Actor, expected_version: int | None) -> Question:
     require_role(actor, question.site_id, *DIRECTORS)
-    return cast(Question, lock_current(question, expected_version))
+    return lock_current(question, expected_version)
 
 
 def question_resolve(
@@ -250,7 +249,7 @@ def comment_void(
     if comment.author_id != actor.pk and not is_director:
         raise ValidationError({"comment": "Only its author or a director can void a comment."})
     with transaction.atomic():
-        comment = cast(Comment, lock_current(comment, expected_version))
+        comment = lock_current(comment, expected_version)
         if comment.is_voided:
             raise ValidationError({"status": "This comment is already voided."})
         comment.is_voided = True

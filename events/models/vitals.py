@@ -107,6 +107,7 @@ class VitalSign(AuditedModel):
             errors.setdefault(missing, "Blood pressure needs both systolic and diastolic.")
         elif (
             self.systolic is not None
+            and self.diastolic is not None
             and "systolic" not in errors
             and self.systolic <= self.diastolic
         ):

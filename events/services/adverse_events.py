@@ -4,6 +4,9 @@ Edits to a submitted or signed-off event are amendments and need a reason; an am
 after sign-off returns the event to submitted and supersedes the signature.
 """
 
+from datetime import datetime
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -49,7 +52,8 @@ def _prepare(event: AdverseEvent) -> None:
     """Derive the computed fields, validate, and start the review clock of a submitted event."""
     event.derive()
     validate(event)
-    if event.source_vital_id and event.source_vital.session_id != event.session_id:
+    vital = event.source_vital if event.source_vital_id else None
+    if vital is not None and vital.session_id != event.session_id:
         raise ValidationError({"source_vital": "The reading belongs to another session."})
     if event.status == EventStatus.SUBMITTED:
         event.review_due_at = _due(event)
@@ -81,7 +85,7 @@ def _notify_if_serious(event: AdverseEvent, actor: Actor) -> None:
         serious_event_notify(event=event, actor=actor)
 
 
-def _due(event: AdverseEvent):
+def _due(event: AdverseEvent) -> datetime:
     return review_due_at(
         event.submitted_at or timezone.now(),
         is_serious=event.is_serious,
@@ -94,7 +98,7 @@ def adverse_event_create(
     *,
     actor: Actor,
     session: InfusionSession,
-    data: dict,
+    data: dict[str, Any],
     submit: bool = False,
     confirm_not_duplicate: bool | None = None,
 ) -> AdverseEvent:
@@ -136,7 +140,12 @@ def adverse_event_create(
 
 
 def adverse_event_update(
-    *, event: AdverseEvent, actor: Actor, data: dict, expected_version: int | None, reason: str = ""
+    *,
+    event: AdverseEvent,
+    actor: Actor,
+    data: dict[str, Any],
+    expected_version: int | None,
+    reason: str = "",
 ) -> AdverseEvent:
     """Edit a draft, or amend a submitted or signed-off event (a reason is then required)."""
     require_role(actor, event.site_id, *WRITERS)

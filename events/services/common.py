@@ -1,8 +1,12 @@
 """Building blocks shared by the services: optimistic locking and field assignment."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from audit.services import Record
 from events.validators import validate_plain_text
 
 
@@ -12,8 +16,9 @@ class StaleVersionError(Exception):
     def __init__(self, instance: models.Model, expected_version: int | None):
         self.instance = instance
         self.expected_version = expected_version
-        self.current_version = instance.version
-        last = instance.history.order_by("-history_id").first()
+        # Every versioned record has `version` and `history` (events.models.base).
+        self.current_version: int = getattr(instance, "version")  # noqa: B009
+        last = getattr(instance, "history").order_by("-history_id").first()  # noqa: B009
         self.changed_by = last.history_user_name if last else ""
         self.changed_at = last.history_date if last else None
         super().__init__(self.message)
@@ -29,15 +34,17 @@ class StaleVersionError(Exception):
         )
 
 
-def lock_current(instance: models.Model, expected_version: int | None) -> models.Model:
+def lock_current(instance: Record, expected_version: int | None) -> Record:
     """Re-read the row under a lock and refuse if its version moved on."""
     current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
-    if expected_version is None or int(expected_version) != current.version:
+    if expected_version is None or int(expected_version) != getattr(current, "version"):  # noqa: B009
         raise StaleVersionError(current, expected_version)
     return current
 
 
-def assign(instance: models.Model, data: dict, allowed: tuple[str, ...] | list[str]) -> list[str]:
+def assign(
+    instance: models.Model, data: Mapping[str, Any], allowed: tuple[str, ...] | list[str]
+) -> list[str]:
     """Copy the allowed keys of `data` onto the instance; return the names that changed.
 
     Keys that are not allowed are refused with a message naming them, so a client never
@@ -50,7 +57,8 @@ def assign(instance: models.Model, data: dict, allowed: tuple[str, ...] | list[s
     for name, value in data.items():
         field = instance._meta.get_field(name)
         if field.is_relation:
-            current, new = getattr(instance, field.attname), getattr(value, "pk", value)
+            attname = getattr(field, "attname", name)
+            current, new = getattr(instance, attname), getattr(value, "pk", value)
         else:
             current, new = getattr(instance, name), value
         if current != new or instance.pk is None:

@@ -8,11 +8,12 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 
-from audit.services import audited_save
+from audit.services import Actor, audited_save
 from events.models import IdempotencyRecord
 
 
@@ -23,11 +24,11 @@ class IdempotencyKeyReused(Exception):
 @dataclass(frozen=True)
 class IdempotentResult:
     status: int
-    body: dict
+    body: dict[str, Any]
     replayed: bool
 
 
-def request_fingerprint(payload) -> str:
+def request_fingerprint(payload: object) -> str:
     canonical = json.dumps(payload, sort_keys=True, cls=DjangoJSONEncoder, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -41,7 +42,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> IdempotentResult:
 
 
 def idempotent_call(
-    *, user, key: str, fingerprint: str, perform: Callable[[], tuple[int, dict]]
+    *, user: Actor, key: str, fingerprint: str, perform: Callable[[], tuple[int, dict[str, Any]]]
 ) -> IdempotentResult:
     """Run `perform` once per (user, key); return its stored response on every retry.
 

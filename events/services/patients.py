@@ -1,5 +1,7 @@
 """Patients: created and corrected by the staff of their site."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -40,7 +42,7 @@ def _save(patient: Patient, *, actor: Actor, reason: str) -> Patient:
     return patient
 
 
-def patient_create(*, actor: Actor, site: Site, data: dict) -> Patient:
+def patient_create(*, actor: Actor, site: Site, data: dict[str, Any]) -> Patient:
     require_role(actor, site, *WRITERS)
     patient = Patient(site=site)
     assign(patient, data, EDITABLE_FIELDS)
@@ -51,7 +53,12 @@ def patient_create(*, actor: Actor, site: Site, data: dict) -> Patient:
 
 
 def patient_update(
-    *, patient: Patient, actor: Actor, data: dict, expected_version: int | None, reason: str = ""
+    *,
+    patient: Patient,
+    actor: Actor,
+    data: dict[str, Any],
+    expected_version: int | None,
+    reason: str = "",
 ) -> Patient:
     require_role(actor, patient.site_id, *WRITERS)
     reason = optional_reason(reason)

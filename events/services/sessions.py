@@ -9,8 +9,10 @@ patient's row lock first (two tablets cannot interleave):
 A session cannot start in the future; a planned one may be planned for any time.
 """
 
-from datetime import timedelta
+from collections.abc import Hashable
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -128,7 +130,7 @@ def _lock_patient(patient_id: int) -> None:
     Patient.objects.select_for_update().only("pk").get(pk=patient_id)
 
 
-def _course_numbers(patient_id: int, changed: InfusionSession | None = None) -> dict:
+def _course_numbers(patient_id: int, changed: InfusionSession | None = None) -> dict[Hashable, int]:
     """The course numbers of the patient's non-voided sessions, with `changed` (new, moved or
     voided) as it is about to be saved; a new session's number is under the key None."""
     others = InfusionSession.objects.filter(patient_id=patient_id, is_voided=False)
@@ -146,7 +148,7 @@ def _course_numbers(patient_id: int, changed: InfusionSession | None = None) -> 
 
 
 def _renumber_others(
-    session: InfusionSession, numbers: dict, *, actor, reason: str
+    session: InfusionSession, numbers: dict[Hashable, int], *, actor: Actor, reason: str
 ) -> list[InfusionSession]:
     """Give the patient's other sessions their numbers in `numbers`, each change an audited
     save with its own version, so the history shows every renumbering."""
@@ -168,7 +170,9 @@ def _renumber_others(
     return renumbered
 
 
-def infusion_session_start(*, actor: Actor, patient: Patient, data: dict) -> InfusionSession:
+def infusion_session_start(
+    *, actor: Actor, patient: Patient, data: dict[str, Any]
+) -> InfusionSession:
     """Start (or plan) a session. Its number is its place in the patient's course by start
     time; a back-dated start renumbers the sessions after it (with history)."""
     require_role(actor, patient.site_id, *WRITERS)
@@ -197,7 +201,7 @@ def infusion_session_update(
     *,
     session: InfusionSession,
     actor: Actor,
-    data: dict,
+    data: dict[str, Any],
     expected_version: int | None,
     reason: str = "",
 ) -> InfusionSession:
@@ -212,10 +216,11 @@ def infusion_session_update(
         if not changed:
             return session
         if "total_dose_mg" not in data and {"dose_mg_per_kg", "weight_kg"} & set(data):
-            session.total_dose_mg = None
+            # Cleared so that `_derive` computes it again from the new dose and weight.
+            session.total_dose_mg = None  # type: ignore[assignment]
         session.version += 1
         _check_start_time(session)
-        numbers = {}
+        numbers: dict[Hashable, int] = {}
         if "started_at" in changed and not session.is_voided:
             numbers = _course_numbers(session.patient_id, session)
             session.sequence_number = numbers.pop(session.pk)
@@ -233,7 +238,7 @@ def infusion_session_finish(
     actor: Actor,
     status: str,
     expected_version: int | None,
-    ended_at=None,
+    ended_at: datetime | None = None,
     reason: str = "",
 ) -> InfusionSession:
     """Complete a session, or stop it early (a reason is then required)."""
@@ -261,7 +266,7 @@ def infusion_session_discharge(
     session: InfusionSession,
     actor: Actor,
     expected_version: int | None,
-    discharged_at=None,
+    discharged_at: datetime | None = None,
     minutes_to_discharge_ready: int | None = None,
 ) -> InfusionSession:
     require_role(actor, session.site_id, *WRITERS)

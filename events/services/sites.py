@@ -1,5 +1,7 @@
 """Sites, their alert thresholds, and who holds which role where."""
 
+from typing import Any
+
 from django.db import transaction
 
 from audit.models import AccessAction
@@ -10,7 +12,12 @@ from events.services.common import assign, lock_current, optional_reason, valida
 
 
 def site_thresholds_update(
-    *, site: Site, actor: Actor, data: dict, expected_version: int | None, reason: str = ""
+    *,
+    site: Site,
+    actor: Actor,
+    data: dict[str, Any],
+    expected_version: int | None,
+    reason: str = "",
 ) -> Site:
     """A director changes the alert thresholds of one of their sites."""
     require_role(actor, site, *DIRECTORS)

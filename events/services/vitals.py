@@ -6,6 +6,8 @@ baseline is the session's last reading with a blood pressure taken at or before 
 pre-infusion readings themselves raise nothing (no drug has been given yet).
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -66,7 +68,7 @@ def _reading(vital: VitalSign) -> Reading:
 
 
 def vital_sign_record(
-    *, session: InfusionSession, actor: Actor, data: dict
+    *, session: InfusionSession, actor: Actor, data: dict[str, Any]
 ) -> tuple[VitalSign, list[AlertSuggestion]]:
     """Record one set of readings; return it with the suggestions it raised or worsened."""
     require_role(actor, session.site_id, *WRITERS)

@@ -1,11 +1,13 @@
 """The event page (the director's review page), the review queue, causality and sign-off."""
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Field
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -18,7 +20,7 @@ from events.choices import EventStatus, Role
 from events.forms import AssessmentForm, SignOffForm
 from events.inquiries.panel import event_panel
 from events.inquiries.selectors import open_question_counts
-from events.models import AdverseEvent, ElectronicSignature, EventTerm
+from events.models import AdverseEvent, ElectronicSignature
 from events.services.adverse_events import adverse_event_assess, adverse_event_sign_off
 from events.views.support import call_service, render_at_site
 from events.views.timeline import session_timeline
@@ -31,15 +33,16 @@ QUEUE_PAGE_SIZE = 50
 def event_history(event: AdverseEvent) -> list[dict]:
     """Every version, oldest first: who, when, why, and the fields it changed."""
     versions = list(event.history.order_by("history_id"))
-    term_names = dict(EventTerm.objects.values_list("pk", "name"))
+    term_names = selectors.term_names()
     entries, previous = [], None
     for version in versions:
-        changes = []
+        changes: list[dict[str, Any]] = []
         if previous is not None:
             delta = version.diff_against(previous, excluded_fields=HISTORY_NOISE)
             for change in delta.changes:
                 old, new = change.old, change.new
                 field = AdverseEvent._meta.get_field(change.field)
+                assert isinstance(field, Field)  # history tracks concrete fields only
                 if change.field == "term":
                     old, new = term_names.get(old, old), term_names.get(new, new)
                 elif field.choices:

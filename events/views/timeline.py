@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 from events.charts import ChartLimits, ChartMarker, ChartPoint, session_chart_svg
 from events.choices import EventStatus
-from events.models import AdverseEvent, InfusionSession, VitalSign
+from events.models import InfusionSession, VitalSign
 from events.rules import Alert, Reading, Thresholds, chair_alerts, hypertension_grade
-from events.selectors import suggestion_list, vital_sign_list
+from events.selectors import session_event_list, suggestion_list, vital_sign_list
 
 # Which measurement each alert term is about, to highlight the cell that crossed.
 ALERT_FIELDS = {
@@ -131,11 +131,7 @@ def chart_for(session: InfusionSession, vitals, events) -> str:
 def session_timeline(session: InfusionSession) -> dict:
     """Everything the timeline shows, read in three queries (readings, suggestions, events)."""
     vitals = list(vital_sign_list(session))
-    events = list(
-        AdverseEvent.objects.filter(session=session)
-        .select_related("term", "reported_by")
-        .order_by("onset_at", "id")
-    )
+    events = list(session_event_list(session))
     return {
         "readings": reading_rows(session, vitals),
         "suggestions": list(suggestion_list(session)),

@@ -130,13 +130,13 @@ def test_the_event_list(nurse, north, rows, django_assert_num_queries):
 def test_the_review_queue(nurse, director, north, rows, django_assert_num_queries):
     _events(north, nurse, rows, status=EventStatus.SUBMITTED)
     api = _token_client(director)
-    # Expect AUTH + 6 + ACCESS_LOG queries:
+    # Expect AUTH + 7 + ACCESS_LOG queries:
     # * count the submitted events
-    # * the ids of the page's events in each priority class in due order (serious and
-    #   unexpected, serious, the rest: three reads)
+    # * the ids of the page's events in each part of the queue (without a due time, serious
+    #   and unexpected, serious, the rest: four reads)
     # * those events, with their joins
     # * the open questions of those events, counted per event
-    with django_assert_num_queries(AUTH + 6 + ACCESS_LOG):
+    with django_assert_num_queries(AUTH + 7 + ACCESS_LOG):
         response = api.get("/api/v1/review-queue/")
     assert response.data["count"] == rows
 

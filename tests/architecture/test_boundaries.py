@@ -119,3 +119,39 @@ def test_the_scan_catches_an_upward_reference(tmp_path):
     module.write_text("def f():\n    from events.models import Site\n")
     assert imported_apps(module) & forbidden_for("audit") == {"events"}
     assert url_owners()["events-csv"] in forbidden_for("reporting")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, with the names imported from it (`a.b` and `a.b.c` for
+    `from a.b import c`), including inside functions."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            # The type of who acts (`Actor`) is a name, not a call into the module.
+            imported = [alias.name for alias in node.names if alias.name != "Actor"]
+            if imported:
+                names.add(node.module)
+                names.update(f"{node.module}.{name}" for name in imported)
+    return names
+
+
+@pytest.mark.parametrize("app", LAYERS)
+def test_no_selector_imports_a_service(app):
+    # Reads go view -> selector, writes view -> service -> selector at most: a selector that
+    # calls a service could write while reading.
+    selectors = [
+        path
+        for path in python_files(app)
+        if path.stem == "selectors" or "selectors" in path.relative_to(ROOT).parts
+    ]
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in imported_modules(path)
+            if name.split(".")[-1] == "services" or ".services." in f"{name}."
+        )
+        for path in selectors
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}

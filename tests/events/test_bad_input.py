@@ -139,7 +139,7 @@ def _event_data(session, **overrides):
         ({"term_code": "other"}, "other_term_text"),
     ],
 )
-def test_event_rules_refuse_wrong_values(session, nurse, overrides, field):
+def test_event_rules_refuse_wrong_values(frozen_clock, session, nurse, overrides, field):
     data = _event_data(session)
     if "onset_offset" in overrides:
         data["onset_at"] = session.started_at + overrides.pop("onset_offset")

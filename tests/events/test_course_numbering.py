@@ -118,7 +118,9 @@ def test_correcting_a_start_time_renumbers_the_course(nurse, patient):
     assert_audited(moved, actor=nurse, reason="Start time was typed wrongly")
 
 
-def test_a_session_cannot_start_in_the_future_but_may_be_planned_for_it(nurse, patient):
+def test_a_session_cannot_start_in_the_future_but_may_be_planned_for_it(
+    frozen_clock, nurse, patient
+):
     tomorrow = timezone.now() + timedelta(days=1)
     with pytest.raises(ValidationError) as refused:
         infusion_session_start(actor=nurse, patient=patient, data={**DOSE, "started_at": tomorrow})
@@ -133,7 +135,7 @@ def test_a_session_cannot_start_in_the_future_but_may_be_planned_for_it(nurse, p
     assert planned.status == SessionStatus.PLANNED
 
 
-def test_the_api_refuses_a_future_start_naming_the_field(nurse, patient):
+def test_the_api_refuses_a_future_start_naming_the_field(frozen_clock, nurse, patient):
     future = (timezone.now() + timedelta(days=400)).isoformat()
     response = Api(nurse).post(
         "/api/v1/sessions/", {"patient": patient.pk, **DOSE, "started_at": future}

@@ -73,6 +73,9 @@ def test_loading_the_application_imports_and_warms_what_a_first_request_needs(va
     assert probe["templates"] > 30
     assert probe["templates_cached"] >= probe["templates"]
     assert probe["connections_open"] == []
+    # The probe PDF of the warm-up logs nothing at INFO (WeasyPrint narrates every step).
+    narrated = [line for line in out.stderr.splitlines() if " INFO weasyprint" in line]
+    assert narrated == []
 
 
 @pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in this venv")

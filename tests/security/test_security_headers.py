@@ -89,6 +89,9 @@ def test_the_production_settings_module_is_hardened(monkeypatch):
     ]
     assert production.DATA_UPLOAD_MAX_MEMORY_SIZE <= 5 * 1024 * 1024
     assert production.CONTENT_SECURITY_POLICY_OVERRIDES == {}
+    # The warm-up renders a PDF at start-up: WeasyPrint's step-by-step INFO lines stay out.
+    for name in ("weasyprint", "weasyprint.progress", "fontTools"):
+        assert production.LOGGING["loggers"][name]["level"] == "WARNING"
 
 
 def test_production_settings_refuse_a_short_secret_key(monkeypatch):

@@ -144,7 +144,7 @@ def _onset(session, minutes: int) -> str:
     ],
 )
 def test_a_wrong_event_is_refused_next_to_its_field_and_keeps_the_typing(
-    signed_in, nurse, session, typed, field
+    frozen_clock, signed_in, nurse, session, typed, field
 ):
     unchanged = _nothing_stored(AdverseEvent)
     special = {

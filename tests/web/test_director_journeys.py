@@ -29,7 +29,7 @@ def _assess(client, event, causality="possible"):
 
 
 def test_review_queue_puts_serious_unexpected_first_and_highlights_overdue(
-    signed_in, director, session, nurse, submitted_event
+    frozen_clock, signed_in, director, session, nurse, submitted_event
 ):
     now = timezone.now()
     serious = AdverseEventFactory(
@@ -44,6 +44,7 @@ def test_review_queue_puts_serious_unexpected_first_and_highlights_overdue(
         submitted_at=now - timedelta(days=20),
         review_due_at=now - timedelta(days=5),
     )
+    frozen_clock.shift(60)  # the director opens the queue a minute after the filing
     response = signed_in(director).get(reverse("review-queue"))
     text = response.text
     assert text.index("Hypoxia") < text.index("Hypertension")

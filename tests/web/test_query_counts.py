@@ -57,10 +57,11 @@ def test_home_page_for_a_director(signed_in, director, session, rows, django_ass
     # * today's sessions
     # * the questions waiting for the director's answer (as reporter)
     # * queue counts (total and overdue in one aggregate)
-    # * the ids of the first five events of the queue, class by class (serious and
-    #   unexpected, serious, the rest: three reads), then those events with term and site
+    # * the ids of the first five events of the queue, part by part (without a due time,
+    #   serious and unexpected, serious, the rest: four reads), then those events with term
+    #   and site
     # * the number of overdue questions
-    with django_assert_num_queries(REQUEST + 8 + access_log_queries()):
+    with django_assert_num_queries(REQUEST + 9 + access_log_queries()):
         response = client.get("/")
     assert f"<strong>{rows}</strong> submitted event" in response.text
 
@@ -107,11 +108,11 @@ def test_review_queue(signed_in, director, north, rows, django_assert_num_querie
         )
     client = signed_in(director)
     # * the number of events waiting
-    # * the ids of the page's events in each priority class in due order (serious and
-    #   unexpected, serious, the rest: three reads)
+    # * the ids of the page's events in each part of the queue (without a due time, serious
+    #   and unexpected, serious, the rest: four reads)
     # * those events, with terms, sites, reporters, sessions and patients
     # * the open questions of those events, counted per event
     # * the open suicidality alerts, with their sessions, sites and patients
-    with django_assert_num_queries(REQUEST + 7 + access_log_queries()):
+    with django_assert_num_queries(REQUEST + 8 + access_log_queries()):
         response = client.get(reverse("review-queue"))
     assert response.text.count("left</strong>") == rows

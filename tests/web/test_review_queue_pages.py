@@ -19,7 +19,9 @@ from tests.factories import AdverseEventFactory, InfusionSessionFactory
 NOW = timezone.now().replace(microsecond=0)
 
 
-def _submitted(session, *, serious: bool, expected: bool, due_in_hours: int):
+def _submitted(session, *, serious: bool, expected: bool, due_in_hours: int | None):
+    """A submitted event due in so many hours; `None`: without a due time, as one filed
+    before the review clock existed."""
     now = NOW
     return AdverseEventFactory(
         session=session,
@@ -28,7 +30,7 @@ def _submitted(session, *, serious: bool, expected: bool, due_in_hours: int):
         is_expected=expected,
         status=EventStatus.SUBMITTED,
         submitted_at=now,
-        review_due_at=now + timedelta(hours=due_in_hours),
+        review_due_at=None if due_in_hours is None else now + timedelta(hours=due_in_hours),
     )
 
 
@@ -177,3 +179,39 @@ def test_a_bad_cursor_or_page_size_is_a_400_naming_it(director, params, field):
     response = Api(director).get("/api/v1/review-queue/", params)
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_events_without_a_due_time_lead_the_queue_on_every_page_web_and_api(
+    client, director, patient
+):
+    session = InfusionSessionFactory(patient=patient)
+    dated = _queue_of(session, [(True, False), (False, True)] * 3)
+    undated = [
+        _submitted(session, serious=number % 2 == 0, expected=False, due_in_hours=None).pk
+        for number in range(3)
+    ]
+    in_review_order = sorted(undated) + dated
+
+    queue = review_queue(director)
+    for size in (1, 2, 3, 4, 9):
+        assert [pk for page in _walk(queue, size) for pk in page] == in_review_order
+        assert [pk for page in _walk_back(queue, size) for pk in page] == in_review_order
+
+    client.force_login(director)
+    seen, response = [], client.get(reverse("review-queue"))
+    assert response.status_code == 200
+    assert "No due date" in response.text
+    seen += [e.pk for e in response.context["events"]]
+    assert seen == in_review_order[:QUEUE_PAGE_SIZE]
+    first = client.get(reverse("review-queue"), {"cursor": response.context["last_cursor"]})
+    assert first.status_code == 200
+
+    api = Api(director)
+    pages = [api.get("/api/v1/review-queue/", {"page_size": 2}).json()]
+    while pages[-1]["next"]:
+        pages.append(api.client.get(pages[-1]["next"]).json())
+    listed = [item for page in pages for item in page["results"]]
+    assert [item["id"] for item in listed] == in_review_order
+    # The class is the event's own, whether it has a due time or not.
+    assert [item["priority"] for item in listed[:3]] == [0, 2, 0]
+    assert listed[0]["hours_left"] is None

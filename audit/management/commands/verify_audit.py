@@ -12,11 +12,13 @@ deleted; that too exits with status 1.
 """
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from audit.chain import ChainHead, chain_heads
+from audit.models import VerificationRun
 from audit.services import verification_run_perform
 
 
@@ -50,7 +52,7 @@ class Command(BaseCommand):
         "name the first broken row and every mismatched live row, and exit 1 on any."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--heads",
             action="store_true",
@@ -63,7 +65,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--database", default="default")
 
-    def handle(self, *args, heads=False, expect_heads=None, database="default", **options):
+    def handle(
+        self,
+        *args: Any,
+        heads: bool = False,
+        expect_heads: str | None = None,
+        database: str = "default",
+        **options: Any,
+    ) -> None:
         if heads:
             self._print_heads(database)
             return
@@ -96,7 +105,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"MISMATCH {table['table']}: {hidden} more row(s) not named")
         raise CommandError(self._failure(broken_chains, mismatched), returncode=1)
 
-    def _print_summary(self, run) -> None:
+    def _print_summary(self, run: VerificationRun) -> None:
         width = max((len(t["table"]) for t in run.tables), default=10)
         self.stdout.write(f"{'table':<{width}}  {'rows':>9}  status  head")
         for table in run.chain_tables:
@@ -109,7 +118,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{table['table']:<{width}}  {table['rows']:>9}  {table['status']}")
 
     @staticmethod
-    def _failure(broken_chains: list[dict], mismatched: list[dict]) -> str:
+    def _failure(broken_chains: list[dict[str, Any]], mismatched: list[dict[str, Any]]) -> str:
         parts = []
         if broken_chains:
             first = broken_chains[0]

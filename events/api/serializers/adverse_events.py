@@ -1,5 +1,7 @@
 """Adverse events: filing, amending, the review actions and the signatures."""
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -54,7 +56,9 @@ class AdverseEventListOutputSerializer(serializers.ModelSerializer):
 
     site = SiteBriefSerializer()
     patient_chart_number = serializers.CharField(source="session.patient.chart_number")
-    term = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    term: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     term_label = serializers.CharField()
     reported_by = serializers.CharField(source="reported_by.get_username")
     causality = serializers.ChoiceField(
@@ -90,7 +94,9 @@ class AdverseEventListOutputSerializer(serializers.ModelSerializer):
 
 
 class AdverseEventDetailOutputSerializer(AdverseEventListOutputSerializer):
-    source_vital = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    source_vital: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     seriousness_criteria = serializers.ListField(child=serializers.CharField())
     signatures = ElectronicSignatureOutputSerializer(many=True)
 

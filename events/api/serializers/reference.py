@@ -1,5 +1,7 @@
 """The event vocabulary and the sites with their alert thresholds."""
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -32,11 +34,10 @@ class EventTermOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(GradeSerializer(many=True))
-    def get_grades(self, term) -> list[dict]:
+    def get_grades(self, term: EventTerm) -> list[dict[str, Any]]:
         """CTCAE v5 wording of grades 1-5 (empty text: the grade is not defined)."""
-        return GradeSerializer(
-            [{"grade": grade, "text": text} for grade, text in term.grades], many=True
-        ).data
+        grades = [{"grade": grade, "text": text} for grade, text in term.grades]
+        return list(GradeSerializer(grades, many=True).data)
 
 
 class SiteOutputSerializer(serializers.ModelSerializer):

@@ -1,5 +1,7 @@
 """Infusion sessions, their vital signs and the suggested events the readings raise."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from events.api.serializers.base import (
@@ -112,7 +114,9 @@ class VitalSignInputSerializer(StrictModelSerializer):
 
 
 class AlertSuggestionOutputSerializer(serializers.ModelSerializer):
-    term = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    term: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     term_name = serializers.CharField(source="term.name")
     minutes_from_start = serializers.IntegerField(
         source="vital_sign.minutes_from_start", allow_null=True

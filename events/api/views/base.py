@@ -2,9 +2,14 @@
 401 with `WWW-Authenticate: Token`), the strict JSON parser, validation through an input
 serializer, responses that carry the record's ETag, and scoped, paginated, logged lists."""
 
-from django_filters.rest_framework import DjangoFilterBackend
+from collections.abc import Sequence
+from typing import Any
+
+from django_filters.rest_framework import DjangoFilterBackend, FilterSet
 from rest_framework import generics, status
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.pagination import BasePagination
+from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,8 +21,11 @@ from events.api.parsers import SafeJSONParser
 
 
 class ApiMixin:
-    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
-    parser_classes = [SafeJSONParser]
+    authentication_classes: Sequence[type[BaseAuthentication]] = [
+        ApiTokenAuthentication,
+        SessionAuthentication,
+    ]
+    parser_classes: Sequence[type[BaseParser]] = [SafeJSONParser]
 
 
 class ApiView(ApiMixin, APIView):
@@ -49,8 +57,8 @@ class ScopedListApi(ApiMixin, generics.ListAPIView):
     sites). Lists of patient data write one access-log row with the filters and count."""
 
     filter_backends = [DjangoFilterBackend]
-    pagination_class = ApiPagination
-    filterset_class = None
+    pagination_class: type[BasePagination] | None = ApiPagination
+    filterset_class: type[FilterSet] | None = None
     access_object_type = ""
 
     def get_queryset(self):
@@ -79,7 +87,7 @@ class ScopedListApi(ApiMixin, generics.ListAPIView):
         return response
 
     def applied_filters(self) -> dict:
-        declared = self.filterset_class.base_filters if self.filterset_class else {}
+        declared: dict[str, Any] = self.filterset_class.base_filters if self.filterset_class else {}
         params = self.request.query_params
         filters = {name: params[name] for name in declared if params.get(name, "") != ""}
         return {**self.kwargs, **filters}

@@ -100,7 +100,7 @@ def _created(serializer_class: Any, record: Any, request: Request, name: str) ->
 
 class QuestionListCreateApi(ScopedListApi):
     serializer_class = QuestionOutputSerializer
-    filterset_class = QuestionFilter  # type: ignore[assignment]
+    filterset_class = QuestionFilter
     access_object_type = "inquiries.question"
 
     def select(self) -> QuerySet[Question]:
@@ -242,7 +242,7 @@ class QuestionCloseApi(ApiView):
 
 class CommentListCreateApi(ScopedListApi):
     serializer_class = CommentOutputSerializer
-    filterset_class = CommentFilter  # type: ignore[assignment]
+    filterset_class = CommentFilter
     access_object_type = "inquiries.comment"
 
     def select(self) -> QuerySet[Comment]:
@@ -300,9 +300,9 @@ class CommentVoidApi(ApiView):
 
 class AttachmentListCreateApi(ScopedListApi):
     serializer_class = AttachmentOutputSerializer
-    filterset_class = AttachmentFilter  # type: ignore[assignment]
+    filterset_class = AttachmentFilter
     access_object_type = "inquiries.attachment"
-    parser_classes = [MultiPartParser]  # type: ignore[list-item]
+    parser_classes = [MultiPartParser]
 
     def select(self) -> QuerySet[Attachment]:
         return selectors.attachment_list(_user(self.request))
