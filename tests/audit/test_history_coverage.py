@@ -6,15 +6,27 @@ from django.apps import apps
 from audit.models import AccessLog, ChainedRow, HistoryBase
 from audit.triggers import installed_trigger_tables, protected_tables
 
-PROJECT_APPS = ("events", "audit", "reporting", "exports")
+PROJECT_APPS = (
+    "events",
+    "accounts",
+    "notifications",
+    "inquiries",
+    "imports",
+    "audit",
+    "reporting",
+    "exports",
+)
 # Derived tables, rebuilt from audited rows at any time: they hold nothing of their own to audit.
-DERIVED_MODELS = {"reporting.MonthlyRollup", "reporting.StalePartition"}
+DERIVED_MODELS = {"reporting.MonthlyRollup", "reporting.StalePartition", "reporting.CountedEvent"}
+# Not records of the clinic: API tokens are credentials (issue and revocation are in the access
+# log) and notifications are messages about records (an outbox holding no clinical data).
+NOT_RECORDS = {"accounts.ApiToken", "notifications.Notification"}
 
 
 def _project_models():
     for app_label in PROJECT_APPS:
         for model in apps.get_app_config(app_label).get_models():
-            if not issubclass(model, ChainedRow) and model._meta.label not in DERIVED_MODELS:
+            if not issubclass(model, ChainedRow) and model._meta.label not in DERIVED_MODELS | NOT_RECORDS:
                 yield model
 
 
