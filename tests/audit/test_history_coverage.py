@@ -26,7 +26,8 @@ NOT_RECORDS = {"accounts.ApiToken", "notifications.Notification"}
 def _project_models():
     for app_label in PROJECT_APPS:
         for model in apps.get_app_config(app_label).get_models():
-            if not issubclass(model, ChainedRow) and model._meta.label not in DERIVED_MODELS | NOT_RECORDS:
+            exempt = model._meta.label in DERIVED_MODELS | NOT_RECORDS
+            if not issubclass(model, ChainedRow) and not exempt:
                 yield model
 
 
