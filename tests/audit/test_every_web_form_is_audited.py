@@ -24,11 +24,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from events.inquiries.models import Attachment, Comment, Question
+from events.inquiries.services import comment_post, question_answer, question_open
 from events.models import (
     AdverseEvent,
     AlertSuggestion,
@@ -84,14 +87,6 @@ WITHOUT_GENERIC_CASE = {
     "import-home": "tests/imports/test_import_web.py",
     "import-job-map": "tests/imports/test_import_web.py",
     "import-job-commit": "tests/imports/test_import_web.py",
-    "question-new": "tests/inquiries/test_web.py",
-    "question-answer": "tests/inquiries/test_web.py",
-    "question-ask-again": "tests/inquiries/test_web.py",
-    "question-close": "tests/inquiries/test_web.py",
-    "question-resolve": "tests/inquiries/test_web.py",
-    "comment-new": "tests/inquiries/test_web.py",
-    "comment-void": "tests/inquiries/test_web.py",
-    "attachment-new": "tests/inquiries/test_web.py",
     "duplicate-dismiss": "tests/duplicates/test_pairs.py",
     "duplicate-void": "tests/duplicates/test_pairs.py",
     "notification-choices": "tests/notifications/test_pages.py",
@@ -308,6 +303,87 @@ def _signal_review(p):
     return Form(p.director, url, data, _latest(SignalReview), reason)
 
 
+def _question_new(p):
+    event = _submitted(p)
+    data = {"ask-form_token": "web-audit-ask", "ask-text": "Which rescue drug was given?"}
+    data |= {"ask-addressed_to": "reporter"}
+    url = reverse("question-new", args=[event.pk])
+    return Form(p.director, url, data, _latest(Question), "Question asked")
+
+
+def _question(p, *, answered: bool = False) -> Question:
+    """An open question to the nurse (the reporter) on a submitted event; answered if asked."""
+    event = _submitted(p)
+    question = question_open(
+        actor=p.director, event=event, text="Which rescue drug?", addressed_to="reporter"
+    )
+    if answered:
+        question_answer(
+            actor=p.nurse,
+            question=question,
+            text="Midazolam 2 mg IV.",
+            expected_version=question.version,
+        )
+    return Question.objects.get(pk=question.pk)
+
+
+def _question_answer(p):
+    question = _question(p)
+    prefix = f"q{question.pk}"
+    data = {f"{prefix}-version": question.version, f"{prefix}-text": "Midazolam 2 mg IV."}
+    url = reverse("question-answer", args=[question.pk])
+    return Form(p.nurse, url, data, _fresh(question), "Question answered")
+
+
+def _question_resolve(p):
+    question = _question(p, answered=True)
+    prefix, reason = f"q{question.pk}", "Dose confirmed in the chart"
+    data = {f"{prefix}-version": question.version, f"{prefix}-reason": reason}
+    url = reverse("question-resolve", args=[question.pk])
+    return Form(p.director, url, data, _fresh(question), reason)
+
+
+def _question_ask_again(p):
+    question = _question(p, answered=True)
+    prefix = f"q{question.pk}"
+    data = {f"{prefix}-version": question.version, f"{prefix}-text": "And the time given?"}
+    url = reverse("question-ask-again", args=[question.pk])
+    return Form(p.director, url, data, _fresh(question), "Asked again")
+
+
+def _question_close(p):
+    question = _question(p)
+    prefix, reason = f"q{question.pk}", "Answered by telephone"
+    data = {f"{prefix}-version": question.version, f"{prefix}-reason": reason}
+    url = reverse("question-close", args=[question.pk])
+    return Form(p.director, url, data, _fresh(question), reason)
+
+
+def _comment_new(p):
+    event = _submitted(p)
+    data = {"comment-form_token": "web-audit-comment", "comment-text": "Family informed."}
+    url = reverse("comment-new", args=[event.pk])
+    return Form(p.nurse, url, data, _latest(Comment), "Comment posted")
+
+
+def _comment_void(p):
+    comment = comment_post(actor=p.nurse, event=_submitted(p), text="Wrong patient's note.")
+    reason = "Posted on the wrong event"
+    data = {"version": comment.version, "reason": reason}
+    url = reverse("comment-void", args=[comment.pk])
+    return Form(p.nurse, url, data, _fresh(comment), reason)
+
+
+def _attachment_new(p):
+    from tests.inquiries.conftest import png_bytes
+
+    event = _submitted(p)
+    upload = SimpleUploadedFile("strip.png", png_bytes(), content_type="image/png")
+    data = {"attach-form_token": "web-audit-attach", "attach-file": upload}
+    url = reverse("attachment-new", args=[event.pk])
+    return Form(p.nurse, url, data, _latest(Attachment))
+
+
 FORMS: dict[str, Callable[[SimpleNamespace], Form]] = {
     "patient-new": _patient_new,
     "patient-edit": _patient_edit,
@@ -327,6 +403,14 @@ FORMS: dict[str, Callable[[SimpleNamespace], Form]] = {
     "event-sign-off": _event_sign_off,
     "site-thresholds": _site_thresholds,
     "reports-signal": _signal_review,
+    "question-new": _question_new,
+    "question-answer": _question_answer,
+    "question-resolve": _question_resolve,
+    "question-ask-again": _question_ask_again,
+    "question-close": _question_close,
+    "comment-new": _comment_new,
+    "comment-void": _comment_void,
+    "attachment-new": _attachment_new,
 }
 
 
