@@ -35,12 +35,14 @@ from events.inquiries.services import comment_post, question_answer, question_op
 from events.models import (
     AdverseEvent,
     AlertSuggestion,
+    DuplicateDismissal,
     EventTerm,
     InfusionSession,
     Patient,
     Site,
     VitalSign,
 )
+from events.notifications.models import NotificationPreference
 from reporting.models import SignalAssessment, SignalReview
 from tests.factories import (
     AdverseEventFactory,
@@ -70,6 +72,10 @@ NOT_RECORDS = {
     "patient-list": "a search by chart number, posted to keep it out of URLs: a read",
     "audit:chain-verify": "appends a verification run, itself chained, not a record's history "
     "(tests/audit/test_verification.py)",
+    "notification-open": "marks a notification read: a notification is a message about "
+    "records, not a record (tests/notifications/test_pages.py)",
+    "notification-mark-all-read": "marks notifications read: messages, not records "
+    "(tests/notifications/test_pages.py)",
     None: "the favicon redirect (no name)",
 }
 
@@ -87,11 +93,6 @@ WITHOUT_GENERIC_CASE = {
     "import-home": "tests/imports/test_import_web.py",
     "import-job-map": "tests/imports/test_import_web.py",
     "import-job-commit": "tests/imports/test_import_web.py",
-    "duplicate-dismiss": "tests/duplicates/test_pairs.py",
-    "duplicate-void": "tests/duplicates/test_pairs.py",
-    "notification-choices": "tests/notifications/test_pages.py",
-    "notification-mark-all-read": "tests/notifications/test_pages.py",
-    "notification-open": "tests/notifications/test_pages.py",
 }
 
 
@@ -384,6 +385,39 @@ def _attachment_new(p):
     return Form(p.nurse, url, data, _latest(Attachment))
 
 
+def _pair(p) -> tuple[AdverseEvent, AdverseEvent]:
+    """Nausea twice in the same session, both submitted: a likely duplicate."""
+    onsets = (
+        p.session.started_at + timedelta(minutes=15),
+        p.session.started_at + timedelta(minutes=40),
+    )
+    nausea = EventTerm.objects.get(code="nausea")
+    first, second = (_submitted(p, term=nausea, onset_at=onset) for onset in onsets)
+    return first, second
+
+
+def _duplicate_dismiss(p):
+    first, second = _pair(p)
+    reason = "Two separate episodes"
+    data = {"first": first.pk, "second": second.pk, "reason": reason}
+    return Form(p.director, reverse("duplicate-dismiss"), data, _latest(DuplicateDismissal), reason)
+
+
+def _duplicate_void(p):
+    first, second = _pair(p)
+    data = {"void": second.pk, "keep": first.pk, "version": second.version}
+    url = reverse("duplicate-void")
+    return Form(p.director, url, data, _fresh(second), f"duplicate of #{first.pk}")
+
+
+def _notification_choices(p):
+    data = {"review_digest": "on", "suicidality_alert": "on", "question_opened": "on"}
+    data |= {"answer_given": "on"}  # serious events turned off
+    url = reverse("notification-choices")
+    reason = "Notifications 'serious_event' turned off"
+    return Form(p.director, url, data, _latest(NotificationPreference), reason)
+
+
 FORMS: dict[str, Callable[[SimpleNamespace], Form]] = {
     "patient-new": _patient_new,
     "patient-edit": _patient_edit,
@@ -411,6 +445,9 @@ FORMS: dict[str, Callable[[SimpleNamespace], Form]] = {
     "comment-new": _comment_new,
     "comment-void": _comment_void,
     "attachment-new": _attachment_new,
+    "duplicate-dismiss": _duplicate_dismiss,
+    "duplicate-void": _duplicate_void,
+    "notification-choices": _notification_choices,
 }
 
 
