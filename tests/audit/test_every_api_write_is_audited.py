@@ -22,6 +22,7 @@ from events.models import (
     VitalSign,
 )
 from exports.models import ExportJob
+from reporting.models import SignalReview
 from tests.api.conftest import Api, if_match
 from tests.factories import (
     AdverseEventFactory,
@@ -40,9 +41,7 @@ NOT_RECORDS = {
 
 
 # Writes checked in their own tests, with no generic case yet: each moves into CASES.
-WITHOUT_GENERIC_CASE = {
-    ("api-reporting-signal-review", "post"): "tests/api/test_signal_reviews_api.py",
-}
+WITHOUT_GENERIC_CASE: dict[tuple[str, str], str] = {}
 
 
 @dataclass
@@ -465,6 +464,27 @@ def _attachment_void(p):
     )
 
 
+def _signal_review(p):
+    from tests.reporting.dataset import make_series
+
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    baseline = [(month, 10, index % 2) for index, month in enumerate(months)]
+    recent = [("2026-01", 10, 4), ("2026-02", 10, 3), ("2026-03", 10, 5)]
+    make_series(p.north, baseline + recent, term_code="hypertension")
+    # The months of the series only: the session in progress today would add empty months.
+    query = "?date_from=2025-01-01&date_to=2026-03-31"
+    [signal] = p.as_director.get(f"/api/v1/reporting/signals/{query}").json()
+    reason = "Dose protocol reverted to 0.5 mg/kg."
+    return Write(
+        p.as_director,
+        "post",
+        f"/api/v1/reporting/signals/{signal['key']}/review/{query}",
+        lambda: SignalReview.objects.get(key=signal["key"]),
+        {"assessment": "action", "reason": reason},
+        reason=reason,
+    )
+
+
 CASES = {
     ("api:patient-list", "post"): _patient_create,
     ("api:patient-detail", "put"): _patient_update("put"),
@@ -530,6 +550,7 @@ CASES = {
     ("api:comment-void", "post"): _comment_void,
     ("api:attachment-list", "post"): _attachment_upload,
     ("api:attachment-void", "post"): _attachment_void,
+    ("api-reporting-signal-review", "post"): _signal_review,
 }
 
 
