@@ -38,10 +38,13 @@ from events.models import (
     DuplicateDismissal,
     EventTerm,
     InfusionSession,
+    OutcomeMeasure,
     Patient,
     Site,
+    SuicidalityAlert,
     VitalSign,
 )
+from events.models.measures import PHQ9_ITEMS
 from events.notifications.models import NotificationPreference
 from reporting.models import SignalAssessment, SignalReview
 from tests.factories import (
@@ -84,10 +87,6 @@ NOT_RECORDS = {
 # into FORMS with a valid payload (the walk then checks its actor, source, request id and
 # reason like every other form's).
 WITHOUT_GENERIC_CASE = {
-    "measure-new": "tests/measures/test_measure_pages.py",
-    "measure-void": "tests/measures/test_measure_service.py",
-    "alert-confirm": "tests/measures/test_measure_pages.py",
-    "alert-dismiss": "tests/measures/test_measure_pages.py",
     "reports-reference-rates": "tests/measures/test_benefit_risk.py",
     "reports-reference-rate": "tests/measures/test_benefit_risk.py",
     "import-home": "tests/imports/test_import_web.py",
@@ -418,6 +417,42 @@ def _notification_choices(p):
     return Form(p.director, url, data, _latest(NotificationPreference), reason)
 
 
+def _phq9(p, token: str, item: int = 1) -> dict[str, str]:
+    return {"form_token": token, **dict.fromkeys(PHQ9_ITEMS, str(item))}
+
+
+def _measure_new(p):
+    url = reverse("measure-new", args=[p.session.pk])
+    return Form(p.nurse, url, _phq9(p, "web-audit-measure"), _latest(OutcomeMeasure))
+
+
+def _measure(p) -> OutcomeMeasure:
+    """A PHQ-9 recorded at the chair with item 9 answered 1: it raises a suicidality alert."""
+    client = Client()
+    client.force_login(p.nurse)
+    client.post(reverse("measure-new", args=[p.session.pk]), _phq9(p, "web-audit-alert"))
+    return OutcomeMeasure.objects.get(session=p.session)
+
+
+def _measure_void(p):
+    measure = _measure(p)
+    reason = "Answers typed into the wrong session"
+    data = {"version": measure.version, "reason": reason}
+    url = reverse("measure-void", args=[measure.pk])
+    return Form(p.nurse, url, data, _fresh(measure), reason)
+
+
+def _alert_action(action: str, reason: str) -> Callable[[SimpleNamespace], Form]:
+    def case(p):
+        _measure(p)
+        alert = SuicidalityAlert.objects.get(session=p.session)
+        data = {"version": alert.version, "reason": reason}
+        url = reverse(f"alert-{action}", args=[alert.pk])
+        return Form(p.director, url, data, _fresh(alert), reason)
+
+    return case
+
+
 FORMS: dict[str, Callable[[SimpleNamespace], Form]] = {
     "patient-new": _patient_new,
     "patient-edit": _patient_edit,
@@ -448,6 +483,10 @@ FORMS: dict[str, Callable[[SimpleNamespace], Form]] = {
     "duplicate-dismiss": _duplicate_dismiss,
     "duplicate-void": _duplicate_void,
     "notification-choices": _notification_choices,
+    "measure-new": _measure_new,
+    "measure-void": _measure_void,
+    "alert-confirm": _alert_action("confirm", "Spoke with the patient"),
+    "alert-dismiss": _alert_action("dismiss", "Item tapped by mistake"),
 }
 
 
