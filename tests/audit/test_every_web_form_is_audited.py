@@ -46,7 +46,7 @@ from events.models import (
 )
 from events.models.measures import PHQ9_ITEMS
 from events.notifications.models import NotificationPreference
-from reporting.models import SignalAssessment, SignalReview
+from reporting.models import ReferenceRate, SignalAssessment, SignalReview
 from tests.factories import (
     AdverseEventFactory,
     InfusionSessionFactory,
@@ -87,8 +87,6 @@ NOT_RECORDS = {
 # into FORMS with a valid payload (the walk then checks its actor, source, request id and
 # reason like every other form's).
 WITHOUT_GENERIC_CASE = {
-    "reports-reference-rates": "tests/measures/test_benefit_risk.py",
-    "reports-reference-rate": "tests/measures/test_benefit_risk.py",
     "import-home": "tests/imports/test_import_web.py",
     "import-job-map": "tests/imports/test_import_web.py",
     "import-job-commit": "tests/imports/test_import_web.py",
@@ -453,6 +451,27 @@ def _alert_action(action: str, reason: str) -> Callable[[SimpleNamespace], Form]
     return case
 
 
+def _reference_data(term: EventTerm, reason: str, **overrides: Any) -> dict[str, Any]:
+    data = {"term": term.pk, "published_term": term.name, "rate_percent": "30"}
+    data |= {"denominator": "346", "unit": "patients", "citation": "Label table"}
+    return {**data, "is_active": "on", "reason": reason, **overrides}
+
+
+def _reference_rate_new(p):
+    term = EventTerm.objects.exclude(pk__in=ReferenceRate.objects.values("term")).first()
+    data = _reference_data(term, "")  # a new rate asks no reason: the service names the write
+    url = reverse("reports-reference-rates")
+    return Form(p.director, url, data, _latest(ReferenceRate), "Reference rate added")
+
+
+def _reference_rate_edit(p):
+    reference = ReferenceRate.objects.get(term__code="nausea")
+    reason = "Corrected from the label"
+    data = _reference_data(reference.term, reason, version=reference.version)
+    url = reverse("reports-reference-rate", args=[reference.pk])
+    return Form(p.director, url, data, _fresh(reference), reason)
+
+
 FORMS: dict[str, Callable[[SimpleNamespace], Form]] = {
     "patient-new": _patient_new,
     "patient-edit": _patient_edit,
@@ -487,6 +506,8 @@ FORMS: dict[str, Callable[[SimpleNamespace], Form]] = {
     "measure-void": _measure_void,
     "alert-confirm": _alert_action("confirm", "Spoke with the patient"),
     "alert-dismiss": _alert_action("dismiss", "Item tapped by mistake"),
+    "reports-reference-rates": _reference_rate_new,
+    "reports-reference-rate": _reference_rate_edit,
 }
 
 
