@@ -126,8 +126,11 @@ def api_schema(
     parameters: list | None = None,
     tags: list[str] | None = None,
     description: str = "",
+    operation_id: str | None = None,
 ):
-    """`extend_schema` for one operation: its success response and every error it returns."""
+    """`extend_schema` for one operation: its success response and every error it returns.
+    `operation_id` names an operation whose generated name would collide (a list view that
+    is not a viewset's `list`)."""
     success = OpenApiResponse(response)
     codes = set(errors) | ({422} if idempotent else set())
     headers = [IF_MATCH] if if_match else []
@@ -140,4 +143,5 @@ def api_schema(
         responses={status: success, **{code: ERRORS[code] for code in sorted(codes)}},
         parameters=[*headers, *(parameters or [])],
         tags=tags,
+        operation_id=operation_id,
     )

@@ -1,28 +1,25 @@
 """Reads of the imports: the sites a director may import into, and their jobs."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from events.access import DIRECTORS, roles_at
+from events.access import DIRECTORS, Reader, roles_at
 from events.imports.models import ImportJob
 from events.models import EventTerm, Site
 from events.selectors import site_list
 
-User = AbstractBaseUser | AnonymousUser
 
-
-def import_sites(user: User) -> list[Site]:
+def import_sites(user: Reader) -> list[Site]:
     """The active sites where the user is a medical director."""
     return [site for site in site_list(user) if roles_at(user, site.pk) & set(DIRECTORS)]
 
 
-def import_job_list(user: User, limit: int = 20) -> QuerySet[ImportJob]:
+def import_job_list(user: Reader, limit: int = 20) -> QuerySet[ImportJob]:
     site_ids = [site.pk for site in import_sites(user)]
     return ImportJob.objects.filter(site_id__in=site_ids).select_related("site")[:limit]
 
 
-def import_job_get(user: User, pk: int) -> ImportJob:
+def import_job_get(user: Reader, pk: int) -> ImportJob:
     """A job at a site where the user imports; any other is not found."""
     site_ids = [site.pk for site in import_sites(user)]
     job = ImportJob.objects.select_related("site", "requested_by").filter(pk=pk).first()

@@ -6,7 +6,6 @@ positive screen is never stored without reaching the directors' queue.
 """
 
 from datetime import datetime, timedelta
-from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -164,7 +163,7 @@ def suicidality_alert_confirm(
     require_role(actor, alert.session.site_id, *DIRECTORS)
     reason = optional_reason(reason)
     with transaction.atomic():
-        alert = cast(SuicidalityAlert, lock_current(alert, expected_version))
+        alert = lock_current(alert, expected_version)
         _require_open(alert)
         if file_event:
             alert.event = _file_event(alert, actor)
@@ -200,7 +199,7 @@ def suicidality_alert_dismiss(
     require_role(actor, alert.session.site_id, *DIRECTORS)
     reason = require_reason(reason, "dismiss an alert")
     with transaction.atomic():
-        alert = cast(SuicidalityAlert, lock_current(alert, expected_version))
+        alert = lock_current(alert, expected_version)
         _require_open(alert)
         _decide(alert, actor, AlertStatus.DISMISSED, reason)
     return alert
@@ -227,7 +226,7 @@ def outcome_measure_void(
     require_role(actor, measure.session.site_id, *WRITERS)
     reason = require_reason(reason, "void measures")
     with transaction.atomic():
-        measure = cast(OutcomeMeasure, lock_current(measure, expected_version))
+        measure = lock_current(measure, expected_version)
         if measure.is_voided:
             raise ValidationError({"is_voided": "These measures are already voided."})
         measure.is_voided = True

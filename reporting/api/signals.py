@@ -97,6 +97,7 @@ class SignalListApi(ApiView):
         errors=(400, *READ_ERRORS),
         parameters=SIGNAL_FILTERS,
         tags=TAGS,
+        operation_id="v1_reporting_signals_list",
     )
     def get(self, request: Request) -> Response:
         reader = _reader(request)
