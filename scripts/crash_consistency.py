@@ -316,6 +316,8 @@ def main() -> int:
                     "onset_at": (onset + timedelta(seconds=i)).astimezone(UTC).isoformat(),
                     "grade": 1 + i % 2,
                     "narrative": f"Filing {i} under fire",
+                    # Many filings of one term in one session, on purpose.
+                    "confirm_not_duplicate": True,
                 }
                 results.append(file_event(base_url, seed["token"], body))
             return results

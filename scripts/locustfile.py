@@ -83,6 +83,7 @@ class ClinicUser(HttpUser):
             "onset_at": onset.astimezone(UTC).isoformat(),
             "grade": 1,
             "narrative": "Load test filing",
+            "confirm_not_duplicate": True,
         }
         self.client.post(
             "/api/v1/events/",

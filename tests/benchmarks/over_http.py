@@ -228,6 +228,7 @@ def _file_for(server: Server, writer: dict, seconds: float, start_at: float, out
         "term": "headache",
         "onset_at": onset.isoformat(),
         "grade": 1,
+        "confirm_not_duplicate": True,  # the same filing, again and again, on purpose
     }
     while time.time() < start_at:
         time.sleep(0.002)

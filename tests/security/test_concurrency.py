@@ -83,6 +83,8 @@ def test_two_filings_with_the_same_idempotency_key_create_one_event(nurse, sessi
         "term": "nausea",
         "onset_at": (session.started_at + timedelta(minutes=20)).isoformat(),
         "grade": 1,
+        # Each attempt files the same event again (a new key); only the double tap is in question.
+        "confirm_not_duplicate": True,
     }
     for attempt in range(10):
         key = {"Idempotency-Key": f"double-tap-{attempt}"}
