@@ -300,13 +300,21 @@ def seal(rows: Sequence[models.Model], using: str, *, in_bulk: bool = False) -> 
         row.hash = previous = link(previous, model, row.__dict__)
 
 
-def seal_per_site(rows: Sequence[models.Model], using: str) -> None:
+def seal_per_site(
+    rows: Sequence[models.Model],
+    using: str,
+    heads: dict[tuple[type[models.Model], int | None], str] | None = None,
+) -> None:
     """Chain unsaved rows of one model, each in the chain its own `chain_site_id` names (bulk
     loads that write many sites' records in one transaction, such as the demo seeder).
 
     The chains are locked in one order (global first, then by site), so two such loads never
     deadlock, and a transaction of the application, which holds one chain lock at a time,
     cannot close a cycle with them.
+
+    `heads`, when given, holds the chains' last hashes across calls: a loader that is the
+    database's only writer and seals batches before the earlier ones are stored reads each
+    head once, then links on from its own last row.
     """
     if not rows:
         return
@@ -317,9 +325,14 @@ def seal_per_site(rows: Sequence[models.Model], using: str) -> None:
             setattr(row, field.attname, _as_stored(field, getattr(row, field.attname)))
         by_site.setdefault(getattr(row, CHAIN_COLUMN, None), []).append(row)
     for site in sorted(by_site, key=chain_order):
-        previous = lock_and_read_head(model, using, site)
+        if heads is not None and (model, site) in heads:
+            previous = heads[model, site]
+        else:
+            previous = lock_and_read_head(model, using, site)
         for row in by_site[site]:
             row.hash = previous = link(previous, model, row.__dict__)
+        if heads is not None:
+            heads[model, site] = previous
 
 
 def pending_link(row: models.Model) -> bytes | None:
