@@ -140,11 +140,18 @@ def listing_row_count(user, filters: ReportFilters) -> int:
     return event_listing(user, filters).select_related(None).order_by().count()
 
 
-_TIME_PATHS = [
-    expression.source_expressions[0].name
-    for expression in LISTING_COLUMNS.values()
-    if isinstance(expression, LocalIsoTime)
-]
+def _time_paths() -> list[str]:
+    """The fields of the listing's local times (each column's moment is a field reference)."""
+    paths: list[str] = []
+    for expression in LISTING_COLUMNS.values():
+        if isinstance(expression, LocalIsoTime):
+            moment = expression.source_expressions[0]
+            assert isinstance(moment, F)
+            paths.append(moment.name)
+    return paths
+
+
+_TIME_PATHS = _time_paths()
 
 
 def listing_zone_offsets(events: QuerySet) -> ZoneOffsets | None:

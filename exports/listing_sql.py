@@ -140,7 +140,8 @@ class LocalIsoTime(Func):
         super().__init__(moment, zone, **extra)
 
     def in_zones(self, offsets: ZoneOffsets) -> "LocalIsoTime":
-        return LocalIsoTime(*self.source_expressions, offsets=offsets)
+        moment, zone = self.source_expressions
+        return LocalIsoTime(moment, zone, offsets=offsets)
 
     def as_sqlite(self, compiler, connection, **extra):
         if self.offsets is None:
