@@ -16,7 +16,8 @@ from events.api.serializers.sessions import (
     VitalSignOutputSerializer,
     VitalSignRecordedSerializer,
 )
-from events.api.views.base import ApiView, ScopedListApi, record_response, validated
+from events.api.views.base import ApiView, RecordApi, ScopedListApi, record_response, validated
+from events.models import AlertSuggestion, VitalSign
 from events.selectors import (
     infusion_session_get,
     suggestion_get,
@@ -71,7 +72,13 @@ class VitalSignListCreateApi(ScopedListApi):
         return idempotent_response(request, perform)
 
 
-class VitalSignVoidApi(ApiView):
+class VitalSignVoidApi(RecordApi[VitalSign]):
+    input_serializer = ReasonSerializer
+    output_serializer = VitalSignOutputSerializer
+
+    def get_record(self, actor, pk):
+        return vital_sign_get(actor, pk)
+
     @api_schema(
         summary="Void a reading entered in error (reason required); it leaves the lists",
         request=ReasonSerializer,
@@ -82,15 +89,15 @@ class VitalSignVoidApi(ApiView):
         tags=["vitals"],
     )
     def post(self, request, pk):
-        vital = vital_sign_get(request.user, pk)
-        data = validated(ReasonSerializer, request)
-        vital = vital_sign_void(
-            vital=vital,
-            actor=request.user,
+        return self.act(request, pk)
+
+    def perform(self, record, data, *, actor, expected_version):
+        return vital_sign_void(
+            vital=record,
+            actor=actor,
             reason=data.get("reason", ""),
-            expected_version=if_match_version(request),
+            expected_version=expected_version,
         )
-        return record_response(VitalSignOutputSerializer, vital, request)
 
 
 class AlertSuggestionListApi(ScopedListApi):
@@ -158,7 +165,13 @@ class AlertSuggestionConfirmApi(ApiView):
         return idempotent_response(request, perform)
 
 
-class AlertSuggestionDismissApi(ApiView):
+class AlertSuggestionDismissApi(RecordApi[AlertSuggestion]):
+    input_serializer = ReasonSerializer
+    output_serializer = AlertSuggestionOutputSerializer
+
+    def get_record(self, actor, pk):
+        return suggestion_get(actor, pk)
+
     @api_schema(
         summary="Dismiss a suggestion (reason required)",
         request=ReasonSerializer,
@@ -169,12 +182,12 @@ class AlertSuggestionDismissApi(ApiView):
         tags=["suggestions"],
     )
     def post(self, request, pk):
-        suggestion = suggestion_get(request.user, pk)
-        data = validated(ReasonSerializer, request)
-        suggestion = suggestion_dismiss(
-            suggestion=suggestion,
-            actor=request.user,
+        return self.act(request, pk)
+
+    def perform(self, record, data, *, actor, expected_version):
+        return suggestion_dismiss(
+            suggestion=record,
+            actor=actor,
             reason=data.get("reason", ""),
-            expected_version=if_match_version(request),
+            expected_version=expected_version,
         )
-        return record_response(AlertSuggestionOutputSerializer, suggestion, request)
