@@ -140,14 +140,9 @@ class AdverseEventDetailApi(_EventApi):
     def patch(self, request, pk):
         return self.act(request, pk, partial=True)
 
-    def perform(self, record, data, *, actor, expected_version):
-        reason = data.pop("reason", "")
+    def perform(self, action):
         return adverse_event_update(
-            event=record,
-            actor=actor,
-            data=data,
-            reason=reason,
-            expected_version=expected_version,
+            **action.arguments("event"), data=action.fields, reason=action.reason
         )
 
 
@@ -156,8 +151,8 @@ class AdverseEventSubmitApi(_EventApi):
     def post(self, request, pk):
         return self.act(request, pk)
 
-    def perform(self, record, data, *, actor, expected_version):
-        return adverse_event_submit(event=record, actor=actor, expected_version=expected_version)
+    def perform(self, action):
+        return adverse_event_submit(**action.arguments("event"))
 
 
 class AdverseEventAssessApi(_EventApi):
@@ -167,13 +162,9 @@ class AdverseEventAssessApi(_EventApi):
     def post(self, request, pk):
         return self.act(request, pk)
 
-    def perform(self, record, data, *, actor, expected_version):
+    def perform(self, action):
         return adverse_event_assess(
-            event=record,
-            actor=actor,
-            causality=data["causality"],
-            reason=data.get("reason", ""),
-            expected_version=expected_version,
+            **action.arguments("event"), causality=action.data["causality"], reason=action.reason
         )
 
 
@@ -192,15 +183,10 @@ class AdverseEventSignOffApi(_EventApi):
     def post(self, request, pk):
         return self.act(request, pk)
 
-    def perform(self, record, data, *, actor, expected_version):
-        adverse_event_sign_off(
-            event=record,
-            actor=actor,
-            password=data["password"],
-            expected_version=expected_version,
-        )
+    def perform(self, action):
+        adverse_event_sign_off(**action.arguments("event"), password=action.data["password"])
         # Read again: the response shows the new signature with the event.
-        return self.get_record(actor, record.pk)
+        return self.get_record(action.actor, action.record.pk)
 
 
 class AdverseEventVoidApi(_EventApi):
@@ -210,13 +196,8 @@ class AdverseEventVoidApi(_EventApi):
     def post(self, request, pk):
         return self.act(request, pk)
 
-    def perform(self, record, data, *, actor, expected_version):
-        return adverse_event_void(
-            event=record,
-            actor=actor,
-            reason=data["reason"],
-            expected_version=expected_version,
-        )
+    def perform(self, action):
+        return adverse_event_void(**action.arguments("event"), reason=action.data["reason"])
 
 
 class ReviewQueueApi(ScopedListApi):

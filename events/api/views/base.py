@@ -4,6 +4,7 @@ serializer, responses that carry the record's ETag, one record read or changed b
 action (`RecordApi`), and scoped, paginated, logged lists."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 from django.db import models
@@ -64,6 +65,31 @@ def request_actor(request: Request) -> Actor:
     return cast(Actor, request.user)
 
 
+@dataclass(frozen=True)
+class Action(Generic[RecordT]):
+    """What a versioned action hands its service: the record found in the user's scope, the
+    validated body, who acts, and the version `If-Match` names (None: the header is absent)."""
+
+    record: RecordT
+    data: dict[str, Any]
+    actor: Actor
+    expected_version: int | None
+
+    @property
+    def reason(self) -> str:
+        return str(self.data.get("reason", ""))
+
+    def arguments(self, name: str) -> dict[str, Any]:
+        """What every versioned service takes: the record (under the service's name for it),
+        who acts, and the expected version."""
+        return {name: self.record, "actor": self.actor, "expected_version": self.expected_version}
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The body without its reason: the fields an update changes."""
+        return {name: value for name, value in self.data.items() if name != "reason"}
+
+
 class RecordApi(ApiView, Generic[RecordT]):
     """One record read, or changed by a versioned action.
 
@@ -84,9 +110,7 @@ class RecordApi(ApiView, Generic[RecordT]):
     def get_record(self, actor: Actor, pk: int) -> RecordT:
         raise NotImplementedError
 
-    def perform(
-        self, record: RecordT, data: dict[str, Any], *, actor: Actor, expected_version: int | None
-    ) -> RecordT:
+    def perform(self, action: Action[RecordT]) -> RecordT:
         """Call the action's service; return the record as the response shows it."""
         raise NotImplementedError
 
@@ -100,9 +124,8 @@ class RecordApi(ApiView, Generic[RecordT]):
         actor = request_actor(request)
         record = self.get_record(actor, pk)
         data = validated(self.input_serializer, request, partial=partial)
-        version = if_match_version(request)
-        record = self.perform(record, data, actor=actor, expected_version=version)
-        return record_response(self.output_serializer, record, request)
+        action = Action(record, data, actor, if_match_version(request))
+        return record_response(self.output_serializer, self.perform(action), request)
 
 
 class ScopedListApi(ApiMixin, generics.ListAPIView):

@@ -22,7 +22,14 @@ from events.api.serializers.measures import (
     OutcomeMeasureOutputSerializer,
     SuicidalityAlertOutputSerializer,
 )
-from events.api.views.base import ApiView, RecordApi, ScopedListApi, request_actor, validated
+from events.api.views.base import (
+    Action,
+    ApiView,
+    RecordApi,
+    ScopedListApi,
+    request_actor,
+    validated,
+)
 from events.course_selectors import (
     outcome_measure_get,
     outcome_measure_list,
@@ -121,20 +128,8 @@ class OutcomeMeasureVoidApi(_MeasureApi):
     def post(self, request: Request, pk: int) -> Response:
         return self.act(request, pk)
 
-    def perform(
-        self,
-        record: OutcomeMeasure,
-        data: dict[str, Any],
-        *,
-        actor: Actor,
-        expected_version: int | None,
-    ) -> OutcomeMeasure:
-        return outcome_measure_void(
-            measure=record,
-            actor=actor,
-            reason=data.get("reason", ""),
-            expected_version=expected_version,
-        )
+    def perform(self, action: Action[OutcomeMeasure]) -> OutcomeMeasure:
+        return outcome_measure_void(**action.arguments("measure"), reason=action.reason)
 
 
 class SuicidalityAlertListApi(ScopedListApi):
@@ -189,20 +184,9 @@ class SuicidalityAlertConfirmApi(_AlertApi):
     def post(self, request: Request, pk: int) -> Response:
         return self.act(request, pk)
 
-    def perform(
-        self,
-        record: SuicidalityAlert,
-        data: dict[str, Any],
-        *,
-        actor: Actor,
-        expected_version: int | None,
-    ) -> SuicidalityAlert:
+    def perform(self, action: Action[SuicidalityAlert]) -> SuicidalityAlert:
         return suicidality_alert_confirm(
-            alert=record,
-            actor=actor,
-            reason=data.get("reason", ""),
-            file_event=data["file_event"],
-            expected_version=expected_version,
+            **action.arguments("alert"), reason=action.reason, file_event=action.data["file_event"]
         )
 
 
@@ -221,20 +205,8 @@ class SuicidalityAlertDismissApi(_AlertApi):
     def post(self, request: Request, pk: int) -> Response:
         return self.act(request, pk)
 
-    def perform(
-        self,
-        record: SuicidalityAlert,
-        data: dict[str, Any],
-        *,
-        actor: Actor,
-        expected_version: int | None,
-    ) -> SuicidalityAlert:
-        return suicidality_alert_dismiss(
-            alert=record,
-            actor=actor,
-            reason=data.get("reason", ""),
-            expected_version=expected_version,
-        )
+    def perform(self, action: Action[SuicidalityAlert]) -> SuicidalityAlert:
+        return suicidality_alert_dismiss(**action.arguments("alert"), reason=action.reason)
 
 
 class PatientCourseApi(ApiView):

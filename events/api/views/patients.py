@@ -96,12 +96,7 @@ class PatientDetailApi(RecordApi[Patient]):
     def patch(self, request, pk):
         return self.act(request, pk, partial=True)
 
-    def perform(self, record, data, *, actor, expected_version):
-        reason = data.pop("reason", "")
+    def perform(self, action):
         return patient_update(
-            patient=record,
-            actor=actor,
-            data=data,
-            reason=reason,
-            expected_version=expected_version,
+            **action.arguments("patient"), data=action.fields, reason=action.reason
         )

@@ -78,14 +78,9 @@ class SiteThresholdsApi(RecordApi[Site]):
     def get_record(self, actor, pk):
         return site_get(actor, pk)
 
-    def perform(self, record, data, *, actor, expected_version):
-        reason = data.pop("reason", "")
+    def perform(self, action):
         return site_thresholds_update(
-            site=record,
-            actor=actor,
-            data=data,
-            reason=reason,
-            expected_version=expected_version,
+            **action.arguments("site"), data=action.fields, reason=action.reason
         )
 
     @api_schema(

@@ -107,14 +107,9 @@ class InfusionSessionDetailApi(_SessionApi):
     def patch(self, request, pk):
         return self.act(request, pk, partial=True)
 
-    def perform(self, record, data, *, actor, expected_version):
-        reason = data.pop("reason", "")
+    def perform(self, action):
         return infusion_session_update(
-            session=record,
-            actor=actor,
-            data=data,
-            reason=reason,
-            expected_version=expected_version,
+            **action.arguments("session"), data=action.fields, reason=action.reason
         )
 
 
@@ -128,10 +123,8 @@ class InfusionSessionFinishApi(_SessionApi):
     def post(self, request, pk):
         return self.act(request, pk)
 
-    def perform(self, record, data, *, actor, expected_version):
-        return infusion_session_finish(
-            session=record, actor=actor, expected_version=expected_version, **data
-        )
+    def perform(self, action):
+        return infusion_session_finish(**action.arguments("session"), **action.data)
 
 
 class InfusionSessionDischargeApi(_SessionApi):
@@ -141,10 +134,8 @@ class InfusionSessionDischargeApi(_SessionApi):
     def post(self, request, pk):
         return self.act(request, pk)
 
-    def perform(self, record, data, *, actor, expected_version):
-        return infusion_session_discharge(
-            session=record, actor=actor, expected_version=expected_version, **data
-        )
+    def perform(self, action):
+        return infusion_session_discharge(**action.arguments("session"), **action.data)
 
 
 class InfusionSessionVoidApi(_SessionApi):
@@ -154,10 +145,5 @@ class InfusionSessionVoidApi(_SessionApi):
     def post(self, request, pk):
         return self.act(request, pk)
 
-    def perform(self, record, data, *, actor, expected_version):
-        return infusion_session_void(
-            session=record,
-            actor=actor,
-            reason=data.get("reason", ""),
-            expected_version=expected_version,
-        )
+    def perform(self, action):
+        return infusion_session_void(**action.arguments("session"), reason=action.reason)

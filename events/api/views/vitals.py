@@ -91,13 +91,8 @@ class VitalSignVoidApi(RecordApi[VitalSign]):
     def post(self, request, pk):
         return self.act(request, pk)
 
-    def perform(self, record, data, *, actor, expected_version):
-        return vital_sign_void(
-            vital=record,
-            actor=actor,
-            reason=data.get("reason", ""),
-            expected_version=expected_version,
-        )
+    def perform(self, action):
+        return vital_sign_void(**action.arguments("vital"), reason=action.reason)
 
 
 class AlertSuggestionListApi(ScopedListApi):
@@ -184,10 +179,5 @@ class AlertSuggestionDismissApi(RecordApi[AlertSuggestion]):
     def post(self, request, pk):
         return self.act(request, pk)
 
-    def perform(self, record, data, *, actor, expected_version):
-        return suggestion_dismiss(
-            suggestion=record,
-            actor=actor,
-            reason=data.get("reason", ""),
-            expected_version=expected_version,
-        )
+    def perform(self, action):
+        return suggestion_dismiss(**action.arguments("suggestion"), reason=action.reason)

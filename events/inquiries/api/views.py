@@ -23,6 +23,7 @@ from events.api.idempotency import idempotent_response
 from events.api.schema import READ_ERRORS, UPDATE_ERRORS, WRITE_ERRORS, api_schema
 from events.api.serializers.base import ReasonSerializer
 from events.api.views.base import (
+    Action,
     ApiView,
     RecordApi,
     ScopedListApi,
@@ -181,18 +182,14 @@ class QuestionAnswerApi(_QuestionApi):
     def post(self, request: Request, pk: int) -> Response:
         return self.act(request, pk)
 
-    def perform(
-        self, record: Question, data: dict[str, Any], *, actor: Actor, expected_version: int | None
-    ) -> Question:
+    def perform(self, action: Action[Question]) -> Question:
         question_answer(
-            actor=actor,
-            question=record,
-            text=data["text"],
-            attachments=data.get("attachments", []),
-            expected_version=expected_version,
+            **action.arguments("question"),
+            text=action.data["text"],
+            attachments=action.data.get("attachments", []),
         )
         # Read again: the response shows the answer with the question.
-        return self.get_record(actor, record.pk)
+        return self.get_record(action.actor, action.record.pk)
 
 
 class QuestionResolveApi(_QuestionApi):
@@ -202,15 +199,8 @@ class QuestionResolveApi(_QuestionApi):
     def post(self, request: Request, pk: int) -> Response:
         return self.act(request, pk)
 
-    def perform(
-        self, record: Question, data: dict[str, Any], *, actor: Actor, expected_version: int | None
-    ) -> Question:
-        return question_resolve(
-            actor=actor,
-            question=record,
-            reason=data.get("reason", ""),
-            expected_version=expected_version,
-        )
+    def perform(self, action: Action[Question]) -> Question:
+        return question_resolve(**action.arguments("question"), reason=action.reason)
 
 
 class QuestionAskAgainApi(ApiView):
@@ -248,15 +238,8 @@ class QuestionCloseApi(_QuestionApi):
     def post(self, request: Request, pk: int) -> Response:
         return self.act(request, pk)
 
-    def perform(
-        self, record: Question, data: dict[str, Any], *, actor: Actor, expected_version: int | None
-    ) -> Question:
-        return question_close(
-            actor=actor,
-            question=record,
-            reason=data.get("reason", ""),
-            expected_version=expected_version,
-        )
+    def perform(self, action: Action[Question]) -> Question:
+        return question_close(**action.arguments("question"), reason=action.reason)
 
 
 class CommentListCreateApi(ScopedListApi):
@@ -316,15 +299,8 @@ class CommentVoidApi(RecordApi[Comment]):
     def post(self, request: Request, pk: int) -> Response:
         return self.act(request, pk)
 
-    def perform(
-        self, record: Comment, data: dict[str, Any], *, actor: Actor, expected_version: int | None
-    ) -> Comment:
-        return comment_void(
-            actor=actor,
-            comment=record,
-            reason=data.get("reason", ""),
-            expected_version=expected_version,
-        )
+    def perform(self, action: Action[Comment]) -> Comment:
+        return comment_void(**action.arguments("comment"), reason=action.reason)
 
 
 class AttachmentListCreateApi(ScopedListApi):
@@ -428,17 +404,5 @@ class AttachmentVoidApi(_AttachmentApi):
     def post(self, request: Request, pk: int) -> Response:
         return self.act(request, pk)
 
-    def perform(
-        self,
-        record: Attachment,
-        data: dict[str, Any],
-        *,
-        actor: Actor,
-        expected_version: int | None,
-    ) -> Attachment:
-        return attachment_void(
-            actor=actor,
-            attachment=record,
-            reason=data.get("reason", ""),
-            expected_version=expected_version,
-        )
+    def perform(self, action: Action[Attachment]) -> Attachment:
+        return attachment_void(**action.arguments("attachment"), reason=action.reason)
