@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.services import Actor, access_log_view
+from audit.services import Actor, access_log_view, actor_of
 from events.access import DIRECTORS, has_role
 from events.api.idempotency import idempotent_response
 from events.api.schema import UPDATE_ERRORS, WRITE_ERRORS, api_schema
@@ -27,7 +27,6 @@ from events.api.views.base import (
     ApiView,
     RecordApi,
     ScopedListApi,
-    request_actor,
     validated,
 )
 from events.course_selectors import (
@@ -54,7 +53,7 @@ class OutcomeMeasureListCreateApi(ScopedListApi):
 
     def select(self) -> QuerySet[Any]:
         return outcome_measure_list(
-            infusion_session_get(request_actor(self.request), self.kwargs["pk"])
+            infusion_session_get(actor_of(self.request.user), self.kwargs["pk"])
         )
 
     @api_schema(
@@ -80,12 +79,12 @@ class OutcomeMeasureListCreateApi(ScopedListApi):
         ),
     )
     def post(self, request: Request, pk: int) -> Response:
-        session = infusion_session_get(request_actor(request), pk)
+        session = infusion_session_get(actor_of(request.user), pk)
 
         def perform() -> Response:
             data = validated(OutcomeMeasureInputSerializer, request)
             measure, alert = outcome_measure_record(
-                session=session, actor=request_actor(request), data=data
+                session=session, actor=actor_of(request.user), data=data
             )
             body = MeasureRecordedSerializer({"measure": measure, "alert": alert}).data
             response = Response(body, status=status.HTTP_201_CREATED)
@@ -137,9 +136,9 @@ class SuicidalityAlertListApi(ScopedListApi):
     access_object_type = "events.suicidalityalert"
 
     def select(self) -> QuerySet[Any]:
-        if not has_role(request_actor(self.request), *DIRECTORS):
+        if not has_role(actor_of(self.request.user), *DIRECTORS):
             raise PermissionDenied("Suicidality alerts are for medical directors.")
-        return suicidality_alert_list(request_actor(self.request)).order_by("raised_at", "id")
+        return suicidality_alert_list(actor_of(self.request.user)).order_by("raised_at", "id")
 
     @api_schema(
         summary="Open suicidality alerts at your sites, oldest first (directors)",
@@ -216,8 +215,8 @@ class PatientCourseApi(ApiView):
         tags=["measures"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        patient = patient_get(request_actor(request), pk)
-        access_log_view(actor=request_actor(request), request=request, record=patient)
+        patient = patient_get(actor_of(request.user), pk)
+        access_log_view(actor=actor_of(request.user), request=request, record=patient)
         course = patient_course(patient)
         body = {
             "patient": patient,

@@ -16,7 +16,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.services import Actor
+from audit.services import Actor, actor_of
 from events.api.concurrency import if_match_version
 from events.api.filters import IdFilter
 from events.api.idempotency import idempotent_response
@@ -28,7 +28,6 @@ from events.api.views.base import (
     RecordApi,
     ScopedListApi,
     record_response,
-    request_actor,
     validated,
 )
 from events.inquiries import selectors
@@ -107,7 +106,7 @@ class QuestionListCreateApi(ScopedListApi):
     access_object_type = "inquiries.question"
 
     def select(self) -> QuerySet[Question]:
-        return selectors.question_list(request_actor(self.request)).prefetch_related(
+        return selectors.question_list(actor_of(self.request.user)).prefetch_related(
             "answers__answered_by", "answers__attachments__uploaded_by"
         )
 
@@ -134,7 +133,7 @@ class QuestionListCreateApi(ScopedListApi):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         def perform() -> Response:
             data = validated(QuestionCreateInputSerializer, request)
-            question = question_open(actor=request_actor(request), **data)
+            question = question_open(actor=actor_of(request.user), **data)
             return _created(QuestionOutputSerializer, question, request, "api:question-detail")
 
         return idempotent_response(request, perform)
@@ -216,12 +215,12 @@ class QuestionAskAgainApi(ApiView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
-        question = selectors.question_get(request_actor(request), pk)
+        question = selectors.question_get(actor_of(request.user), pk)
 
         def perform() -> Response:
             data = validated(AskAgainInputSerializer, request)
             follow_up = question_ask_again(
-                actor=request_actor(request),
+                actor=actor_of(request.user),
                 question=question,
                 text=data["text"],
                 expected_version=if_match_version(request),
@@ -248,7 +247,7 @@ class CommentListCreateApi(ScopedListApi):
     access_object_type = "inquiries.comment"
 
     def select(self) -> QuerySet[Comment]:
-        return selectors.comment_list(request_actor(self.request))
+        return selectors.comment_list(actor_of(self.request.user))
 
     @api_schema(
         summary="List comments at your sites (filter by event)",
@@ -273,7 +272,7 @@ class CommentListCreateApi(ScopedListApi):
         def perform() -> Response:
             data = validated(CommentCreateInputSerializer, request)
             comment = comment_post(
-                actor=request_actor(request), event=data["event"], text=data["text"]
+                actor=actor_of(request.user), event=data["event"], text=data["text"]
             )
             return _created(CommentOutputSerializer, comment, request, "api:comment-void")
 
@@ -310,7 +309,7 @@ class AttachmentListCreateApi(ScopedListApi):
     parser_classes = [MultiPartParser]
 
     def select(self) -> QuerySet[Attachment]:
-        return selectors.attachment_list(request_actor(self.request))
+        return selectors.attachment_list(actor_of(self.request.user))
 
     @api_schema(
         summary="List attachments at your sites (filter by event)",
@@ -342,7 +341,7 @@ class AttachmentListCreateApi(ScopedListApi):
 
         def perform() -> Response:
             attachment = attachment_upload(
-                actor=request_actor(request), event=data["event"], upload=upload
+                actor=actor_of(request.user), event=data["event"], upload=upload
             )
             return _created(
                 AttachmentOutputSerializer, attachment, request, "api:attachment-detail"
@@ -383,9 +382,9 @@ class AttachmentDownloadApi(ApiView):
         tags=TAGS,
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        attachment = selectors.attachment_get(request_actor(request), pk)
+        attachment = selectors.attachment_get(actor_of(request.user), pk)
         return attachment_download_response(
-            attachment, actor=request_actor(request), request=request
+            attachment, actor=actor_of(request.user), request=request
         )
 
 
