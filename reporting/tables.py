@@ -32,13 +32,13 @@ def in_month(filters: ReportFilters, row: Record) -> ReportFilters:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """One breakdown table: `source` names the `SafetySummary` table, `label` is a format
-    string over the row's columns (or a function of the row), `extra` the (header, column)
-    pairs printed after the standard figures."""
+    """One breakdown table: `id` names it and its `SafetySummary` table (`by_<id>`), `label`
+    is a format string over the row's columns (or a function of the row), `drill` narrows the
+    report's filters to the row, `extra` the (header, column) pairs printed after the standard
+    figures."""
 
     id: str
     title: str
-    source: str
     label: str | Callable[[Record], str]
     drill: Drill
     note: str = ""
@@ -46,75 +46,47 @@ class TableSpec:
     # The column whose value the sessions link asks as the worst grade (the grade table).
     worst_grade_column: str = ""
 
+    @property
+    def source(self) -> str:
+        return f"by_{self.id}"
+
 
 TABLES: tuple[TableSpec, ...] = (
     TableSpec(
-        id="term",
-        title="By term",
-        source="by_term",
-        label="{term}",
-        drill=narrow("term_ids", "term_id", int),
+        "term",
+        "By term",
+        "{term}",
+        narrow("term_ids", "term_id", int),
         note="Sessions with the term counted once, at the worst grade (G1-G5 columns).",
         extra=tuple((f"G{grade}", f"worst_grade_{grade}") for grade in range(1, 6)),
     ),
+    TableSpec("category", "By category", "{category_label}", narrow("categories", "category")),
     TableSpec(
-        id="category",
-        title="By category",
-        source="by_category",
-        label="{category_label}",
-        drill=narrow("categories", "category"),
-    ),
-    TableSpec(
-        id="grade",
-        title="By grade",
-        source="by_grade",
-        label="Grade {grade}",
-        drill=narrow("grades", "grade", int),
+        "grade",
+        "By grade",
+        "Grade {grade}",
+        narrow("grades", "grade", int),
         note="Sessions with event: sessions whose worst event has this grade.",
         worst_grade_column="grade",
     ),
-    TableSpec(id="month", title="By month", source="by_month", label="{month}", drill=in_month),
+    TableSpec("month", "By month", "{month}", in_month),
+    TableSpec("site", "By site", "{site_code} - {site_name}", narrow("site_ids", "site_id", int)),
+    TableSpec("route", "By route", "{route_label}", narrow("routes", "route")),
+    TableSpec("drug", "By drug", "{drug_label}", narrow("drugs", "drug")),
     TableSpec(
-        id="site",
-        title="By site",
-        source="by_site",
-        label="{site_code} - {site_name}",
-        drill=narrow("site_ids", "site_id", int),
+        "dose_band", "By dose band (mg/kg)", "{dose_band}", narrow("dose_bands", "dose_band")
     ),
     TableSpec(
-        id="route",
-        title="By route",
-        source="by_route",
-        label="{route_label}",
-        drill=narrow("routes", "route"),
+        "session_number",
+        "By session number",
+        "{session_number_label}",
+        narrow("session_numbers", "session_number", int),
     ),
     TableSpec(
-        id="drug",
-        title="By drug",
-        source="by_drug",
-        label="{drug_label}",
-        drill=narrow("drugs", "drug"),
-    ),
-    TableSpec(
-        id="dose_band",
-        title="By dose band (mg/kg)",
-        source="by_dose_band",
-        label="{dose_band}",
-        drill=narrow("dose_bands", "dose_band"),
-    ),
-    TableSpec(
-        id="session_number",
-        title="By session number",
-        source="by_session_number",
-        label="{session_number_label}",
-        drill=narrow("session_numbers", "session_number", int),
-    ),
-    TableSpec(
-        id="onset",
-        title="By time to onset (minutes from start)",
-        source="by_onset",
-        label=lambda row: str(row["onset_band"]).replace("_", " "),
-        drill=narrow("onset_bands", "onset_band"),
+        "onset",
+        "By time to onset (minutes from start)",
+        lambda row: str(row["onset_band"]).replace("_", " "),
+        narrow("onset_bands", "onset_band"),
     ),
 )
 
@@ -144,32 +116,34 @@ def dashboard_tables(
 
 
 def _table(spec: TableSpec, summary: SafetySummary, filters: ReportFilters) -> DashboardTable:
+    frame = getattr(summary, spec.source)
     label = spec.label
     rows = table_rows(
-        getattr(summary, spec.source),
+        frame,
         label if callable(label) else label.format_map,
         lambda row: spec.drill(filters, row),
         lambda row: tuple(int(row[column]) for _, column in spec.extra),
     )
-    sessions_filters = filters.replace(grades=()) if spec.worst_grade_column else filters
-    records = getattr(summary, spec.source).to_dict("records")
+    records = frame.to_dict("records")
     return DashboardTable(
         id=spec.id,
         title=spec.title,
         note=spec.note,
         extra_headers=tuple(header for header, _ in spec.extra),
         rows=[
-            DashboardRow(
-                **asdict(row), sessions_query=_sessions_query(spec, row, record, sessions_filters)
-            )
+            DashboardRow(**asdict(row), sessions_query=_sessions_query(spec, row, record, filters))
             for row, record in zip(rows, records, strict=True)
         ],
     )
 
 
 def _sessions_query(spec: TableSpec, row: TableRow, record: Record, filters: ReportFilters) -> str:
+    """The sessions behind the row's "sessions with event". A grade row counts the sessions
+    whose worst event has that grade, so it asks for that worst grade (with the report's other
+    filters) rather than for any event of the grade."""
     if spec.worst_grade_column:
-        drill = join_query(filters.as_query(), f"worst_grade={record[spec.worst_grade_column]}")
+        worst = f"worst_grade={record[spec.worst_grade_column]}"
+        drill = join_query(filters.replace(grades=()).as_query(), worst)
     else:
         drill = row.query
     return join_query(drill, "with_event=true")
