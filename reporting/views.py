@@ -4,7 +4,8 @@ an access-log row with the filters and the row count.
 
 The dashboard loads in parts (HTMX): its frame answers at once, then the key figures, signals
 and four charts, then the tables. The parts share one computed summary
-(`cached_safety_summary`)."""
+(`cached_safety_summary`). Each view reads its request once (`reporting.request_filters`) and
+passes the parsed filters down; the tables are declared in `reporting.tables`."""
 
 from __future__ import annotations
 
@@ -107,7 +108,9 @@ def _dashboard_part(
         return parsed
     summary = cached_safety_summary(request.user, parsed.filters)
     data = {"summary": summary, **context(summary, parsed)}
-    if not getattr(request, "htmx", False):  # opened from its link, without scripts
+    # `htmx` is django-htmx's middleware's; opened from its link, without scripts, a part
+    # is a page of its own.
+    if not getattr(request, "htmx", False):
         return render(request, "reporting/part_page.html", {**data, "part": template})
     return render(request, template, data)
 
