@@ -22,6 +22,7 @@ from reporting.filters import ReportFilters
 from reporting.models import ReferenceRate, ReferenceUnit
 from reporting.presentation import format_interval, percent
 from reporting.queries import event_conditions, session_conditions
+from reporting.scope import report_sites, reporting_database
 from reporting.statistics import Interval, clopper_pearson
 
 
@@ -57,8 +58,6 @@ class ReferenceComparison:
 
 def reference_comparison(user: User, filters: ReportFilters) -> list[ReferenceComparison]:
     """Each active reference beside the clinic's rate of its term, over the report's filters."""
-    from reporting.selectors import report_sites, reporting_database
-
     references = list(
         ReferenceRate.objects.filter(is_active=True).select_related("term").order_by("term__name")
     )

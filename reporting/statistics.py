@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 # The quantile functions themselves: the same values as scipy.stats' beta.ppf and chi2.ppf,
 # without their argument handling, which made up most of a summary's Python time.
@@ -150,7 +152,7 @@ class PChart:
         return [point for point in self.points if point.above_ucl or point.in_run]
 
 
-def binomial_limit_counts(n, p: float, tail: float = P_CHART_TAIL) -> tuple:
+def binomial_limit_counts(n: ArrayLike, p: float, tail: float = P_CHART_TAIL) -> tuple[Any, Any]:
     """Exact binomial probability limits as counts, for one n or an array of them.
 
     The lower limit is the smallest count whose cumulative probability reaches `tail`; the
@@ -163,7 +165,7 @@ def binomial_limit_counts(n, p: float, tail: float = P_CHART_TAIL) -> tuple:
     return lower, upper
 
 
-def upper_tail_p(k, n, p: float):
+def upper_tail_p(k: ArrayLike, n: ArrayLike, p: float) -> Any:
     """P(X >= k) for X ~ Binomial(n, p): the exact one-sided p-value of k events or more."""
     return binom.sf(np.asarray(k) - 1, n, p)
 
@@ -234,7 +236,13 @@ def p_chart(
     return PChart(centre, points, runs)
 
 
-def _runs(above, counts, denominators, labels, centre) -> tuple[list[bool], list[Run]]:
+def _runs(
+    above: Sequence[bool],
+    counts: Sequence[int],
+    denominators: Sequence[int],
+    labels: Sequence[str],
+    centre: float,
+) -> tuple[list[bool], list[Run]]:
     """Mark every point in a run of RUN_LENGTH or more consecutive points in `above`."""
     flags, runs = [False] * len(above), []
     run_start = 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 
@@ -86,7 +87,7 @@ class OverdueSession:
     planned_end_at: datetime
     minutes_overdue: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "session_id": self.session_id,
             "site_code": self.site_code,
@@ -201,7 +202,7 @@ class SafetySummary:
         return term_p_chart(self.term_months, self.by_month, term_id)
 
 
-def _rate_row(events: int, sessions_with_event: int, sessions: int) -> dict:
+def _rate_row(events: int, sessions_with_event: int, sessions: int) -> dict[str, Any]:
     rate = poisson_rate(events, sessions)
     proportion = clopper_pearson(min(sessions_with_event, sessions), sessions)
     return {
