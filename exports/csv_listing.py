@@ -43,7 +43,7 @@ from django.db.models import (
 from django.db.models.expressions import Expression
 from django.utils import timezone
 
-from events.access import Reader
+from audit.services import Actor
 from events.choices import EventStatus
 from events.models import AdverseEvent, Site
 from exports.listing_sql import (
@@ -132,7 +132,7 @@ LISTING_COLUMNS: dict[str, Cell] = {
 }
 
 
-def listing_queryset(user: Reader, filters: ReportFilters) -> QuerySet[AdverseEvent]:
+def listing_queryset(user: Actor, filters: ReportFilters) -> QuerySet[AdverseEvent]:
     """The listing's events (the summary's counted events), in event id order."""
     return (
         event_listing(user, filters)
@@ -146,7 +146,7 @@ def listing_queryset(user: Reader, filters: ReportFilters) -> QuerySet[AdverseEv
     )
 
 
-def listing_row_count(user: Reader, filters: ReportFilters) -> int:
+def listing_row_count(user: Actor, filters: ReportFilters) -> int:
     return event_listing(user, filters).select_related(None).order_by().count()
 
 
@@ -210,7 +210,7 @@ def _page_sql(
     return sql, tuple(params)
 
 
-def listing_cells_sql(user: Reader, filters: ReportFilters) -> tuple[str, Params]:
+def listing_cells_sql(user: Actor, filters: ReportFilters) -> tuple[str, Params]:
     """The whole listing as one statement of cells (no pages), for a CSV writer outside
     Python to write; the benchmark gives it to the sqlite3 shell and to COPY."""
     using = reporting_database()
@@ -255,7 +255,7 @@ PageWriter: TypeAlias = Callable[
 
 
 def listing_csv_chunks(
-    user: Reader,
+    user: Actor,
     filters: ReportFilters,
     *,
     on_progress: ProgressCallback | None = None,

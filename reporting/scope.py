@@ -43,4 +43,4 @@ def report_sites(
         sites = sites.filter(id__in=visible)
     if filters.site_ids:
         sites = sites.filter(id__in=filters.site_ids)
-    return list(sites.values("id", "code", "name", "timezone"))
+    return [dict(site) for site in sites.values("id", "code", "name", "timezone")]
