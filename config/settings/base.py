@@ -359,6 +359,7 @@ REPORT_DOWNLOADS = [
     ("PDF safety summary", "safety-summary-pdf"),
     ("CSV listing", "events-csv"),
     ("CSV scores", "scores-csv"),
+    ("FHIR scores", "scores-fhir"),
     ("FHIR bundle", "events-fhir"),
     ("E2B(R3) XML (signed off)", "events-e2b"),
 ]
