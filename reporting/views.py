@@ -27,6 +27,7 @@ from reporting.charts import onset_svg, p_chart_svg, summary_charts
 from reporting.filters import InvalidFilters, ReportFilters, term_option
 from reporting.forms import ReportFilterForm
 from reporting.presentation import format_interval, table_rows
+from reporting.reference_rates import reference_panel
 from reporting.selectors import (
     cached_safety_summary,
     event_listing,
@@ -325,6 +326,7 @@ def dashboard_tables(request):
             "tables": _with_session_drill(_tables(summary), filters),
             "onset_chart": mark_safe(onset_svg(summary.by_onset)),  # noqa: S308  # nosec B308 B703
             "chart_term": _chart_term(term_option(request.GET, "chart_term"), summary),
+            "references": reference_panel(request.user, filters, summary),
         }
 
     return _dashboard_part(request, "reporting/_tables.html", context)

@@ -12,6 +12,7 @@ from reporting.api.serializers import BenefitRiskSerializer, SafetySummarySerial
 from reporting.benefit_risk import benefit_risk, export_frame
 from reporting.filters import InvalidFilters, ReportFilters, term_option
 from reporting.presentation import table_records
+from reporting.reference_rates import reference_comparison
 from reporting.selectors import require_report_reader, safety_summary
 
 
@@ -45,7 +46,8 @@ FILTER_PARAMETERS = [
 
 
 class SafetySummaryApi(APIView):
-    """Figures, breakdown tables, p-charts, funnel and signals for the chosen filters.
+    """Figures, breakdown tables, p-charts, funnel and signals for the chosen filters, and
+    each term's rate beside its published reference with an exact test.
 
     For medical directors and auditors, over the sites they may see.
     """
@@ -79,7 +81,10 @@ class SafetySummaryApi(APIView):
             filters=filters.as_dict(),
             extra={"sessions": summary.sessions},
         )
-        context = {"term_p_chart": summary.p_chart_for_term(chart_term) if chart_term else None}
+        context = {
+            "term_p_chart": summary.p_chart_for_term(chart_term) if chart_term else None,
+            "reference_rates": reference_comparison(request.user, filters),
+        }
         return Response(SafetySummarySerializer(summary, context=context).data)
 
 
