@@ -29,6 +29,7 @@ FONT_SIZE = 13
 # A generous mean advance of DejaVu Sans (the chart's font) at FONT_SIZE, so an estimated box
 # holds the drawn text: labels are placed by these boxes, never by guesswork in the browser.
 CHAR_WIDTH = 0.58 * FONT_SIZE
+DIGIT_WIDTH = 0.64 * FONT_SIZE  # DejaVu Sans' digits are wider than its mean letter
 POINT_RADIUS = 5
 LEGEND_ROW = 18
 
@@ -258,14 +259,20 @@ def _strips(sessions: Sequence[CourseSession]) -> list[str]:
     parts = [_text(LEFT - 6, SCORE_BOTTOM + 18, "Session", text_anchor="end", fill=MUTED)]
     for i, s in enumerate(sessions):
         parts.append(_text(_x(i, n), SCORE_BOTTOM + 18, str(s.number), text_anchor="middle"))
+    values = [_strip_values(s) for s in sessions]
     for row, name in enumerate(STRIPS):
         top = STRIP_TOP + row * STRIP_HEIGHT
+        # A long course narrows the columns: the row's values shrink to fit their column
+        # rather than run into each other ("0.40" in a 22 px column).
+        widest = max(len(v[row]) for v in values) * DIGIT_WIDTH
+        size = min(FONT_SIZE, int(2 * FONT_SIZE * (step - 5) / widest) / 2)
+        sized = {} if size >= FONT_SIZE else {"font_size": f"{size:g}"}
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{top}" y2="{top}" stroke="{GRID}"/>'
         )
         parts.append(_text(LEFT - 6, top + 17, name, text_anchor="end", fill=MUTED))
         for i, s in enumerate(sessions):
-            value = _strip_values(s)[row]
+            value = values[i][row]
             x = _x(i, n)
             if row == 0 and s.worst_grade:
                 parts.append(
@@ -273,7 +280,7 @@ def _strips(sessions: Sequence[CourseSession]) -> list[str]:
                     f'height="{STRIP_HEIGHT - 4}" fill="{GRADE_FILL[s.worst_grade]}"/>'
                 )
             colour = "#ffffff" if row == 0 and (s.worst_grade or 0) >= 4 else "#101828"
-            parts.append(_text(x, top + 17, value, text_anchor="middle", fill=colour))
+            parts.append(_text(x, top + 17, value, text_anchor="middle", fill=colour, **sized))
     return parts
 
 

@@ -5,6 +5,7 @@ random courses."""
 
 import random
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from xml.etree import ElementTree
@@ -152,3 +153,18 @@ def test_a_line_crowded_everywhere_sends_its_label_to_the_legend(font):
         re.search(r'<text x="[\d.]+" y="([\d.]+)"[^>]*data-rule="legend"', svg).group(1)
     )
     assert legend_y < height  # inside the chart, under the strips
+
+
+@pytest.mark.parametrize("value", ["0.50", "188"])  # a dose, a peak systolic pressure
+def test_a_long_courses_strip_values_shrink_to_their_columns(font, value):
+    sessions = [replace(s, peak_systolic=188) for s in course([18 - i // 3 for i in range(27)])]
+    svg = ElementTree.fromstring(str(course_chart_svg(sessions, baseline=18)))  # noqa: S314
+    row = [t for t in svg.iter(f"{SVG}text") if t.text == value]  # one per session
+    assert len(row) == 27
+    boxes = []
+    for text in row:
+        size = float(text.get("font-size", 13))
+        width = ImageFont.truetype(FONT_FILE, size).getlength(text.text)
+        boxes.append((float(text.get("x")) - width / 2, float(text.get("x")) + width / 2))
+    gaps = [right[0] - left[1] for left, right in zip(boxes, boxes[1:], strict=False)]
+    assert min(gaps) >= 2
