@@ -1,6 +1,7 @@
 """Web downloads of the safety reports: line listing CSV, summary PDF and table CSVs, FHIR
 bundles, E2B(R3) case safety reports, case reports, and the pages of export jobs. What each
-export holds and who may have it is `exports.services`; these views read the request and
+export holds and who may have it is `exports.services` (the outcome exports:
+`exports.outcome_jobs`); these views read the request and
 shape the answer: a job sends the browser to its page (progress, then the download link), a
 file is sent as an attachment.
 """
@@ -19,7 +20,7 @@ from events.views.support import AuthenticatedRequest
 from exports import selectors, services
 from exports.http import file_response
 from exports.models import ExportJob
-from exports.outcomes import benefit_risk_csv_export, scores_csv_export
+from exports.outcome_jobs import benefit_risk_csv_export, scores_csv_export, scores_fhir_export
 from reporting.filters import InvalidFilters, ReportFilters
 from reporting.selectors import require_report_reader
 
@@ -155,15 +156,25 @@ def scores_csv(request: AuthenticatedRequest) -> HttpResponseBase:
 
 @login_required
 @require_GET
+def scores_fhir(request: AuthenticatedRequest) -> HttpResponseBase:
+    return _report_export(request, scores_fhir_export)
+
+
+@login_required
+@require_GET
 def benefit_risk_csv(request: AuthenticatedRequest) -> HttpResponseBase:
+    """The benefit-risk table as a job; `by=site` splits each protocol by site."""
     require_report_reader(request.user)
     try:
         filters = ReportFilters.from_query(request.GET, user=request.user, options=("by",))
     except InvalidFilters as error:
         return JsonResponse({"errors": error.errors}, status=400)
-    by_site = request.GET.get("by") == "site"
-    return file_response(
-        benefit_risk_csv_export(
-            actor=request.user, filters=filters, request=request, by_site=by_site
-        )
+    if request.GET.get("by", "") not in ("", "site"):
+        return JsonResponse({"errors": {"by": "Only 'site' is accepted."}}, status=400)
+    job = benefit_risk_csv_export(
+        actor=request.user,
+        filters=filters,
+        request=request,
+        by_site=request.GET.get("by") == "site",
     )
+    return redirect("export-job", pk=job.pk)

@@ -12,7 +12,7 @@ from audit.services import access_log_list
 from events.views.support import AuthenticatedRequest
 from reporting.benefit_risk import benefit_risk
 from reporting.presentation import table_records
-from reporting.reference_rates import reference_comparison, reference_sources
+from reporting.reference_rates import reference_panel
 from reporting.request_filters import (
     active_filters,
     download_links,
@@ -42,7 +42,6 @@ def benefit_risk_page(request: AuthenticatedRequest) -> HttpResponse:
         filters=filters.as_dict(),
     )
     query = filters.as_query()
-    references = reference_comparison(request.user, filters)
     download_query = f"{query}&by=site" if query and by_site else ("by=site" if by_site else query)
     context = {
         "downloads": download_links(
@@ -54,7 +53,6 @@ def benefit_risk_page(request: AuthenticatedRequest) -> HttpResponse:
         "by_site": by_site,
         "query": query,
         "active_filters": active_filters(form, filters),
-        "references": references,
-        "reference_sources": reference_sources([c.reference for c in references]),
+        "references": reference_panel(request.user, filters),
     }
     return render(request, TEMPLATE, context)

@@ -25,6 +25,7 @@ from events.models import EventTerm
 from events.views.support import AuthenticatedRequest
 from reporting.charts import onset_svg, p_chart_svg, summary_charts
 from reporting.presentation import format_interval, join_query
+from reporting.reference_rates import reference_panel
 from reporting.request_filters import (
     ReportQuery,
     active_filters,
@@ -167,6 +168,7 @@ def dashboard_tables(request: AuthenticatedRequest) -> HttpResponse:
             "tables": build_tables(summary, parsed.filters),
             "onset_chart": mark_safe(onset_svg(summary.by_onset)),  # noqa: S308  # nosec B308 B703
             "chart_term": _chart_term(parsed.chart_term, summary),
+            "references": reference_panel(request.user, parsed.filters, summary),
         }
 
     return _dashboard_part(request, "reporting/_tables.html", context)

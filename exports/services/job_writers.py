@@ -30,7 +30,7 @@ LOG_PDF_ROW_LIMIT = 500
 LOG_CSV_ROW_LIMIT = 200_000
 
 
-def _job_report_filters(job: ExportJob) -> ReportFilters:
+def job_report_filters(job: ExportJob) -> ReportFilters:
     """`ReportFilters.as_dict()` back into query parameters for `ReportFilters.from_query`."""
     query: dict[str, Any] = {}
     for name, value in job.filters.items():
@@ -42,14 +42,14 @@ def _job_report_filters(job: ExportJob) -> ReportFilters:
 
 
 def _write_listing_csv(out: IO[bytes], job: ExportJob, progress: "ProgressRecorder") -> None:
-    filters = _job_report_filters(job)
+    filters = job_report_filters(job)
     progress.expect(listing_row_count(job.requested_by, filters))
     for chunk in listing_csv_chunks(job.requested_by, filters, on_progress=progress):
         out.write(chunk)
 
 
 def _write_fhir_bundle(out: IO[bytes], job: ExportJob, progress: "ProgressRecorder") -> None:
-    filters = _job_report_filters(job)
+    filters = job_report_filters(job)
     progress.expect(listing_row_count(job.requested_by, filters))
     events = fhir_event_queryset(event_listing(job.requested_by, filters).order_by("id"))
     header = json.dumps(bundle_header(generated_at=timezone.now()))
@@ -66,7 +66,7 @@ def _write_fhir_bundle(out: IO[bytes], job: ExportJob, progress: "ProgressRecord
 
 
 def _write_e2b_batch(out: IO[bytes], job: ExportJob, progress: "ProgressRecorder") -> None:
-    filters = _job_report_filters(job)
+    filters = job_report_filters(job)
     events = event_listing(job.requested_by, filters).filter(status=EventStatus.SIGNED_OFF)
     progress.expect(events.count())
     builder = IcsrBuilder(sender=Sender.from_settings(), created_at=timezone.now())

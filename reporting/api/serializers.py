@@ -1,11 +1,12 @@
-"""The JSON form of a safety summary: the dashboard's figures, tables as lists of records."""
+"""The JSON form of a safety summary: the dashboard's figures, tables as lists of records, and
+each term's rate beside its published reference."""
 
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reporting.models import SignalAssessment
+from reporting.models import ReferenceUnit, SignalAssessment
 from reporting.presentation import table_records
 from reporting.summary import SafetySummary
 
@@ -110,6 +111,24 @@ class TablesSerializer(serializers.Serializer[Any]):
     by_onset = serializers.ListField(child=serializers.DictField())
 
 
+class ReferenceComparisonSerializer(serializers.Serializer[Any]):
+    """A term's rate over the report's filters beside its published reference, with the
+    two-sided Fisher exact test (`reporting.reference_rates`). Rates are fractions."""
+
+    term = serializers.CharField(source="reference.term.code")
+    term_name = serializers.CharField(source="reference.term.name")
+    unit = serializers.ChoiceField(choices=ReferenceUnit.choices, source="reference.unit")
+    count = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+    rate = IntervalSerializer(source="interval")
+    reference_rate = serializers.FloatField(source="reference.rate")
+    reference_denominator = serializers.IntegerField(source="reference.denominator")
+    reference_term = serializers.CharField(source="reference.published_term")
+    p_value = serializers.FloatField(allow_null=True)
+    direction = serializers.ChoiceField(choices=["higher", "lower", ""])
+    citation = serializers.CharField(source="reference.citation")
+
+
 class SafetySummarySerializer(serializers.Serializer[Any]):
     filters = serializers.SerializerMethodField()
     review_status = serializers.CharField(source="filters.review")
@@ -133,6 +152,7 @@ class SafetySummarySerializer(serializers.Serializer[Any]):
     signals = serializers.SerializerMethodField()
     data_quality = DataQualitySerializer(source="*")
     methodology = serializers.CharField()
+    reference_rates = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.DictField())
     def get_filters(self, summary: SafetySummary) -> dict[str, Any]:
@@ -154,6 +174,11 @@ class SafetySummarySerializer(serializers.Serializer[Any]):
     @extend_schema_field(SignalSerializer(many=True))
     def get_signals(self, summary: SafetySummary) -> list[dict[str, Any]]:
         return [signal.as_dict() for signal in summary.signals]
+
+    @extend_schema_field(ReferenceComparisonSerializer(many=True))
+    def get_reference_rates(self, summary: SafetySummary) -> list[dict[str, Any]]:
+        comparisons = self.context.get("reference_rates", [])
+        return list(ReferenceComparisonSerializer(comparisons, many=True).data)
 
 
 class SignalReviewOutputSerializer(serializers.Serializer[Any]):

@@ -15,6 +15,7 @@ from reporting.api.serializers import BenefitRiskSerializer, SafetySummarySerial
 from reporting.benefit_risk import benefit_risk, export_frame
 from reporting.filters import InvalidFilters, ReportFilters, term_option
 from reporting.presentation import table_records
+from reporting.reference_rates import reference_comparison
 from reporting.selectors import require_report_reader, safety_summary
 
 
@@ -56,7 +57,8 @@ def report_reader(request: Request) -> Actor:
 
 
 class SafetySummaryApi(APIView):
-    """Figures, breakdown tables, p-charts, funnel and signals for the chosen filters.
+    """Figures, breakdown tables, p-charts, funnel and signals for the chosen filters, and
+    each term's rate beside its published reference with an exact test.
 
     For medical directors and auditors, over the sites they may see.
     """
@@ -90,7 +92,10 @@ class SafetySummaryApi(APIView):
             filters=filters.as_dict(),
             extra={"sessions": summary.sessions},
         )
-        context = {"term_p_chart": summary.p_chart_for_term(chart_term) if chart_term else None}
+        context = {
+            "term_p_chart": summary.p_chart_for_term(chart_term) if chart_term else None,
+            "reference_rates": reference_comparison(reader, filters),
+        }
         return Response(SafetySummarySerializer(summary, context=context).data)
 
 
