@@ -3,6 +3,7 @@ environment through `config.env`, which refuses values it cannot read."""
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -212,7 +213,7 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_EDIT = False
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     # Token first: its `WWW-Authenticate: Token` header makes a request without credentials
     # a 401 on every endpoint (session authentication has no such header, so DRF sends 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -408,7 +409,7 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
-CONTENT_SECURITY_POLICY_OVERRIDES = {
+CONTENT_SECURITY_POLICY_OVERRIDES: dict[str, str] = {
     "/api/docs/": (
         "default-src 'self'; img-src 'self' data: https://cdn.jsdelivr.net; "
         "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
@@ -421,7 +422,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},

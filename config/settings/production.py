@@ -37,7 +37,7 @@ SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Every page, including the API documentation, under the strict policy.
-CONTENT_SECURITY_POLICY_OVERRIDES: dict[str, str] = {}
+CONTENT_SECURITY_POLICY_OVERRIDES = {}
 
 # Bounded request bodies: the largest legitimate body is an event with a long narrative.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

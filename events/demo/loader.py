@@ -27,6 +27,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth.models import AbstractUser
 from django.core.management.color import no_style
@@ -37,6 +38,9 @@ from psycopg.copy import QueuedLibpqWriter
 from audit import chain
 from audit.context import current_context
 
+if TYPE_CHECKING:
+    from audit.models import ChainedRow
+
 
 @dataclass(frozen=True)
 class Step:
@@ -46,15 +50,19 @@ class Step:
     at: datetime
     actor: AbstractUser
     reason: str
-    earlier: dict = field(default_factory=dict)
+    earlier: dict[str, Any] = field(default_factory=dict)
 
 
 def set_trail(record: models.Model, steps: Sequence[Step]) -> None:
     """Attach a trail; a record with a `version` gets the number of steps as its version."""
-    record._demo_trail = list(steps)
+    # The trail rides on the unsaved instance until the loader reads it; no model declares
+    # the attribute, so the checker cannot know it.
+    record._demo_trail = list(steps)  # type: ignore[attr-defined]
     if hasattr(record, "version"):
         record.version = len(steps)
 
+
+_M = TypeVar("_M", bound=models.Model)
 
 # (model, fields, rows): one table's rows of a batch, written in this order.
 Write = tuple[type[models.Model], Sequence[models.Field], Sequence[models.Model]]
@@ -95,7 +103,8 @@ class BulkLoader:
         if not records:
             return 0
         fields = model._meta.concrete_fields
-        relations = [f for f in fields if f.is_relation]
+        # A concrete relation is a foreign key (a one-to-one is one too), with its cache.
+        relations = [cast("models.ForeignKey[Any, Any]", f) for f in fields if f.is_relation]
         stamped_first = [f for f in fields if getattr(f, "auto_now_add", False)]
         stamped_last = [f for f in fields if getattr(f, "auto_now", False)]
         for record in records:
@@ -109,10 +118,11 @@ class BulkLoader:
                 if getattr(record, relation.attname) is None and relation.is_cached(record):
                     parent = relation.get_cached_value(record)
                     record.__dict__[relation.attname] = parent.pk if parent else None
+            # `_demo_trail`: set by `set_trail`, undeclared on the models (see there).
             for stamped in stamped_first:
-                setattr(record, stamped.attname, record._demo_trail[0].at)
+                setattr(record, stamped.attname, record._demo_trail[0].at)  # type: ignore[attr-defined]
             for stamped in stamped_last:
-                setattr(record, stamped.attname, record._demo_trail[-1].at)
+                setattr(record, stamped.attname, record._demo_trail[-1].at)  # type: ignore[attr-defined]
         self.batch.append((model, fields, records))
         history = self._history_rows(model, records)
         with transaction.atomic(using=self.using):  # a head is read under its chain's lock
@@ -142,12 +152,12 @@ class BulkLoader:
         self.next_key[model] = key + 1
         return key
 
-    def _history_rows(self, model, records) -> list[models.Model]:
+    def _history_rows(self, model, records) -> list[ChainedRow]:
         history_model = model.history.model
         tracked = [f.attname for f in history_model.tracked_fields]
         stamped = [f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
         context = current_context()
-        rows = []
+        rows: list[ChainedRow] = []
         for record in records:
             site = chain.site_of(record)
             final = {name: getattr(record, name) for name in tracked}
@@ -243,7 +253,7 @@ class _BatchWriter:
             connections[self.using].close()
 
 
-def _unsaved(model: type[models.Model], values: dict) -> models.Model:
+def _unsaved(model: type[_M], values: dict[str, Any]) -> _M:
     """An unsaved instance holding exactly `values` (attribute names): what `Model(**values)`
     builds, without its per-field work, which made up a fifth of a large seed's time. The
     loader sets every column itself, so no default is needed."""

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.context import audit_context
-from audit.services import audited_save
+from audit.services import Actor, audited_save
 from events.demo import (
     ACCOUNTS,
     CHANGE_REASON,
@@ -138,13 +138,15 @@ class Command(BaseCommand):
                     )
                     users[spec.username] = audited_save(user, actor=admin, reason=CHANGE_REASON)
             sites = {s.code: s for s in Site.objects.filter(code__in=[s.code for s in SITES])}
-            for spec in SITES:
-                if spec.code not in sites:
-                    site = Site(code=spec.code, name=spec.name, timezone=spec.timezone)
-                    for name, value in spec.thresholds.items():
+            for site_spec in SITES:
+                if site_spec.code not in sites:
+                    site = Site(
+                        code=site_spec.code, name=site_spec.name, timezone=site_spec.timezone
+                    )
+                    for name, value in site_spec.thresholds.items():
                         setattr(site, name, value)
-                    sites[spec.code] = site_save(site=site, actor=admin, reason=CHANGE_REASON)
-            held = set(
+                    sites[site_spec.code] = site_save(site=site, actor=admin, reason=CHANGE_REASON)
+            held: set[tuple[int, int | None, str]] = set(
                 Membership.objects.filter(user__in=users.values()).values_list(
                     "user_id", "site_id", "role"
                 )
@@ -152,13 +154,13 @@ class Command(BaseCommand):
             for spec in ACCOUNTS:
                 user = users[spec.username]
                 for code, role in spec.memberships:
-                    site = sites[code] if code else None
-                    if (user.pk, site.pk if site else None, role) not in held:
-                        membership = Membership(user=user, site=site, role=role)
+                    scope = sites[code] if code else None  # None: every site
+                    if (user.pk, scope.pk if scope else None, role) not in held:
+                        membership = Membership(user=user, site=scope, role=role)
                         membership_save(membership=membership, actor=admin, reason=CHANGE_REASON)
         ordered = [sites[spec.code] for spec in SITES]
-        staff = {site.pk: [] for site in ordered}
-        directors = {}
+        staff: dict[int, list[Actor]] = {site.pk: [] for site in ordered}
+        directors: dict[int, Actor] = {}
         for spec in ACCOUNTS:
             for code, role in spec.memberships:
                 if code and role == "staff":
