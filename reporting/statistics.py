@@ -77,6 +77,33 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> Interval:
     return Interval(k / n, lower, upper, "clopper-pearson")
 
 
+# The array forms below give, element by element, the floats of the scalar functions above
+# (the same quantile functions and the same IEEE operations; one ufunc call per table instead
+# of one per row). NaN stands for None. tests/reporting/test_statistics.py compares them.
+IntervalArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def clopper_pearson_arrays(k, n, confidence: float = 0.95) -> IntervalArrays:
+    """`clopper_pearson` over arrays of k and n: (estimate, lower, upper, upper bound only)."""
+    alpha = _alpha(confidence)
+    k, n = np.asarray(k, dtype="int64"), np.asarray(n, dtype="int64")
+    if (n < 0).any() or (k < 0).any() or (k > np.maximum(n, 0)).any():
+        raise ValueError("need 0 <= k <= n for every pair")
+    estimate, lower, upper = (np.full(k.shape, np.nan) for _ in range(3))
+    counted = n > 0
+    estimate[counted] = k[counted] / n[counted]
+    none = counted & (k == 0)
+    lower[none] = 0.0
+    # Python's pow, as the scalar form: numpy's may differ in the last bit.
+    upper[none] = [1 - alpha ** (1 / int(size)) for size in n[none]]
+    some = counted & (k > 0)
+    lower[some] = betaincinv(k[some], n[some] - k[some] + 1, alpha / 2)
+    upper[some & (k == n)] = 1.0
+    part = some & (k < n)
+    upper[part] = betaincinv(k[part] + 1, n[part] - k[part], 1 - alpha / 2)
+    return estimate, lower, upper, none
+
+
 def poisson_rate(k: int, exposure: float, per: float = 100, confidence: float = 0.95) -> Interval:
     """Exact interval for an event rate: k events over `exposure` sessions, scaled per `per`.
 
@@ -95,6 +122,27 @@ def poisson_rate(k: int, exposure: float, per: float = 100, confidence: float = 
     lower = float(gammaincinv(k, alpha / 2))  # chi2.ppf(alpha / 2, 2k) / 2
     upper = float(gammaincinv(k + 1, 1 - alpha / 2))  # chi2.ppf(1 - alpha / 2, 2k + 2) / 2
     return Interval(k * scale, lower * scale, upper * scale, "garwood")
+
+
+def poisson_rate_arrays(k, exposure, per: float = 100, confidence: float = 0.95) -> IntervalArrays:
+    """`poisson_rate` over arrays of k and whole exposures: (estimate, lower, upper, upper
+    bound only)."""
+    alpha = _alpha(confidence)
+    k, exposure = np.asarray(k, dtype="int64"), np.asarray(exposure, dtype="int64")
+    if (k < 0).any() or (exposure < 0).any():
+        raise ValueError("need k >= 0 and exposure >= 0")
+    estimate, lower, upper = (np.full(k.shape, np.nan) for _ in range(3))
+    exposed = exposure > 0
+    scale = np.full(k.shape, np.nan)
+    scale[exposed] = per / exposure[exposed]
+    none = exposed & (k == 0)
+    estimate[none], lower[none] = 0.0, 0.0
+    upper[none] = -math.log(alpha) * scale[none]
+    some = exposed & (k > 0)
+    estimate[some] = k[some] * scale[some]
+    lower[some] = gammaincinv(k[some], alpha / 2) * scale[some]
+    upper[some] = gammaincinv(k[some] + 1, 1 - alpha / 2) * scale[some]
+    return estimate, lower, upper, none
 
 
 @dataclass(frozen=True)
@@ -150,8 +198,9 @@ class PChart:
         return [point for point in self.points if point.above_ucl or point.in_run]
 
 
-def binomial_limit_counts(n, p: float, tail: float = P_CHART_TAIL) -> tuple:
-    """Exact binomial probability limits as counts, for one n or an array of them.
+def binomial_limit_counts(n, p, tail: float = P_CHART_TAIL) -> tuple:
+    """Exact binomial probability limits as counts, for one n and p or arrays of them (they
+    broadcast, element by element).
 
     The lower limit is the smallest count whose cumulative probability reaches `tail`; the
     upper limit is the smallest count whose cumulative probability reaches 1 - `tail`. A count
@@ -163,7 +212,7 @@ def binomial_limit_counts(n, p: float, tail: float = P_CHART_TAIL) -> tuple:
     return lower, upper
 
 
-def upper_tail_p(k, n, p: float):
+def upper_tail_p(k, n, p):
     """P(X >= k) for X ~ Binomial(n, p): the exact one-sided p-value of k events or more."""
     return binom.sf(np.asarray(k) - 1, n, p)
 
@@ -184,26 +233,60 @@ def p_chart(
     limit count and reaches `min_count`. Runs: RUN_LENGTH or more consecutive judged months
     strictly above the centre (a month not judged, or without sessions, ends a run).
     """
-    if not len(counts) == len(denominators) == len(labels):
-        raise ValueError("counts, denominators and labels must have the same length")
-    for k, n in zip(counts, denominators, strict=True):
-        if n < 0 or not 0 <= k <= n:
-            raise ValueError(f"need 0 <= count <= n, got count={k}, n={n}")
+    return p_charts([counts], denominators, labels, min_count=min_count)[0]
+
+
+def p_charts(
+    series: Sequence[Sequence[int]],
+    denominators: Sequence[int],
+    labels: Sequence[str],
+    *,
+    min_count: int = 1,
+) -> list[PChart]:
+    """`p_chart` of several series of counts over the same periods and denominators (the
+    per-term charts of a report): each series has its own centre line, and the limits and
+    p-values of all of them come from one call of each binomial function, which computes
+    them element by element exactly as one call per series would."""
+    for counts in series:
+        if not len(counts) == len(denominators) == len(labels):
+            raise ValueError("counts, denominators and labels must have the same length")
+        for k, n in zip(counts, denominators, strict=True):
+            if n < 0 or not 0 <= k <= n:
+                raise ValueError(f"need 0 <= count <= n, got count={k}, n={n}")
     total_n = sum(denominators)
-    centre = sum(counts) / total_n if total_n else None
-    if centre is None:
-        return PChart(
-            None,
-            [
-                PChartPoint(lb, k, n, None, None, None)
-                for lb, k, n in zip(labels, counts, denominators, strict=True)
-            ],
+    if not total_n or not len(series):
+        return [
+            PChart(
+                None,
+                [
+                    PChartPoint(lb, k, n, None, None, None)
+                    for lb, k, n in zip(labels, counts, denominators, strict=True)
+                ],
+            )
+            for counts in series
+        ]
+    centres = [sum(counts) / total_n for counts in series]
+    ns = np.asarray(denominators, dtype="int64").reshape(1, -1)
+    ks = np.asarray(series, dtype="int64").reshape(len(series), len(denominators))
+    centre_column = np.asarray(centres, dtype="float64").reshape(-1, 1)
+    lower, upper = binomial_limit_counts(ns, centre_column)
+    p_values = upper_tail_p(ks, ns, centre_column)
+    expected = ns * centre_column
+    return [
+        _chart(
+            counts,
+            denominators,
+            labels,
+            centre,
+            (lower[row], upper[row], p_values[row], expected[row], ks[row], ns[0]),
+            min_count,
         )
-    ns = np.asarray(denominators, dtype="int64")
-    ks = np.asarray(counts, dtype="int64")
-    lower, upper = binomial_limit_counts(ns, centre)
-    p_values = upper_tail_p(ks, ns, centre)
-    expected = ns * centre
+        for row, (counts, centre) in enumerate(zip(series, centres, strict=True))
+    ]
+
+
+def _chart(counts, denominators, labels, centre: float, arrays, min_count: int) -> PChart:
+    lower, upper, p_values, expected, ks, ns = arrays
     judged = [bool(n and e >= MIN_EXPECTED_EVENTS) for n, e in zip(ns, expected, strict=True)]
     above_centre = [j and k / n > centre for j, k, n in zip(judged, ks, ns, strict=True)]
     run_flags, runs = _runs(above_centre, counts, denominators, labels, centre)
