@@ -17,15 +17,24 @@ the hashed row, so moving a row to another chain breaks the link.
 import functools
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Max
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from audit.models import ChainedRow
+
+# A model field of any kind, and the function that puts its values in canonical form.
+AnyField: TypeAlias = "models.Field[Any, Any]"
+Converter = Callable[[Any], Any]
 
 GENESIS_HASH = "0" * 64
 # The transaction-scoped advisory lock of the global chain (one key for all tables, as a
@@ -42,7 +51,7 @@ class ChainWriteOutsideTransaction(RuntimeError):
     pass
 
 
-def chained_fields(model: type[models.Model]) -> list[models.Field]:
+def chained_fields(model: type[models.Model]) -> list[AnyField]:
     pk_name = model._meta.pk.name
     return [
         field
@@ -51,7 +60,7 @@ def chained_fields(model: type[models.Model]) -> list[models.Field]:
     ]
 
 
-def _converter(field: models.Field):
+def _converter(field: AnyField) -> Converter:
     """The function that puts one field's values in canonical form, chosen once per field.
 
     Rows are sealed before insert, from attribute values that may still be strings, floats,
@@ -61,7 +70,7 @@ def _converter(field: models.Field):
     """
     if isinstance(field, models.DateTimeField):
 
-        def datetime_value(value):
+        def datetime_value(value: Any) -> str:
             # get_prep_value parses strings and makes naive values aware in the default time
             # zone, exactly as the save does; the chain then always speaks UTC. An aware
             # datetime (every stored value, and every row `seal` has prepared) needs neither.
@@ -93,12 +102,12 @@ def _converter(field: models.Field):
 
 
 @functools.cache
-def _row_converters(model: type[models.Model]) -> tuple[tuple[str, object], ...]:
+def _row_converters(model: type[models.Model]) -> tuple[tuple[str, Converter], ...]:
     # Cached per model class: sealing a million rows must not re-inspect fields each time.
     return tuple((field.attname, _converter(field)) for field in chained_fields(model))
 
 
-def _stored_decimal(field: models.DecimalField, value) -> Decimal:
+def _stored_decimal(field: "models.DecimalField[Any, Any]", value: Any) -> Decimal:
     """The decimal as a numeric(max_digits, decimal_places) column stores it (PostgreSQL
     rounds half away from zero)."""
     quantum = Decimal(1).scaleb(-field.decimal_places)
@@ -107,7 +116,7 @@ def _stored_decimal(field: models.DecimalField, value) -> Decimal:
 
 
 @functools.cache
-def _fields_stored_differently(model: type[models.Model]) -> tuple[models.Field, ...]:
+def _fields_stored_differently(model: type[models.Model]) -> tuple[AnyField, ...]:
     """The chained fields whose values `_as_stored` may change."""
     return tuple(
         field
@@ -116,7 +125,7 @@ def _fields_stored_differently(model: type[models.Model]) -> tuple[models.Field,
     )
 
 
-def _as_stored(field: models.Field, value):
+def _as_stored(field: AnyField, value: Any) -> Any:
     """Values whose stored form depends on the database (rounding of extra decimal places,
     naive or textual datetimes) are put in that form before hashing and inserting, so the
     row stores exactly what was hashed on every backend."""
@@ -130,18 +139,18 @@ def _as_stored(field: models.Field, value):
     return value
 
 
-def _canonical_json(value):
+def _canonical_json(value: Any) -> Any:
     """JSON content as it reads back after a round trip through the database."""
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def canonical_row(model: type[models.Model], values: dict) -> bytes:
+def canonical_row(model: type[models.Model], values: Mapping[str, Any]) -> bytes:
     """Stable bytes for a row, from attribute name -> value (as stored or about to be).
 
     Empty (NULL) values are left out, so a nullable column added to a chained table later
     does not change the serialisation of the rows written before it existed.
     """
-    payload = {}
+    payload: dict[str, Any] = {}
     for attname, convert in _row_converters(model):
         value = values.get(attname)
         if value is not None:
@@ -151,7 +160,7 @@ def canonical_row(model: type[models.Model], values: dict) -> bytes:
     ).encode()
 
 
-def link(previous_hash: str, model: type[models.Model], values: dict) -> str:
+def link(previous_hash: str, model: type[models.Model], values: Mapping[str, Any]) -> str:
     return hashlib.sha256(previous_hash.encode() + canonical_row(model, values)).hexdigest()
 
 
@@ -197,7 +206,7 @@ def _has_chain_column(model: type[models.Model]) -> bool:
     return any(field.attname == CHAIN_COLUMN for field in model._meta.concrete_fields)
 
 
-def _legacy_head(model: type[models.Model], connection) -> str:
+def _legacy_head(model: type[models.Model], connection: BaseDatabaseWrapper) -> str:
     """The head for a model of a migration older than the per-site chains (its historical
     model has no `chain_site_id`): the row it inserts leaves the column empty, so it joins
     the global chain (the whole table, where the column does not exist yet), under the
@@ -216,7 +225,7 @@ def _legacy_head(model: type[models.Model], connection) -> str:
     return row[0] if row and row[0] else GENESIS_HASH
 
 
-def _require_transaction(connection) -> None:
+def _require_transaction(connection: BaseDatabaseWrapper) -> None:
     # The lock lasts until the transaction ends; outside one it would end with the statement.
     if not connection.in_atomic_block:
         raise ChainWriteOutsideTransaction(
@@ -227,7 +236,9 @@ def _require_transaction(connection) -> None:
 @functools.cache
 def _chain_columns(model: type[models.Model]) -> tuple[str, str]:
     """The chain's table and the column that orders it (its primary key)."""
-    return model._meta.db_table, model._meta.pk.column
+    column = model._meta.pk.column
+    assert column is not None  # every chained table has a concrete key column
+    return model._meta.db_table, column
 
 
 def site_of(instance: models.Model) -> int | None:
@@ -240,7 +251,7 @@ def site_of(instance: models.Model) -> int | None:
     return int(site) if site is not None else None
 
 
-def _transaction_key(connection) -> tuple:
+def _transaction_key(connection: BaseDatabaseWrapper) -> tuple[int, str | None, int]:
     """What stands for "this transaction": its outermost atomic block, but under the test
     suite (whose test case wraps every test in blocks of its own) the first block a test or
     a service opened inside those, identified by its savepoint."""
@@ -253,13 +264,15 @@ def _transaction_key(connection) -> tuple:
     return (index, savepoint, id(blocks[index]))
 
 
-def transaction_chain(connection, site: int | None) -> int | None:
+def transaction_chain(connection: BaseDatabaseWrapper, site: int | None) -> int | None:
     """The chain this transaction appends to: the one it chose with its first ledger row,
     else `site`'s (then chosen). The choice lives as long as a no-op commit hook registered
     with it, which Django drops at commit, at rollback, and with a rolled-back savepoint
     (whose chain lock PostgreSQL releases too)."""
     key = _transaction_key(connection)
-    held = getattr(connection, "_ledger_chain", None)
+    # Kept on the connection object (one per thread and alias), as Django keeps its own
+    # transaction state there.
+    held = connection.__dict__.get("_ledger_chain")
     if held is not None and held[0] == key:
         hook = held[2]
         if any(entry[1] is hook for entry in reversed(connection.run_on_commit)):
@@ -269,11 +282,11 @@ def transaction_chain(connection, site: int | None) -> int | None:
         """Marks the transaction's chain; nothing to do at commit."""
 
     connection.on_commit(chain_chosen)
-    connection._ledger_chain = (key, site, chain_chosen)
+    connection.__dict__["_ledger_chain"] = (key, site, chain_chosen)
     return site
 
 
-def seal(rows: Sequence[models.Model], using: str, *, in_bulk: bool = False) -> None:
+def seal(rows: Sequence["ChainedRow"], using: str, *, in_bulk: bool = False) -> None:
     """Chain unsaved rows: fill `chain_site_id` and `hash`, continuing this transaction's
     chain in their table (see the module's docstring).
 
@@ -293,41 +306,55 @@ def seal(rows: Sequence[models.Model], using: str, *, in_bulk: bool = False) -> 
         for field in _fields_stored_differently(model):
             setattr(row, field.attname, _as_stored(field, getattr(row, field.attname)))
     if connection.vendor == "postgresql" and not in_bulk and len(rows) == 1:
-        rows[0]._chain_payload = canonical_row(model, rows[0].__dict__)
+        rows[0].__dict__["_chain_payload"] = canonical_row(model, rows[0].__dict__)
         return
     previous = lock_and_read_head(model, using, site)
     for row in rows:
         row.hash = previous = link(previous, model, row.__dict__)
 
 
-def seal_per_site(rows: Sequence[models.Model], using: str) -> None:
+def seal_per_site(
+    rows: Sequence["ChainedRow"],
+    using: str,
+    heads: dict[tuple[type[models.Model], int | None], str] | None = None,
+) -> None:
     """Chain unsaved rows of one model, each in the chain its own `chain_site_id` names (bulk
     loads that write many sites' records in one transaction, such as the demo seeder).
 
     The chains are locked in one order (global first, then by site), so two such loads never
     deadlock, and a transaction of the application, which holds one chain lock at a time,
     cannot close a cycle with them.
+
+    `heads`, when given, holds the chains' last hashes across calls: a loader that is the
+    database's only writer and seals batches before the earlier ones are stored reads each
+    head once, then links on from its own last row.
     """
     if not rows:
         return
     model = type(rows[0])
-    by_site: dict[int | None, list[models.Model]] = {}
+    by_site: dict[int | None, list[ChainedRow]] = {}
     for row in rows:
         for field in _fields_stored_differently(model):
             setattr(row, field.attname, _as_stored(field, getattr(row, field.attname)))
         by_site.setdefault(getattr(row, CHAIN_COLUMN, None), []).append(row)
     for site in sorted(by_site, key=chain_order):
-        previous = lock_and_read_head(model, using, site)
+        if heads is not None and (model, site) in heads:
+            previous = heads[model, site]
+        else:
+            previous = lock_and_read_head(model, using, site)
         for row in by_site[site]:
             row.hash = previous = link(previous, model, row.__dict__)
+        if heads is not None:
+            heads[model, site] = previous
 
 
-def pending_link(row: models.Model) -> bytes | None:
+def pending_link(row: "ChainedRow") -> bytes | None:
     """The canonical form of a row `seal` left for its INSERT to link, taken off the row."""
-    return row.__dict__.pop("_chain_payload", None)
+    payload: bytes | None = row.__dict__.pop("_chain_payload", None)
+    return payload
 
 
-def link_now(row: models.Model, payload: bytes, using: str) -> None:
+def link_now(row: "ChainedRow", payload: bytes, using: str) -> None:
     """Link a row whose insert cannot do it (a raw or unusual save) before it is inserted."""
     previous = lock_and_read_head(type(row), using, getattr(row, CHAIN_COLUMN, None))
     row.hash = hashlib.sha256(previous.encode() + payload).hexdigest()
@@ -341,7 +368,7 @@ APPEND_LINK_SQL = (
 )
 
 
-def append_link_params(row: models.Model, payload: bytes) -> list:
+def append_link_params(row: models.Model, payload: bytes) -> list[Any]:
     table, order_column = _chain_columns(type(row))
     return [table, order_column, LEDGER_LOCK_KEY, getattr(row, CHAIN_COLUMN, None), payload]
 
@@ -397,7 +424,9 @@ class ChainReport:
         return "intact" if self.is_intact else "broken"
 
 
-def _stored_rows(model: type[models.Model], using: str, chunk_size: int) -> Iterator[dict]:
+def _stored_rows(
+    model: type[models.Model], using: str, chunk_size: int
+) -> Iterator[dict[str, Any]]:
     names = [model._meta.pk.attname, "hash"] + [f.attname for f in chained_fields(model)]
     queryset = model._default_manager.using(using).order_by("pk").values(*names)
     yield from queryset.iterator(chunk_size=chunk_size)

@@ -2,6 +2,8 @@
 append-only access log. Both are hash-chained (see `audit.chain`)."""
 
 import functools
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,6 +14,7 @@ from simple_history import register
 from simple_history.manager import HistoryDescriptor
 
 from audit import chain
+from audit.chain import AnyField
 from audit.context import current_context
 
 
@@ -23,20 +26,25 @@ class MissingActorError(RuntimeError):
     """An audited write with no user to attribute it to."""
 
 
-class AuditedQuerySet(models.QuerySet):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class AuditedQuerySet(models.QuerySet[_M]):
     """Refuses the bulk writes that skip history; use the services instead."""
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> int:
         raise AuditBypassError(
             f"{self.model.__name__}: QuerySet.update() skips history; save through a service."
         )
 
-    def bulk_update(self, objs, fields, batch_size=None):
+    def bulk_update(
+        self, objs: Iterable[_M], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
         raise AuditBypassError(
             f"{self.model.__name__}: bulk_update() skips history; save through a service."
         )
 
-    def delete(self):
+    def delete(self) -> tuple[int, dict[str, int]]:
         raise AuditBypassError(f"{self.model.__name__}: records are voided, never deleted.")
 
 
@@ -48,10 +56,10 @@ class AuditedModel(models.Model):
     class Meta:
         abstract = True
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditBypassError(f"{type(self).__name__}: records are voided, never deleted.")
 
-    def save_without_historical_record(self, *args, **kwargs):
+    def save_without_historical_record(self, *args: Any, **kwargs: Any) -> None:
         raise AuditBypassError(f"{type(self).__name__}: every save must leave history.")
 
 
@@ -64,14 +72,14 @@ def make_saves_atomic(model: type[models.Model]) -> None:
     if getattr(original, "_saves_atomically", False):
         return
 
-    def save(self, *args, **kwargs):
+    def save(self: models.Model, *args: Any, **kwargs: Any) -> None:
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using, savepoint=False):
             return original(self, *args, **kwargs)
 
-    save._saves_atomically = True
+    save.__dict__["_saves_atomically"] = True
     save.__doc__ = original.__doc__
-    model.save = save
+    setattr(model, "save", save)  # noqa: B010  # a method replaced on a class mypy cannot see
 
 
 def _build_history_managers_once() -> None:
@@ -85,24 +93,30 @@ def _build_history_managers_once() -> None:
     if getattr(HistoryDescriptor.__get__, "_builds_once", False):
         return
 
-    def __get__(self, instance, owner):
+    def __get__(self: Any, instance: models.Model | None, owner: type[models.Model]) -> Any:
         manager_class = self.__dict__.get("_manager_with_queryset")
         if manager_class is None:
             manager_class = self.manager_class.from_queryset(self.queryset_class)
             self._manager_with_queryset = manager_class
         return manager_class(self.model, instance)
 
-    __get__._builds_once = True
-    HistoryDescriptor.__get__ = __get__
+    __get__.__dict__["_builds_once"] = True
+    setattr(HistoryDescriptor, "__get__", __get__)  # noqa: B010  # replaced on the class
 
 
 _build_history_managers_once()
 
 
-class ChainedRowManager(models.Manager.from_queryset(AuditedQuerySet)):
+_AuditedManager = models.Manager.from_queryset(AuditedQuerySet)
+
+
+_R = TypeVar("_R", bound="ChainedRow")
+
+
+class ChainedRowManager(_AuditedManager[_R]):
     """Seals rows inserted in bulk (`bulk_create_with_history` ends here) into the chain."""
 
-    def bulk_create(self, objs, *args, **kwargs):
+    def bulk_create(self, objs: Iterable[_R], *args: Any, **kwargs: Any) -> list[_R]:
         objs = list(objs)
         for obj in objs:
             obj.stamp()
@@ -129,7 +143,14 @@ class ChainedRow(models.Model):
         self.request_id = self.request_id or context.request_id
         self.source = self.source or context.source
 
-    def _do_insert(self, manager, using, fields, returning_fields, raw):
+    def _do_insert(
+        self,
+        manager: models.Manager[Any],
+        using: str,
+        fields: Sequence[AnyField],
+        returning_fields: Sequence[AnyField],
+        raw: bool,
+    ) -> list[tuple[Any, ...]]:
         # Every audited save inserts one ledger row, always with the same columns: the
         # statement is built once per table (`_insert_statement`) instead of by Django's
         # compiler for every row. On PostgreSQL the same INSERT links the row into its chain
@@ -146,9 +167,17 @@ class ChainedRow(models.Model):
                 return self._insert_row(statement, using, fields, values, payload)
         if payload is not None:
             chain.link_now(self, payload, using)
-        return super()._do_insert(manager, using, fields, returning_fields, raw)
+        # `Model._do_insert` is missing from the stubs.
+        return super()._do_insert(manager, using, fields, returning_fields, raw)  # type: ignore[misc]
 
-    def _insert_row(self, statement: str, using: str, fields, values, payload: bytes | None):
+    def _insert_row(
+        self,
+        statement: str,
+        using: str,
+        fields: Sequence[AnyField],
+        values: list[Any],
+        payload: bytes | None,
+    ) -> list[tuple[Any, ...]]:
         connection = connections[using]
         params = [
             field.get_db_prep_save(value, connection)
@@ -172,8 +201,8 @@ class ChainedRow(models.Model):
 def _insert_statement(
     model: type[models.Model],
     using: str,
-    fields: tuple,
-    returning_fields: tuple,
+    fields: tuple[AnyField, ...],
+    returning_fields: tuple[AnyField, ...],
     links_row: bool,
 ) -> str | None:
     """The INSERT for one row of a ledger table with these columns, or None where Django must
@@ -195,25 +224,31 @@ def _insert_statement(
         return None  # a key given by the caller: the chain must draw it
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
+    columns = [_column(field) for field in fields]
+    column_list = ", ".join(map(quote, columns))
+    placeholders = ", ".join(["%s"] * len(fields))
     if connection.vendor == "sqlite":
-        columns = ", ".join(quote(field.column) for field in fields)
-        placeholders = ", ".join(["%s"] * len(fields))
-        return f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec B608
+        return f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})"  # noqa: S608  # nosec B608
     if not connection.features.can_return_columns_from_insert:
         return None
-    key = returning_fields[0]
-    returning, _ = connection.ops.return_insert_columns(returning_fields)
+    # `return_insert_columns` is missing from the stubs of the database operations.
+    returning, _ = connection.ops.return_insert_columns(returning_fields)  # type: ignore[attr-defined]
     if not links_row:
-        columns = ", ".join(quote(field.column) for field in fields)
-        placeholders = ", ".join(["%s"] * len(fields))
-        return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) {returning}"  # noqa: S608  # nosec B608
-    linked = {key.column: "(SELECT row_id FROM link)", "hash": "(SELECT row_hash FROM link)"}
-    columns = [key.column] + [field.column for field in fields if field.column != key.column]
-    placeholders = ", ".join(linked.get(column, "%s") for column in columns)
+        return f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) {returning}"  # noqa: S608  # nosec B608
+    key = _column(returning_fields[0])
+    linked = {key: "(SELECT row_id FROM link)", "hash": "(SELECT row_hash FROM link)"}
+    names = [key] + [column for column in columns if column != key]
+    placeholders = ", ".join(linked.get(name, "%s") for name in names)
     return (
-        f"{chain.APPEND_LINK_SQL} INSERT INTO {table} ({', '.join(map(quote, columns))}) "  # noqa: S608  # nosec B608
+        f"{chain.APPEND_LINK_SQL} INSERT INTO {table} ({', '.join(map(quote, names))}) "  # noqa: S608  # nosec B608
         f"VALUES ({placeholders}) {returning}, {table}.{quote('hash')}"
     )
+
+
+def _column(field: AnyField) -> str:
+    """A ledger field's column (only fields stored elsewhere, many-to-many, have none)."""
+    assert field.column is not None
+    return field.column
 
 
 class HistoryBase(ChainedRow):
@@ -223,6 +258,9 @@ class HistoryBase(ChainedRow):
     """
 
     history_user_name = models.CharField(max_length=150, blank=True)
+    # Added by simple-history to each concrete history model.
+    history_user_id: int | None
+    history_user: Any
 
     class Meta:
         abstract = True
@@ -256,7 +294,7 @@ class AppendOnlyEntry(ChainedRow):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AuditBypassError(f"{type(self).__name__} is append-only.")
         using = kwargs.get("using") or "default"
@@ -265,7 +303,7 @@ class AppendOnlyEntry(ChainedRow):
             chain.seal([self], using=using)
             super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditBypassError(f"{type(self).__name__} is append-only.")
 
 
@@ -339,16 +377,16 @@ class VerificationRun(AppendOnlyEntry):
         return f"Verification {self.started_at:%Y-%m-%d %H:%M} UTC: {result}"
 
     @property
-    def broken_tables(self) -> list[dict]:
+    def broken_tables(self) -> list[dict[str, Any]]:
         return [table for table in self.tables if table.get("status") != "intact"]
 
     @property
-    def chain_tables(self) -> list[dict]:
+    def chain_tables(self) -> list[dict[str, Any]]:
         """The history and log chains checked (the tables the hash chain covers)."""
         return [table for table in self.tables if table.get("kind") != "live"]
 
     @property
-    def live_tables(self) -> list[dict]:
+    def live_tables(self) -> list[dict[str, Any]]:
         """The audited live tables compared with their latest history versions."""
         return [table for table in self.tables if table.get("kind") == "live"]
 

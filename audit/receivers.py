@@ -39,7 +39,7 @@ def seal_history_row(
         and isinstance(instance, get_user_model())
     ):
         # An account with no creator (createsuperuser, the first account) registers itself.
-        history_instance.history_user = instance  # type: ignore[attr-defined]
+        history_instance.history_user = instance
     history_instance.stamp()
     history_instance.chain_site_id = chain.site_of(instance)
     chain.seal([history_instance], using=using or router.db_for_write(sender))

@@ -4,7 +4,6 @@ the user may see (a record at another site is a 404, as in `events.selectors`)."
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import cast
 
 from django.contrib.auth.models import User
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
@@ -34,14 +33,14 @@ def outcome_measure_list(session: InfusionSession) -> QuerySet[OutcomeMeasure]:
 
 def outcome_measure_get(user: User, pk: object) -> OutcomeMeasure:
     queryset = OutcomeMeasure.objects.select_related("session__site", "session__patient")
-    return cast(OutcomeMeasure, _get(_scoped(queryset, user, "session__site_id"), pk))
+    return _get(_scoped(queryset, user, "session__site_id"), pk)
 
 
 def suicidality_alert_get(user: User, pk: object) -> SuicidalityAlert:
     queryset = SuicidalityAlert.objects.select_related(
         "session__site", "session__patient", "measure"
     )
-    return cast(SuicidalityAlert, _get(_scoped(queryset, user, "session__site_id"), pk))
+    return _get(_scoped(queryset, user, "session__site_id"), pk)
 
 
 def suicidality_alert_list(

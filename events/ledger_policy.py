@@ -22,7 +22,11 @@ from events.models import (
 )
 
 # How a user's role reads after their name in a trail: "Dana Whitfield (director)".
-ROLE_WORDS = {Role.STAFF: "staff", Role.MEDICAL_DIRECTOR: "director", Role.AUDITOR: "auditor"}
+ROLE_WORDS: dict[str, str] = {
+    Role.STAFF: "staff",
+    Role.MEDICAL_DIRECTOR: "director",
+    Role.AUDITOR: "auditor",
+}
 # Audited for its chain, but bookkeeping, not a record an auditor looks up.
 INTERNAL_MODELS = (IdempotencyRecord,)
 
@@ -74,16 +78,16 @@ class ClinicLedgerPolicy(LedgerPolicy):
         if model is EventTerm:
             return dict(EventTerm.objects.filter(pk__in=ids).values_list("pk", "name"))
         if model is Site:
-            rows = Site.objects.filter(pk__in=ids).values_list("pk", "name")
-            return {pk: f"{name} (site {pk})" for pk, name in rows}
+            sites = Site.objects.filter(pk__in=ids).values_list("pk", "name")
+            return {pk: f"{name} (site {pk})" for pk, name in sites}
         if model is Patient:
-            rows = Patient.objects.filter(pk__in=ids).values_list("pk", "chart_number")
-            return {pk: f"{chart} (patient {pk})" for pk, chart in rows}
+            patients = Patient.objects.filter(pk__in=ids).values_list("pk", "chart_number")
+            return {pk: f"{chart} (patient {pk})" for pk, chart in patients}
         if model is InfusionSession:
-            rows = InfusionSession.objects.filter(pk__in=ids).values_list(
+            sessions = InfusionSession.objects.filter(pk__in=ids).values_list(
                 "pk", "sequence_number", "patient__chart_number"
             )
-            return {pk: f"Session {n} of {chart} (session {pk})" for pk, n, chart in rows}
+            return {pk: f"Session {n} of {chart} (session {pk})" for pk, n, chart in sessions}
         label = model._meta.verbose_name
         return {
             obj.pk: f"{obj} ({label} {obj.pk})" for obj in model._default_manager.filter(pk__in=ids)

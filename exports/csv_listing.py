@@ -22,10 +22,12 @@ Columns: `LISTING_COLUMNS` below, documented in docs/exports.md. Their names are
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
+from typing import Any, TypeAlias
 
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     Case,
     CharField,
@@ -38,10 +40,12 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Expression
 from django.utils import timezone
 
+from audit.services import Actor
 from events.choices import EventStatus
-from events.models import Site
+from events.models import AdverseEvent, Site
 from exports.listing_sql import (
     BooleanText,
     CsvLine,
@@ -55,6 +59,12 @@ from exports.listing_sql import (
 from reporting.filters import ReportFilters
 from reporting.selectors import event_listing, reporting_database
 
+# One row as the database returns it, and the parameters of a statement.
+Row: TypeAlias = tuple[Any, ...]
+Params: TypeAlias = Sequence[Any]
+# What a column is: a field, or an expression over fields.
+Cell: TypeAlias = F | Expression
+
 CHUNK_BYTES = 64 * 1024
 COPY_PAGE_ROWS = 50_000
 CURSOR_PAGE_ROWS = 5_000
@@ -67,7 +77,7 @@ def _time(path: str) -> LocalIsoTime:
 
 
 # Column name -> expression. The order is the CSV's column order; names never change.
-LISTING_COLUMNS = {
+LISTING_COLUMNS: dict[str, Cell] = {
     "event_id": F("id"),
     "session_id": F("session_id"),
     "site_code": Guarded(F("site__code")),
@@ -122,7 +132,7 @@ LISTING_COLUMNS = {
 }
 
 
-def listing_queryset(user, filters: ReportFilters) -> QuerySet:
+def listing_queryset(user: Actor, filters: ReportFilters) -> QuerySet[AdverseEvent]:
     """The listing's events (the summary's counted events), in event id order."""
     return (
         event_listing(user, filters)
@@ -136,18 +146,25 @@ def listing_queryset(user, filters: ReportFilters) -> QuerySet:
     )
 
 
-def listing_row_count(user, filters: ReportFilters) -> int:
+def listing_row_count(user: Actor, filters: ReportFilters) -> int:
     return event_listing(user, filters).select_related(None).order_by().count()
 
 
-_TIME_PATHS = [
-    expression.source_expressions[0].name
-    for expression in LISTING_COLUMNS.values()
-    if isinstance(expression, LocalIsoTime)
-]
+def _time_paths() -> list[str]:
+    """The fields of the listing's local times (each column's moment is a field reference)."""
+    paths: list[str] = []
+    for expression in LISTING_COLUMNS.values():
+        if isinstance(expression, LocalIsoTime):
+            moment = expression.source_expressions[0]
+            assert isinstance(moment, F)
+            paths.append(moment.name)
+    return paths
 
 
-def listing_zone_offsets(events: QuerySet) -> ZoneOffsets | None:
+_TIME_PATHS = _time_paths()
+
+
+def listing_zone_offsets(events: QuerySet[AdverseEvent]) -> ZoneOffsets | None:
     """Every site zone's UTC offsets over the range of the listing's times, for SQLite (None
     elsewhere: the database knows the zones). The range is widened by a year each way, so a
     time changed while the listing is being read still falls in it."""
@@ -163,7 +180,7 @@ def listing_zone_offsets(events: QuerySet) -> ZoneOffsets | None:
     return {name: zone_offset_periods(name, earliest, latest) for name in zones.distinct()}
 
 
-def _cells(offsets: ZoneOffsets | None) -> dict:
+def _cells(offsets: ZoneOffsets | None) -> dict[str, Cell]:
     """`LISTING_COLUMNS`, with the zones' UTC offsets on SQLite."""
     if offsets is None:
         return LISTING_COLUMNS
@@ -174,8 +191,12 @@ def _cells(offsets: ZoneOffsets | None) -> dict:
 
 
 def _page_sql(
-    events: QuerySet, after_id: int, limit: int, using: str, offsets: ZoneOffsets | None
-) -> tuple[str, tuple]:
+    events: QuerySet[AdverseEvent],
+    after_id: int,
+    limit: int,
+    using: str,
+    offsets: ZoneOffsets | None,
+) -> tuple[str, Params]:
     """One page of the listing as cells, in `LISTING_COLUMNS` order."""
     # Aliased apart from the model's own field names (status, grade...), renamed outside.
     aliased = {f"listing_{name}": expression for name, expression in _cells(offsets).items()}
@@ -189,7 +210,7 @@ def _page_sql(
     return sql, tuple(params)
 
 
-def listing_cells_sql(user, filters: ReportFilters) -> tuple[str, tuple]:
+def listing_cells_sql(user: Actor, filters: ReportFilters) -> tuple[str, Params]:
     """The whole listing as one statement of cells (no pages), for a CSV writer outside
     Python to write; the benchmark gives it to the sqlite3 shell and to COPY."""
     using = reporting_database()
@@ -197,7 +218,9 @@ def listing_cells_sql(user, filters: ReportFilters) -> tuple[str, tuple]:
     return _page_sql(events, 0, 2**62, using, listing_zone_offsets(events))
 
 
-def _lines_sql(events: QuerySet, using: str, offsets: ZoneOffsets) -> tuple[str, tuple]:
+def _lines_sql(
+    events: QuerySet[AdverseEvent], using: str, offsets: ZoneOffsets
+) -> tuple[str, Params]:
     """The listing as (event id, CSV line) rows, each line written by SQLite from the cells,
     in one statement compiled once: each page binds the id to start after and its size (the
     last two parameters), and SQLite seeks straight to that id.
@@ -224,10 +247,15 @@ def header_line() -> bytes:
 
 
 ProgressCallback = Callable[[int], None]
+# A page writer: the listing's rows after the header, as bytes, page by page.
+PageWriter: TypeAlias = Callable[
+    [QuerySet[AdverseEvent], BaseDatabaseWrapper, ZoneOffsets | None, ProgressCallback | None],
+    Iterator[bytes],
+]
 
 
 def listing_csv_chunks(
-    user,
+    user: Actor,
     filters: ReportFilters,
     *,
     on_progress: ProgressCallback | None = None,
@@ -243,6 +271,7 @@ def listing_csv_chunks(
     connection = connections[using]
     events = listing_queryset(user, filters).using(using)
     offsets = listing_zone_offsets(events)
+    pages: PageWriter
     if use_copy is False:
         pages = _cursor_pages
     elif connection.vendor == "postgresql":
@@ -264,7 +293,12 @@ def _rechunk(pieces: Iterator[bytes]) -> Iterator[bytes]:
         yield bytes(buffer)
 
 
-def _copy_pages(events, connection, offsets, on_progress) -> Iterator[bytes]:
+def _copy_pages(
+    events: QuerySet[AdverseEvent],
+    connection: BaseDatabaseWrapper,
+    offsets: ZoneOffsets | None,
+    on_progress: ProgressCallback | None,
+) -> Iterator[bytes]:
     """Pages written by PostgreSQL's own CSV writer; yields each row as the server sends it."""
     after_id, written = 0, 0
     while True:
@@ -288,22 +322,33 @@ def _copy_pages(events, connection, offsets, on_progress) -> Iterator[bytes]:
             return
 
 
-def _line_pages(events, connection, offsets, on_progress) -> Iterator[bytes]:
+def _line_pages(
+    events: QuerySet[AdverseEvent],
+    connection: BaseDatabaseWrapper,
+    offsets: ZoneOffsets | None,
+    on_progress: ProgressCallback | None,
+) -> Iterator[bytes]:
     """Pages of lines SQLite wrote: Python only joins them."""
+    assert offsets is not None  # SQLite always has them
     sql, params = _lines_sql(events, connection.alias, offsets)
 
-    def fetch(after_id: int) -> list:
+    def fetch(after_id: int) -> list[Row]:
         return _fetch(connection, sql, (*params, after_id, CURSOR_PAGE_ROWS))
 
     for rows in _cursor_row_pages(fetch, on_progress):
         yield "".join([line for _, line in rows]).encode()
 
 
-def _cursor_pages(events, connection, offsets, on_progress) -> Iterator[bytes]:
+def _cursor_pages(
+    events: QuerySet[AdverseEvent],
+    connection: BaseDatabaseWrapper,
+    offsets: ZoneOffsets | None,
+    on_progress: ProgressCallback | None,
+) -> Iterator[bytes]:
     """Pages read with a plain cursor and written by `csv.writer` in the same dialect as
     PostgreSQL's COPY (minimal quoting, "\\n" line ends, NULL as an empty field)."""
 
-    def fetch(after_id: int) -> list:
+    def fetch(after_id: int) -> list[Row]:
         sql, params = _page_sql(events, after_id, CURSOR_PAGE_ROWS, connection.alias, offsets)
         return _fetch(connection, sql, params)
 
@@ -311,7 +356,9 @@ def _cursor_pages(events, connection, offsets, on_progress) -> Iterator[bytes]:
         yield _csv_text(rows).encode()
 
 
-def _cursor_row_pages(fetch: Callable[[int], list], on_progress) -> Iterator[list]:
+def _cursor_row_pages(
+    fetch: Callable[[int], list[Row]], on_progress: ProgressCallback | None
+) -> Iterator[list[Row]]:
     """Keyset pages of rows whose first column is the event id, `fetch(after_id)` reading
     each; progress is reported once the caller has taken a page."""
     after_id, written = 0, 0
@@ -325,13 +372,13 @@ def _cursor_row_pages(fetch: Callable[[int], list], on_progress) -> Iterator[lis
             return
 
 
-def _fetch(connection, sql: str, params) -> list:
+def _fetch(connection: BaseDatabaseWrapper, sql: str, params: Params) -> list[Row]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def _csv_text(rows: list) -> str:
+def _csv_text(rows: list[Row]) -> str:
     """Rows as CSV quoted the way PostgreSQL quotes them.
 
     Python 3.11's writer quotes a carriage return only when it is part of the line

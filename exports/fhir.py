@@ -22,12 +22,23 @@ resolve once the deployment publishes its StructureDefinitions there.
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from typing import Any, TypeAlias
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 
 from events.choices import Causality, Drug, Outcome, Route, SessionStatus
-from events.models import AdverseEvent, ElectronicSignature, OutcomeMeasure
+from events.models import (
+    AdverseEvent,
+    ElectronicSignature,
+    InfusionSession,
+    OutcomeMeasure,
+    Patient,
+)
+
+# A FHIR resource, bundle or bundle entry as JSON.
+Resource: TypeAlias = dict[str, Any]
 
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
 SYSTEM_BASE = "urn:safety-ledger"
@@ -37,7 +48,7 @@ FHIR_MEDIA_TYPE = "application/fhir+json; fhirVersion=4.0"
 _NAMESPACE = uuid.UUID("6f1c9a52-4a1e-4d0f-9c8e-2d3b7f5a8e11")
 
 SEVERITY_BY_GRADE = {1: "mild", 2: "moderate", 3: "severe", 4: "severe", 5: "severe"}
-OUTCOME_CODES = {
+OUTCOME_CODES: dict[str, tuple[str, str]] = {
     Outcome.RECOVERED: ("resolved", "Resolved"),
     Outcome.RECOVERING: ("recovering", "Recovering"),
     Outcome.NOT_RECOVERED: ("ongoing", "Ongoing"),
@@ -45,7 +56,7 @@ OUTCOME_CODES = {
     Outcome.FATAL: ("fatal", "Fatal"),
     Outcome.UNKNOWN: ("unknown", "Unknown"),
 }
-CAUSALITY_CODES = {
+CAUSALITY_CODES: dict[str, tuple[str, str]] = {
     Causality.CERTAIN: ("Certain", "Certain"),
     Causality.PROBABLE: ("Probably-Likely", "Probably/Likely"),
     Causality.POSSIBLE: ("Possible", "Possible"),
@@ -54,18 +65,18 @@ CAUSALITY_CODES = {
     Causality.UNASSESSABLE: ("Unassessable-Unclassifiable", "Unassessable/Unclassifiable"),
 }
 # WHO ATC codes of the suspect products.
-DRUG_CODES = {
+DRUG_CODES: dict[str, tuple[str, str]] = {
     Drug.KETAMINE: ("N01AX03", "ketamine"),
     Drug.ESKETAMINE: ("N06AX27", "esketamine"),
 }
 # SNOMED CT route of administration codes.
-ROUTE_CODES = {
+ROUTE_CODES: dict[str, tuple[str, str]] = {
     Route.IV: ("47625008", "Intravenous route"),
     Route.IM: ("78421000", "Intramuscular route"),
     Route.INTRANASAL: ("46713006", "Nasal route"),
     Route.ORAL: ("26643006", "Oral route"),
 }
-ENCOUNTER_STATUS = {
+ENCOUNTER_STATUS: dict[str, str] = {
     SessionStatus.PLANNED: "planned",
     SessionStatus.IN_PROGRESS: "in-progress",
     SessionStatus.COMPLETED: "finished",
@@ -77,15 +88,16 @@ GENDER = {"female": "female", "male": "male", "other": "other", "unknown": "unkn
 def fhir_event_queryset(events: QuerySet[AdverseEvent]) -> QuerySet[AdverseEvent]:
     """The related rows one bundle needs, fetched in a fixed number of queries."""
     current_signatures = ElectronicSignature.objects.filter(superseded_at__isnull=True)
-    return events.select_related(
-        "term", "site", "reported_by", "session__patient", "session__site"
-    ).prefetch_related(
-        Prefetch("signatures", queryset=current_signatures, to_attr="current"),
-        Prefetch(
-            "session__measures",
-            queryset=OutcomeMeasure.objects.filter(is_voided=False),
-            to_attr="current_measures",
-        ),
+    return (
+        events.select_related("term", "site", "reported_by", "session__patient", "session__site")
+        .prefetch_related(Prefetch("signatures", queryset=current_signatures, to_attr="current"))
+        .prefetch_related(
+            Prefetch(
+                "session__measures",
+                queryset=OutcomeMeasure.objects.filter(is_voided=False),
+                to_attr="current_measures",
+            ),
+        )
     )
 
 
@@ -94,7 +106,7 @@ def extension_url(name: str) -> str:
     return f"{settings.FHIR_CANONICAL_BASE.rstrip('/')}/StructureDefinition/{name}"
 
 
-def _r4_meta(resource_type: str) -> dict:
+def _r4_meta(resource_type: str) -> Resource:
     """`meta.profile` naming the base R4 definition, version included, of a resource."""
     return {"profile": [f"http://hl7.org/fhir/StructureDefinition/{resource_type}|{FHIR_VERSION}"]}
 
@@ -107,18 +119,18 @@ def _instant(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
 
 
-def _coding(system: str, code: str, display: str) -> dict:
+def _coding(system: str, code: str, display: str) -> Resource:
     return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
 
 
-def _user_reference(user) -> dict:
+def _user_reference(user: User) -> Resource:
     return {
         "identifier": {"system": f"{SYSTEM_BASE}:user", "value": user.get_username()},
         "display": user.get_full_name() or user.get_username(),
     }
 
 
-def patient_resource(patient) -> dict:
+def patient_resource(patient: Patient) -> Resource:
     return {
         "resourceType": "Patient",
         "meta": _r4_meta("Patient"),
@@ -133,8 +145,8 @@ def patient_resource(patient) -> dict:
     }
 
 
-def encounter_resource(session) -> dict:
-    resource = {
+def encounter_resource(session: InfusionSession) -> Resource:
+    resource: Resource = {
         "resourceType": "Encounter",
         "meta": _r4_meta("Encounter"),
         "identifier": [{"system": f"{SYSTEM_BASE}:infusion-session", "value": str(session.pk)}],
@@ -154,18 +166,18 @@ def encounter_resource(session) -> dict:
     return resource
 
 
-def _suspect_product(event: AdverseEvent) -> list[dict]:
+def _suspect_product(event: AdverseEvent) -> list[Resource]:
     session = event.session
     atc, drug_name = DRUG_CODES[session.drug]
     route_code, route_name = ROUTE_CODES[session.route]
-    medication = {
+    medication: Resource = {
         "resourceType": "Medication",
         "id": "suspect-medication",
         "code": _coding("http://www.whocc.no/atc", atc, drug_name),
     }
     if session.lot_number:
         medication["batch"] = {"lotNumber": session.lot_number}
-    administration = {
+    administration: Resource = {
         "resourceType": "MedicationAdministration",
         "id": "suspect-administration",
         "status": "completed" if session.status != SessionStatus.IN_PROGRESS else "in-progress",
@@ -189,11 +201,11 @@ def _suspect_product(event: AdverseEvent) -> list[dict]:
     return [medication, administration]
 
 
-def _causality(event: AdverseEvent) -> list[dict]:
+def _causality(event: AdverseEvent) -> list[Resource]:
     if not event.causality:
         return []
     code, display = CAUSALITY_CODES[event.causality]
-    causality = {
+    causality: Resource = {
         "assessment": _coding(f"{TERMINOLOGY}/adverse-event-causality-assess", code, display),
         "productRelatedness": event.get_causality_display(),
         "method": {"text": "WHO-UMC system for standardised case causality assessment"},
@@ -204,7 +216,7 @@ def _causality(event: AdverseEvent) -> list[dict]:
     return [causality]
 
 
-def adverse_event_resource(event: AdverseEvent) -> dict:
+def adverse_event_resource(event: AdverseEvent) -> Resource:
     """One FHIR R4 AdverseEvent for a recorded event (with its suspect product contained)."""
     seriousness = ("Serious", "Serious") if event.is_serious else ("Non-serious", "Non-serious")
     severity = SEVERITY_BY_GRADE[event.grade]
@@ -258,27 +270,27 @@ def adverse_event_resource(event: AdverseEvent) -> dict:
     }
 
 
-def bundle_entries(events: Iterable[AdverseEvent]) -> Iterator[dict]:
+def bundle_entries(events: Iterable[AdverseEvent]) -> Iterator[Resource]:
     """Bundle entries for the events, each patient and session once, before its events."""
     seen: set[str] = set()
     for event in events:
         session = event.session
-        for full_url, build, source in (
-            (_urn("patient", session.patient_id), patient_resource, session.patient),
-            (_urn("encounter", session.pk), encounter_resource, session),
-        ):
-            if full_url not in seen:
-                seen.add(full_url)
-                yield {"fullUrl": full_url, "resource": build(source)}
-                if build is encounter_resource:
-                    yield from _session_measures(session)
+        patient_url = _urn("patient", session.patient_id)
+        if patient_url not in seen:
+            seen.add(patient_url)
+            yield {"fullUrl": patient_url, "resource": patient_resource(session.patient)}
+        encounter_url = _urn("encounter", session.pk)
+        if encounter_url not in seen:
+            seen.add(encounter_url)
+            yield {"fullUrl": encounter_url, "resource": encounter_resource(session)}
+            yield from _session_measures(session)
         yield {
             "fullUrl": _urn("adverse-event", event.pk),
             "resource": adverse_event_resource(event),
         }
 
 
-def _session_measures(session) -> Iterator[dict]:
+def _session_measures(session: InfusionSession) -> Iterator[Resource]:
     """The session's current outcome measures (Observations, QuestionnaireResponse)."""
     from exports.fhir_measures import measure_entries
 
@@ -290,7 +302,7 @@ def _session_measures(session) -> Iterator[dict]:
         yield from measure_entries(measure)
 
 
-def bundle_header(*, generated_at: datetime) -> dict:
+def bundle_header(*, generated_at: datetime) -> Resource:
     return {
         "resourceType": "Bundle",
         "meta": _r4_meta("Bundle"),
@@ -299,6 +311,6 @@ def bundle_header(*, generated_at: datetime) -> dict:
     }
 
 
-def adverse_event_bundle(events: Iterable[AdverseEvent], *, generated_at: datetime) -> dict:
+def adverse_event_bundle(events: Iterable[AdverseEvent], *, generated_at: datetime) -> Resource:
     """A complete Bundle (held in memory: for one event or a set under the job threshold)."""
     return {**bundle_header(generated_at=generated_at), "entry": list(bundle_entries(events))}

@@ -3,15 +3,26 @@ and MADRS total as Observations, and the nine PHQ-9 answers as a QuestionnaireRe
 the LOINC PHQ-9 panel (44249-1) with LOINC item and answer codes.
 
 They go into a bundle beside the Encounter of their session, referring to its Patient and
-Encounter entries, so a receiver reads the scores next to the adverse events.
+Encounter entries, so a receiver reads the scores next to the adverse events: inside an event
+bundle (`exports.fhir`), or in a bundle of the scores alone (`scores_bundle_entries`, the
+scores export job).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from events.models import OutcomeMeasure
 from events.models.measures import PHQ9_ANSWERS, PHQ9_WORDING
-from exports.fhir import SYSTEM_BASE, TERMINOLOGY, _coding, _instant, _r4_meta, _urn
+from exports.fhir import (
+    SYSTEM_BASE,
+    TERMINOLOGY,
+    _coding,
+    _instant,
+    _r4_meta,
+    _urn,
+    encounter_resource,
+    patient_resource,
+)
 
 LOINC = "http://loinc.org"
 PHQ9_PANEL = "44249-1"
@@ -109,3 +120,21 @@ def measure_entries(measure: OutcomeMeasure) -> Iterator[dict[str, Any]]:
     response = questionnaire_response(measure)
     if response is not None:
         yield {"fullUrl": response[0], "resource": response[1]}
+
+
+def scores_bundle_entries(measures: Iterable[OutcomeMeasure]) -> Iterator[dict[str, Any]]:
+    """Bundle entries for a set of measures (their sessions and patients selected with them):
+    each patient and session once, before the first of its scores, so the bundle reads like
+    the event bundles."""
+    seen: set[str] = set()
+    for measure in measures:
+        session = measure.session
+        patient_url = _urn("patient", session.patient_id)
+        if patient_url not in seen:
+            seen.add(patient_url)
+            yield {"fullUrl": patient_url, "resource": patient_resource(session.patient)}
+        encounter_url = _urn("encounter", session.pk)
+        if encounter_url not in seen:
+            seen.add(encounter_url)
+            yield {"fullUrl": encounter_url, "resource": encounter_resource(session)}
+        yield from measure_entries(measure)

@@ -15,11 +15,19 @@ SQLite, so the CSV writer (PostgreSQL's own `COPY`, SQLite's `CsvLine`, or a cur
 """
 
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeAlias
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, CharField, Func, Value, When
 from django.db.models.expressions import Expression
+from django.db.models.sql.compiler import SQLCompiler
+
+# What an expression compiles to: its SQL and the parameters of its placeholders (the stubs
+# say a tuple of parameters; the compiler takes the lists built here as well).
+Compiled: TypeAlias = tuple[str, Any]
 
 # The characters a spreadsheet reads as the start of a formula (see exports.formula_guard).
 _FORMULA_STARTS_SQLITE = "('=', '+', '-', '@', char(9), char(13))"
@@ -32,7 +40,7 @@ class Guarded(Func):
     output_field = CharField()
     arity = 1
 
-    def _guard(self, compiler, starts: str):
+    def _guard(self, compiler: SQLCompiler, starts: str) -> Compiled:
         text, params = compiler.compile(self.source_expressions[0])
         sql = (
             f"CASE WHEN substr({text}, 1, 1) IN {starts} "
@@ -40,10 +48,14 @@ class Guarded(Func):
         )
         return sql, [*params, *params, *params]
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> Compiled:
         return self._guard(compiler, _FORMULA_STARTS_SQLITE)
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> Compiled:
         return self._guard(compiler, _FORMULA_STARTS_POSTGRESQL)
 
 
@@ -52,17 +64,21 @@ class DecimalText(Func):
 
     output_field = CharField()
 
-    def __init__(self, expression, places: int):
+    def __init__(self, expression: Any, places: int):
         self.places = int(places)
         super().__init__(expression)
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> Compiled:
         # '%%%%' survives the template's own formatting as '%%', which the driver reads as
         # one '%' (a lone '%' would break Django's SQL logging when DEBUG is on).
         template = f"printf('%%%%.{self.places}f', %(expressions)s)"
         return self.as_sql(compiler, connection, template=template, **extra)
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> Compiled:
         template = f"CAST(round(%(expressions)s, {self.places}) AS text)"
         return self.as_sql(compiler, connection, template=template, **extra)
 
@@ -92,7 +108,9 @@ ZoneOffsets = dict[str, tuple[OffsetPeriod, ...]]
 _SAMPLE_STEP = 24 * 3600
 
 
-def zone_offset_periods(zone_name: str, earliest: datetime, latest: datetime):
+def zone_offset_periods(
+    zone_name: str, earliest: datetime, latest: datetime
+) -> tuple[OffsetPeriod, ...]:
     """The zone's UTC offset periods covering `earliest`..`latest`: the first one open to
     the past, each later one starting at the second its offset takes effect."""
     zone = zoneinfo.ZoneInfo(zone_name)
@@ -135,14 +153,19 @@ class LocalIsoTime(Func):
     output_field = CharField()
     arity = 2
 
-    def __init__(self, moment, zone, offsets: ZoneOffsets | None = None, **extra):
+    def __init__(
+        self, moment: Any, zone: Any, offsets: ZoneOffsets | None = None, **extra: Any
+    ) -> None:
         self.offsets = offsets
         super().__init__(moment, zone, **extra)
 
     def in_zones(self, offsets: ZoneOffsets) -> "LocalIsoTime":
-        return LocalIsoTime(*self.source_expressions, offsets=offsets)
+        moment, zone = self.source_expressions
+        return LocalIsoTime(moment, zone, offsets=offsets)
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> Compiled:
         if self.offsets is None:
             raise ValueError("SQLite needs the zones' UTC offsets: use in_zones(offsets).")
         if not self.offsets:
@@ -155,7 +178,9 @@ class LocalIsoTime(Func):
             params += [zone_name, *local_params]
         return f"{sql} END", params
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> Compiled:
         moment, zone = self.source_expressions
         moment_sql, moment_params = compiler.compile(moment)
         zone_sql, zone_params = compiler.compile(zone)
@@ -176,7 +201,9 @@ class LocalIsoTime(Func):
         return sql, params
 
 
-def _local_time_sqlite(moment: tuple[str, list], periods: tuple[OffsetPeriod, ...]):
+def _local_time_sqlite(
+    moment: tuple[str, Sequence[Any]], periods: tuple[OffsetPeriod, ...]
+) -> tuple[str, list[Any]]:
     """Halve the periods on the start of the middle one until one is left, then shift the
     time by its offset. The stored text ("2026-03-08 08:00:00.123456") sorts as the time it
     is; its first 19 characters drop the fraction as `isoformat(timespec="seconds")` does
@@ -200,7 +227,9 @@ class CsvLine(Func):
 
     output_field = CharField()
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> Compiled:
         # '%%%%s' survives the template's own formatting as '%%s', which the driver reads as
         # '%s' (a lone '%s' would be taken for a parameter).
         template = ",".join(["%%%%s"] * len(self.source_expressions))
@@ -217,7 +246,9 @@ class CsvQuoted(Func):
     output_field = CharField()
     arity = 1
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> Compiled:
         text, params = compiler.compile(self.source_expressions[0])
         sql = (
             f"CASE WHEN {text} GLOB '*[\",' || char(10, 13) || ']*' "

@@ -20,6 +20,10 @@ class ExportKind(models.TextChoices):
     AUDIT_LOG_CSV = "audit_log_csv", "Audit log (CSV)"
     AUDIT_LOG_PDF = "audit_log_pdf", "Audit log (PDF)"
     E2B_BATCH = "e2b_batch", "E2B(R3) ICSR batch of signed-off events (XML)"
+    SCORES_CSV = "scores_csv", "Outcome scores listing (CSV)"
+    SCORES_FHIR = "scores_fhir", "FHIR R4 outcome scores bundle (JSON)"
+    BENEFIT_RISK_CSV = "benefit_risk_csv", "Benefit and risk by protocol (CSV)"
+    BENEFIT_RISK_BY_SITE = "benefit_risk_by_site", "Benefit and risk by protocol and site (CSV)"
 
 
 JOB_FILES = {
@@ -28,6 +32,10 @@ JOB_FILES = {
     ExportKind.AUDIT_LOG_CSV: ("audit-log", "csv", CSV),
     ExportKind.AUDIT_LOG_PDF: ("audit-log", "pdf", PDF),
     ExportKind.E2B_BATCH: ("e2b-icsr", "xml", E2B_MEDIA_TYPE),
+    ExportKind.SCORES_CSV: ("scores", "csv", CSV),
+    ExportKind.SCORES_FHIR: ("scores-fhir", "json", FHIR_MEDIA_TYPE),
+    ExportKind.BENEFIT_RISK_CSV: ("benefit-risk", "csv", CSV),
+    ExportKind.BENEFIT_RISK_BY_SITE: ("benefit-risk-by-site", "csv", CSV),
 }
 
 

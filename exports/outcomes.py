@@ -1,8 +1,9 @@
-"""Outcome exports: the benefit-risk table and the scores listing as CSV.
+"""Outcome exports: the scores listing and the benefit-risk table as CSV, and the measures
+a report's filters select.
 
-Both are UTF-8 CSV with stable column names (docs/exports.md), text guarded against
-spreadsheet formulas, numbers as numbers, times in ISO 8601 with the site's offset. Each
-download is written to the access log.
+Both CSVs are UTF-8 with stable column names (docs/exports.md), text guarded against
+spreadsheet formulas, numbers as numbers, times in ISO 8601 with the site's offset. They are
+written by export jobs (`exports.outcome_jobs`).
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ import zoneinfo
 from datetime import datetime
 
 import pandas as pd
-from django.http import HttpRequest
+from django.db.models import QuerySet
 
-from audit.services import Actor, access_log_export
+from audit.services import Actor
 from events.models import OutcomeMeasure
 from events.models.measures import PHQ9_ITEMS
 from events.outcomes import is_remission, is_response
-from exports.filenames import CSV, export_filename
 from exports.formula_guard import guard_frame
-from exports.services import ExportFile
-from reporting.benefit_risk import benefit_risk, export_frame
+from reporting.benefit_risk import BenefitRisk, export_frame
 from reporting.filters import ReportFilters
 from reporting.queries import COUNTED_STATUSES, session_conditions
-from reporting.selectors import report_sites, reporting_database, require_report_reader
+from reporting.selectors import report_sites, reporting_database
 
 SCORE_COLUMNS = (
     "measure_id",
@@ -52,27 +51,33 @@ SCORE_COLUMNS = (
 )
 
 
-def _csv(frame: pd.DataFrame) -> bytes:
+def frame_csv(frame: pd.DataFrame) -> bytes:
     out = io.StringIO()
     guard_frame(frame).to_csv(out, index=False, lineterminator="\n")
     return out.getvalue().encode()
 
 
-def benefit_risk_csv_export(
-    *, actor: Actor, filters: ReportFilters, request: HttpRequest | None, by_site: bool
-) -> ExportFile:
+def benefit_risk_csv(result: BenefitRisk) -> bytes:
     """The benefit-risk table as CSV: counts, estimates and exact bounds as numbers."""
-    result = benefit_risk(actor, filters, by_site=by_site)
-    content = _csv(export_frame(result))
-    access_log_export(
-        actor=actor,
-        request=request,
-        object_type="reporting.benefit_risk",
-        row_count=len(result.table),
-        filters=filters.as_dict(),
-        extra={"kind": "benefit_risk_csv", "by_site": by_site},
+    return frame_csv(export_frame(result))
+
+
+def scores_measures(
+    user: Actor, filters: ReportFilters, zones: dict[int, str] | None = None
+) -> QuerySet[OutcomeMeasure]:
+    """The current (not voided) measures of the report's counted sessions, over the sites
+    `user` may see, in the order of the listing: site, chart number, session number."""
+    using = reporting_database()
+    if zones is None:
+        zones = {s["id"]: s["timezone"] for s in report_sites(user, filters, using)}
+    return (
+        OutcomeMeasure.objects.using(using)
+        .filter(is_voided=False)
+        .filter(session_conditions(filters, user, zones, prefix="session__"))
+        .order_by(
+            "session__site__code", "session__patient__chart_number", "session__sequence_number"
+        )
     )
-    return ExportFile(content, export_filename("benefit-risk", "csv"), CSV)
 
 
 def scores_frame(user: Actor, filters: ReportFilters) -> pd.DataFrame:
@@ -81,14 +86,7 @@ def scores_frame(user: Actor, filters: ReportFilters) -> pd.DataFrame:
     using = reporting_database()
     sites = report_sites(user, filters, using)
     zones = {s["id"]: s["timezone"] for s in sites}
-    measures = (
-        OutcomeMeasure.objects.using(using)
-        .filter(is_voided=False)
-        .filter(session_conditions(filters, user, zones, prefix="session__"))
-        .order_by(
-            "session__site__code", "session__patient__chart_number", "session__sequence_number"
-        )
-    )
+    measures = scores_measures(user, filters, zones)
     rows = list(
         measures.values(
             "id",
@@ -168,20 +166,3 @@ def scores_frame(user: Actor, filters: ReportFilters) -> pd.DataFrame:
 
 def _iso(moment: datetime | None, zone: zoneinfo.ZoneInfo) -> str | None:
     return moment.astimezone(zone).isoformat() if moment else None
-
-
-def scores_csv_export(
-    *, actor: Actor, filters: ReportFilters, request: HttpRequest | None
-) -> ExportFile:
-    """The scores listing as CSV (directors and auditors)."""
-    require_report_reader(actor)
-    frame = scores_frame(actor, filters)
-    access_log_export(
-        actor=actor,
-        request=request,
-        object_type="events.outcomemeasure",
-        row_count=len(frame),
-        filters=filters.as_dict(),
-        extra={"kind": "scores_csv"},
-    )
-    return ExportFile(_csv(frame), export_filename("scores", "csv"), CSV)

@@ -6,6 +6,7 @@ urlpatterns: list = [
     path("events.csv", views.events_csv, name="events-csv"),
     path("events.fhir.json", views.events_fhir, name="events-fhir"),
     path("scores.csv", views.scores_csv, name="scores-csv"),
+    path("scores.fhir.json", views.scores_fhir, name="scores-fhir"),
     path("benefit-risk.csv", views.benefit_risk_csv, name="benefit-risk-csv"),
     path("events.e2b.xml", views.events_e2b, name="events-e2b"),
     path("summary.pdf", views.summary_pdf, name="safety-summary-pdf"),

@@ -35,6 +35,7 @@ from events.outcomes import EVALUATION_SESSION, REMISSION_BELOW
 from reporting.filters import ReportFilters
 from reporting.presentation import format_interval
 from reporting.queries import COUNTED_STATUSES, event_conditions, session_conditions
+from reporting.scope import report_sites, reporting_database, require_report_reader
 from reporting.statistics import Interval, clopper_pearson, poisson_rate
 
 PROTOCOL_KEYS = ("drug", "route", "dose_band")
@@ -185,8 +186,6 @@ def _put(table: pd.DataFrame, column: str, intervals: list[Interval], *, as_rate
 
 def benefit_risk(user: User, filters: ReportFilters, *, by_site: bool = False) -> BenefitRisk:
     """The benefit-risk table for the sites `user` may see (directors and auditors)."""
-    from reporting.selectors import report_sites, reporting_database, require_report_reader
-
     require_report_reader(user)
     using = reporting_database()
     sites = report_sites(user, filters, using)

@@ -7,15 +7,19 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 
 from audit.services import access_log_list
 from events.views.support import AuthenticatedRequest
 from reporting.benefit_risk import benefit_risk
 from reporting.presentation import table_records
-from reporting.reference_rates import reference_comparison, reference_sources
+from reporting.reference_rates import reference_panel
+from reporting.request_filters import (
+    active_filters,
+    download_links,
+    filter_form,
+    report_query_or_400,
+)
 from reporting.selectors import require_report_reader
-from reporting.views import _active_filters, _filter_form, _filters_or_400
 
 TEMPLATE = "reporting/benefit_risk.html"
 
@@ -23,10 +27,11 @@ TEMPLATE = "reporting/benefit_risk.html"
 @login_required
 def benefit_risk_page(request: AuthenticatedRequest) -> HttpResponse:
     require_report_reader(request.user)
-    form = _filter_form(request)
-    filters = _filters_or_400(request, TEMPLATE, {"form": form}, options=("by",))
-    if isinstance(filters, HttpResponse):
-        return filters
+    form = filter_form(request)
+    parsed = report_query_or_400(request, TEMPLATE, {"form": form}, options=("by",))
+    if isinstance(parsed, HttpResponse):
+        return parsed
+    filters = parsed.filters
     by_site = request.GET.get("by") == "site"
     result = benefit_risk(request.user, filters, by_site=by_site)
     access_log_list(
@@ -37,28 +42,17 @@ def benefit_risk_page(request: AuthenticatedRequest) -> HttpResponse:
         filters=filters.as_dict(),
     )
     query = filters.as_query()
-    references = reference_comparison(request.user, filters)
     download_query = f"{query}&by=site" if query and by_site else ("by=site" if by_site else query)
     context = {
-        "downloads": _downloads(download_query),
+        "downloads": download_links(
+            getattr(settings, "BENEFIT_RISK_DOWNLOADS", []), download_query
+        ),
         "form": form,
         "result": result,
         "rows": table_records(result.table),
         "by_site": by_site,
         "query": query,
-        "active_filters": _active_filters(form, filters),
-        "references": references,
-        "reference_sources": reference_sources([c.reference for c in references]),
+        "active_filters": active_filters(form, filters),
+        "references": reference_panel(request.user, filters),
     }
     return render(request, TEMPLATE, context)
-
-
-def _downloads(query: str) -> list[tuple[str, str]]:
-    """The downloads configured in `settings.BENEFIT_RISK_DOWNLOADS` whose URL exists."""
-    links = []
-    for label, name in getattr(settings, "BENEFIT_RISK_DOWNLOADS", []):
-        try:
-            links.append((label, f"{reverse(name)}?{query}"))
-        except NoReverseMatch:
-            continue
-    return links

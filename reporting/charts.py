@@ -15,14 +15,15 @@ number of sites.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
 import pandas as pd
 
 from events.charts import text_width
-from reporting.statistics import Funnel, PChart
+from reporting.statistics import Funnel, FunnelUnit, PChart
+from reporting.summary import SafetySummary
 
 WIDTH, HEIGHT = 640, 260
 # The title sits on the first line and the legend on the second, above the plotting area.
@@ -84,7 +85,14 @@ def _nice_max(value: float) -> float:
     return 10 ** (exponent + 1)
 
 
-def _y_axis(frame: _Frame, fmt) -> list[str]:
+def _known(value: float | None) -> float:
+    """A value of a point the chart keeps (points without one were left out before)."""
+    if value is None:
+        raise ValueError("A plotted point has no value.")
+    return value
+
+
+def _y_axis(frame: _Frame, fmt: Callable[[float], str]) -> list[str]:
     parts = []
     for i in range(5):
         value = frame.y_max * i / 4
@@ -177,7 +185,7 @@ def p_chart_svg(chart: PChart, title: str = "Sessions with an event: p-chart") -
     present = [point for point in chart.points if point.proportion is not None]
     if chart.centre is None or not present:
         return _empty(title)
-    top = max(max(p.proportion for p in present), max(p.ucl for p in present))
+    top = max(max(_known(p.proportion) for p in present), max(_known(p.ucl) for p in present))
     frame = _Frame(0, max(len(chart.points) - 1, 1), _nice_max(top))
     body = _y_axis(frame, _percent) + _x_labels(frame, [p.label for p in chart.points])
     centre_y = frame.y(chart.centre)
@@ -216,7 +224,7 @@ def funnel_svg(result: Funnel, title: str = "Sites: funnel plot") -> str:
     if result.target is None or not units:
         return _empty(title)
     max_n = max(unit.n for unit in units)
-    top = max(max(unit.proportion for unit in units), max(c[4] for c in curve))
+    top = max(max(_known(unit.proportion) for unit in units), max(c[4] for c in curve))
     frame = _Frame(0, max_n, _nice_max(top))
     body = _y_axis(frame, _percent)
     body += [_x_label(frame.x(max_n * i / 4), f"{max_n * i / 4:.0f}") for i in range(5)]
@@ -233,7 +241,7 @@ def funnel_svg(result: Funnel, title: str = "Sites: funnel plot") -> str:
     )
     for unit in units:
         colour = DANGER if unit.outside_998 else "#b54708" if unit.outside_95 else ACCENT
-        x, y = frame.x(unit.n), frame.y(unit.proportion)
+        x, y = frame.x(unit.n), frame.y(_known(unit.proportion))
         label = escape(f"{unit.label}: {unit.events}/{unit.n} ({unit.proportion:.1%})")
         body.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"><title>{label}</title>'
@@ -255,20 +263,21 @@ def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _site_labels(frame: _Frame, units) -> tuple[list[str], int]:
+def _site_labels(frame: _Frame, units: list[FunnelUnit]) -> tuple[list[str], int]:
     """Each site's name beside its point, at the first of four places (right above, right
     below, left above, left below; then the same a line further up or down) that lies inside
     the plotting area and clear of every point and earlier label. Sites outside the limits
     are placed first."""
     points = [
-        (frame.x(u.n) - 4, frame.y(u.proportion) - 4, frame.x(u.n) + 4, frame.y(u.proportion) + 4)
+        (frame.x(u.n) - 4, frame.y(_known(u.proportion)) - 4)
+        + (frame.x(u.n) + 4, frame.y(_known(u.proportion)) + 4)
         for u in units
     ]
     taken: list[Box] = []
     parts, unlabelled = [], 0
     ranked = sorted(units, key=lambda u: (not u.outside_998, not u.outside_95, -u.n))
     for unit in ranked:
-        x, y = frame.x(unit.n), frame.y(unit.proportion)
+        x, y = frame.x(unit.n), frame.y(_known(unit.proportion))
         width, ascent = text_width(unit.label, FONT_SIZE), FONT_SIZE * 0.8
         # Beside the point first, then one line further up or down.
         places = [
@@ -329,7 +338,7 @@ def onset_svg(by_onset: pd.DataFrame, title: str = "Time to onset (minutes)") ->
     return bar_svg(labels, list(by_onset["events"]), title)
 
 
-def summary_charts(summary) -> dict[str, str]:
+def summary_charts(summary: SafetySummary) -> dict[str, str]:
     """The five charts of a safety summary, keyed by name, as SVG strings."""
     return {
         "trend": trend_svg(summary.by_month),

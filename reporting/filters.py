@@ -26,17 +26,19 @@ attributes narrow only the events (the rate of "grade 3 hypertension per 100 ses
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeAlias
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils import timezone
 
-from events.access import ALL_SITES, visible_site_ids
+from events.access import ALL_SITES, Reader, visible_site_ids
 from events.choices import Drug, EventStatus, Indication, Route, TermCategory
 from events.models import EventTerm, Site
 from events.rules import DOSE_BANDS
@@ -70,6 +72,10 @@ REVIEW_STATUSES: dict[str, tuple[str, tuple[str, ...]]] = {
     "submitted": ("submitted and signed-off events (drafts left out)", (_SUBMITTED, _SIGNED_OFF)),
     "signed_off": ("signed-off events only", (_SIGNED_OFF,)),
 }
+
+
+# GET parameters as a request has them (a QueryDict) or as a plain dict of str or lists.
+Query: TypeAlias = Mapping[str, Any]
 
 
 class InvalidFilters(ValueError):
@@ -129,7 +135,9 @@ class ReportFilters:
     EVENT_FIELDS = ("term_ids", "categories", "grades", "serious", "onset_bands", "review")
 
     @classmethod
-    def from_query(cls, query, *, user=None, options: Iterable[str] = ()) -> ReportFilters:
+    def from_query(
+        cls, query: Query, *, user: Reader | None = None, options: Iterable[str] = ()
+    ) -> ReportFilters:
         """Parse a QueryDict (or a plain dict of str/list) into filters.
 
         `options` are the other parameters the endpoint reads; any further parameter is an
@@ -137,9 +145,9 @@ class ReportFilters:
         Raises `InvalidFilters` naming every parameter that is wrong and why.
         """
         errors: dict[str, str] = {}
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
 
-        def parse(name: str, reader) -> None:
+        def parse(name: str, reader: Callable[[list[str]], object]) -> None:
             try:
                 values[name] = reader(_values(query, cls.PARAMETERS[name]))
             except ValueError as error:
@@ -170,9 +178,9 @@ class ReportFilters:
             raise InvalidFilters(errors)
         return cls(**values)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-able form for the access log, the API and the PDF cover (empty ones left out)."""
-        result: dict = {}
+        result: dict[str, Any] = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if value in (None, ()) or value == field.default:
@@ -200,7 +208,7 @@ class ReportFilters:
                 pairs.append((name, str(value)))
         return urlencode(pairs)
 
-    def replace(self, **changes) -> ReportFilters:
+    def replace(self, **changes: Any) -> ReportFilters:
         """A copy with some fields changed (a drill-down narrows one dimension)."""
         return dataclasses.replace(self, **changes)
 
@@ -242,7 +250,19 @@ def month_range(first: str, last: str) -> list[str]:
     return months
 
 
-def term_option(query, name: str) -> int | None:
+def month_filters(filters: ReportFilters, month: str) -> ReportFilters:
+    """The filters narrowed to one month, inside the report's own period."""
+    year, number = int(month[:4]), int(month[5:7])
+    start = date(year, number, 1)
+    end = date(year, number, calendar.monthrange(year, number)[1])
+    if filters.date_from and filters.date_from > start:
+        start = filters.date_from
+    if filters.date_to and filters.date_to < end:
+        end = filters.date_to
+    return filters.replace(date_from=start, date_to=end)
+
+
+def term_option(query: Query, name: str) -> int | None:
     """One term (code or id) read from an endpoint's own parameter, e.g. `chart_term`."""
     try:
         terms = _terms(_values(query, name))
@@ -253,7 +273,7 @@ def term_option(query, name: str) -> int | None:
     return terms[0] if terms else None
 
 
-def _names(query) -> list[str]:
+def _names(query: Query) -> list[str]:
     return list(query.keys())
 
 
@@ -271,7 +291,8 @@ def _period_errors(date_from: date | None, date_to: date | None) -> dict[str, st
         return {"date_to": "The end date is before the start date."}
     years = settings.REPORT_MAX_PERIOD_YEARS
     today = timezone.localdate()
-    start, end = date_from or min(today, date_to), date_to or max(today, date_from)
+    start = date_from or (min(today, date_to) if date_to else today)
+    end = date_to or max(today, start)
     if end >= _years_after(start, years):
         name = "date_from" if date_to is None else "date_to"
         return {name: f"The period is longer than the maximum of {years} years."}
@@ -285,7 +306,7 @@ def _years_after(day: date, years: int) -> date:
         return date(day.year + years, 3, 1)
 
 
-def _site_errors(user, site_ids: tuple[int, ...]) -> dict[str, str]:
+def _site_errors(user: Reader, site_ids: tuple[int, ...]) -> dict[str, str]:
     visible = visible_site_ids(user)
     if visible is ALL_SITES:
         visible = set(Site.objects.filter(id__in=site_ids).values_list("id", flat=True))
@@ -308,7 +329,7 @@ def _terms(raw: list[str]) -> tuple[int, ...]:
     return tuple(dict.fromkeys([*ids, *(found[code] for code in codes)]))
 
 
-def _values(query, name: str) -> list[str]:
+def _values(query: Query, name: str) -> list[str]:
     if hasattr(query, "getlist"):
         raw = query.getlist(name)
     else:
@@ -323,7 +344,7 @@ def _values(query, name: str) -> list[str]:
     return items
 
 
-def _one(raw: list[str]) -> str | None:
+def _one(raw: Sequence[str]) -> str | None:
     if len(set(raw)) > 1:
         raise ValueError("Give one value, not several.")
     return raw[0] if raw else None

@@ -1,6 +1,9 @@
 """The dashboard's filter form. It only renders the choices; `ReportFilters.from_query`
 reads and validates the same GET parameters, so the form and the API never disagree."""
 
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
+
 from django import forms
 
 from events.choices import Drug, Indication, Route, TermCategory
@@ -62,9 +65,17 @@ class ReportFilterForm(forms.Form):
     )
     chart_term = forms.ChoiceField(required=False, label="p-chart for term")
 
-    def __init__(self, *args, sites=(), terms=(), **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        sites: Iterable[Mapping[str, Any]] = (),
+        terms: Iterable[Mapping[str, Any]] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].choices = [(str(s["id"]), f"{s['code']} - {s['name']}") for s in sites]
+        # The three fields set here are choice fields (declared above).
+        fields = cast(dict[str, forms.ChoiceField], self.fields)
+        fields["site"].choices = [(str(s["id"]), f"{s['code']} - {s['name']}") for s in sites]
         term_choices = [(str(t["id"]), t["name"]) for t in terms]
-        self.fields["term"].choices = term_choices
-        self.fields["chart_term"].choices = [("", "Any event")] + term_choices
+        fields["term"].choices = term_choices
+        fields["chart_term"].choices = [("", "Any event")] + term_choices

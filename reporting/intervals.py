@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import betaincinv, gammaincinv
 
 
@@ -62,7 +63,7 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> Interval:
 IntervalArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-def clopper_pearson_arrays(k, n, confidence: float = 0.95) -> IntervalArrays:
+def clopper_pearson_arrays(k: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> IntervalArrays:
     """`clopper_pearson` over arrays of k and n: (estimate, lower, upper, upper bound only)."""
     alpha = _alpha(confidence)
     k, n = np.asarray(k, dtype="int64"), np.asarray(n, dtype="int64")
@@ -103,7 +104,9 @@ def poisson_rate(k: int, exposure: float, per: float = 100, confidence: float = 
     return Interval(k * scale, lower * scale, upper * scale, "garwood")
 
 
-def poisson_rate_arrays(k, exposure, per: float = 100, confidence: float = 0.95) -> IntervalArrays:
+def poisson_rate_arrays(
+    k: ArrayLike, exposure: ArrayLike, per: float = 100, confidence: float = 0.95
+) -> IntervalArrays:
     """`poisson_rate` over arrays of k and whole exposures: (estimate, lower, upper, upper
     bound only)."""
     alpha = _alpha(confidence)

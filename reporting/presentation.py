@@ -13,16 +13,19 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
 
 import pandas as pd
 
 from reporting.filters import ReportFilters
 from reporting.statistics import Interval
 
+# A table row as pandas gives it (`DataFrame.to_dict("records")`): numbers, text, NaN.
+Record = dict[str, Any]
 PLACES = 2  # decimals of every printed percentage, rate and bound
 
 
-def _missing(value) -> bool:
+def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -40,7 +43,7 @@ def percent(value: float, rounding: str = ROUND_HALF_UP) -> Decimal:
     return rounded(value, rounding, scale=2)
 
 
-def format_rate(estimate, lower, upper, upper_only: bool = False) -> str:
+def format_rate(estimate: Any, lower: Any, upper: Any, upper_only: bool = False) -> str:
     """Events per 100 sessions: '12.34 (9.10-16.21)', or '0 (< 2.00)' when none were seen.
     Lower bounds are rounded down and upper bounds up."""
     if _missing(estimate):
@@ -50,7 +53,7 @@ def format_rate(estimate, lower, upper, upper_only: bool = False) -> str:
     return f"{rounded(estimate)} ({rounded(lower, ROUND_FLOOR)}-{rounded(upper, ROUND_CEILING)})"
 
 
-def format_proportion(estimate, lower, upper, upper_only: bool = False) -> str:
+def format_proportion(estimate: Any, lower: Any, upper: Any, upper_only: bool = False) -> str:
     """A proportion as percent: '8.20% (6.00%-10.91%)', or '0% (< 2.92%)' when none were
     seen (the one-sided 95% upper bound). Lower bounds are rounded down and upper bounds up."""
     if _missing(estimate):
@@ -67,9 +70,14 @@ def format_interval(interval: Interval, *, as_rate: bool) -> str:
     )
 
 
-def table_records(table: pd.DataFrame) -> list[dict]:
+def table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """A table as JSON-able records (NaN becomes null, numpy numbers plain numbers)."""
     return json.loads(table.to_json(orient="records", double_precision=10))
+
+
+def join_query(query: str, extra: str) -> str:
+    """`query` with the parameters `extra` added (either may be empty)."""
+    return f"{query}&{extra}" if query else extra
 
 
 @dataclass(frozen=True)
@@ -84,14 +92,14 @@ class TableRow:
     sessions_with_event: int
     proportion: str
     serious_events: int
-    extra: tuple = ()
+    extra: tuple[int, ...] = ()
 
 
 def table_rows(
     table: pd.DataFrame,
-    label: Callable[[dict], str],
-    drill: Callable[[dict], ReportFilters],
-    extra: Callable[[dict], tuple] = lambda row: (),
+    label: Callable[[Record], str],
+    drill: Callable[[Record], ReportFilters],
+    extra: Callable[[Record], tuple[int, ...]] = lambda row: (),
 ) -> list[TableRow]:
     rows = []
     for record in table.to_dict("records"):

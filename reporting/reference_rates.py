@@ -22,7 +22,9 @@ from reporting.filters import ReportFilters
 from reporting.models import ReferenceRate, ReferenceUnit
 from reporting.presentation import format_interval, percent
 from reporting.queries import event_conditions, session_conditions
+from reporting.scope import report_sites, reporting_database
 from reporting.statistics import Interval, clopper_pearson
+from reporting.summary import SafetySummary
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,13 @@ class ReferenceComparison:
         return "higher" if self.interval.estimate > float(self.reference.rate) else "lower"
 
 
-def reference_comparison(user: User, filters: ReportFilters) -> list[ReferenceComparison]:
-    """Each active reference beside the clinic's rate of its term, over the report's filters."""
-    from reporting.selectors import report_sites, reporting_database
+def reference_comparison(
+    user: User, filters: ReportFilters, *, totals: tuple[int, int] | None = None
+) -> list[ReferenceComparison]:
+    """Each active reference beside the clinic's rate of its term, over the report's filters.
 
+    `totals` are the counted sessions and patients of the same filters when the caller has
+    them already (the dashboard's summary), which saves counting them again."""
     references = list(
         ReferenceRate.objects.filter(is_active=True).select_related("term").order_by("term__name")
     )
@@ -67,9 +72,11 @@ def reference_comparison(user: User, filters: ReportFilters) -> list[ReferenceCo
     using = reporting_database()
     zones = {s["id"]: s["timezone"] for s in report_sites(user, filters, using)}
     sessions = InfusionSession.objects.using(using).filter(session_conditions(filters, user, zones))
-    totals: dict[str, int] = {
-        ReferenceUnit.SESSIONS.value: sessions.count(),
-        ReferenceUnit.PATIENTS.value: sessions.values("patient_id").distinct().count(),
+    if totals is None:
+        totals = (sessions.count(), sessions.values("patient_id").distinct().count())
+    denominators = {
+        ReferenceUnit.SESSIONS.value: totals[0],
+        ReferenceUnit.PATIENTS.value: totals[1],
     }
     events = (
         AdverseEvent.objects.using(using)
@@ -87,11 +94,30 @@ def reference_comparison(user: User, filters: ReportFilters) -> list[ReferenceCo
     }
     return [
         replace(
-            _compare(r, counts.get(r.term_id, {}), totals),
+            _compare(r, counts.get(r.term_id, {}), denominators),
             source_number=sources.index(r.citation) + 1,
         )
         for r in references
     ]
+
+
+@dataclass(frozen=True)
+class ReferencePanel:
+    """What the dashboard and the benefit-risk page print: each comparison and the numbered
+    citations it points to."""
+
+    comparisons: list[ReferenceComparison]
+    sources: list[str]
+
+
+def reference_panel(
+    user: User, filters: ReportFilters, summary: SafetySummary | None = None
+) -> ReferencePanel:
+    """The panel over the report's filters; with the dashboard's `summary` of the same
+    filters, its session and patient counts are the denominators."""
+    totals = (summary.sessions, summary.patients) if summary is not None else None
+    comparisons = reference_comparison(user, filters, totals=totals)
+    return ReferencePanel(comparisons, reference_sources([c.reference for c in comparisons]))
 
 
 def reference_sources(references: list[ReferenceRate]) -> list[str]:

@@ -79,7 +79,9 @@ class PartitionFrames:
     patient_with_event_ids: set[int]
 
     @classmethod
-    def of(cls, sessions: QuerySet, events: QuerySet, using: str) -> PartitionFrames:
+    def of(
+        cls, sessions: QuerySet[InfusionSession], events: QuerySet[Any], using: str
+    ) -> PartitionFrames:
         """Compute the frames of the counted `sessions` and `events` (already narrowed)."""
         return cls(
             sessions_cube=queries.sessions_cube(sessions),
@@ -171,7 +173,7 @@ def fresh_rollups(filters: ReportFilters, site_ids: list[int], using: str) -> li
     return list(rollups)
 
 
-def _live(sessions: QuerySet, events: QuerySet, using: str) -> SummaryFrames:
+def _live(sessions: QuerySet[InfusionSession], events: QuerySet[Any], using: str) -> SummaryFrames:
     events_cube, patients_with_event = queries.events_cube(events, using)
     return SummaryFrames(
         sessions_cube=queries.sessions_cube(sessions),
@@ -296,7 +298,9 @@ def _refresh_partition(site_id: int, month: str, using: str) -> None:
             StalePartition.objects.using(using).filter(id__in=batch).delete()
 
 
-def _partition_records(site_id: int, month: str, using: str) -> tuple[QuerySet, QuerySet]:
+def _partition_records(
+    site_id: int, month: str, using: str
+) -> tuple[QuerySet[InfusionSession], QuerySet[AdverseEvent]]:
     """The counted sessions and events of one partition: the conditions of
     `queries.counted_sessions` / `counted_events` without filters, for every reader. The
     counting rules are those of the live path (`queries.COUNTED_STATUSES`: sessions that
@@ -319,12 +323,12 @@ def _partition_records(site_id: int, month: str, using: str) -> tuple[QuerySet, 
 # --- storage ------------------------------------------------------------------------------
 
 
-def _stored(frame: pd.DataFrame) -> dict:
+def _stored(frame: pd.DataFrame) -> dict[str, Any]:
     split = frame.to_dict(orient="split")
     # PostgreSQL sums integers as numeric: every stored figure is a whole count.
     data = [[int(v) if isinstance(v, Decimal) else v for v in row] for row in split["data"]]
     return {"columns": split["columns"], "data": data}
 
 
-def _frame(stored: dict) -> pd.DataFrame:
+def _frame(stored: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(stored["data"], columns=stored["columns"])

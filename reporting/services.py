@@ -3,11 +3,13 @@ published reference rates."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audited_save
+from audit.services import Actor, audited_save
 from events.access import DIRECTORS, has_role, require_role
 from events.services.common import assign, lock_current, optional_reason
 from reporting.models import ReferenceRate, SignalReview
@@ -18,7 +20,7 @@ def signal_review_record(
     *,
     signal: Signal,
     site_ids: list[int],
-    actor,
+    actor: Actor,
     assessment: str,
     reason: str,
     expected_version: int | None = None,
@@ -68,8 +70,8 @@ REFERENCE_FIELDS = (
 
 def reference_rate_save(
     *,
-    actor,
-    data: dict,
+    actor: Actor,
+    data: dict[str, Any],
     reference: ReferenceRate | None = None,
     expected_version: int | None = None,
     reason: str = "",

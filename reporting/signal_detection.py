@@ -20,7 +20,9 @@ to it (`reporting.models.SignalReview`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -36,13 +38,19 @@ from reporting.statistics import (
     rate_ratio,
 )
 
+if TYPE_CHECKING:  # the summary holds its signals, so it imports this module
+    from reporting.summary import SafetySummary
+
+# Narrows filters to one month (`reporting.filters.month_filters`).
+MonthFilters = Callable[[ReportFilters, str], ReportFilters]
+
 RECENT_MONTHS = 3
 BASELINE_MONTHS = 12
 # The rate ratio is computed only with at least this many baseline months with sessions.
 MIN_BASELINE_MONTHS = 3
 
 
-def percent(value: float, other: float | None = None) -> str:
+def percent(value: float | None, other: float | None = None) -> str:
     """A proportion as a percentage with two decimals, or more when needed to tell it apart
     from `other` (so a flag never reads "5.30% is above 5.30%")."""
     digits = 2
@@ -86,7 +94,7 @@ class Signal:
     def query(self) -> str:
         return self.filters.as_query()
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "kind": self.kind,
@@ -113,13 +121,15 @@ def signal_key(kind: str, subject: str, through: str, scope: str) -> str:
     return f"{kind}:{subject}:{through}:{scope}"
 
 
-def month_span_filters(filters: ReportFilters, months, month_filters) -> ReportFilters:
+def month_span_filters(
+    filters: ReportFilters, months: Sequence[str], month_filters: MonthFilters
+) -> ReportFilters:
     """The filters narrowed to the months from the first to the last of `months`."""
     first, last = month_filters(filters, min(months)), month_filters(filters, max(months))
     return filters.replace(date_from=first.date_from, date_to=last.date_to)
 
 
-def detect_signals(summary, scope: str, month_filters) -> list[Signal]:
+def detect_signals(summary: SafetySummary, scope: str, month_filters: MonthFilters) -> list[Signal]:
     """Every signal of a summary, overall first, then terms by name, then sites.
 
     `scope` names the report's sites (their codes), for the keys; `month_filters(filters,
@@ -146,7 +156,7 @@ def detect_signals(summary, scope: str, month_filters) -> list[Signal]:
     return signals
 
 
-def _chart_findings(chart: PChart, min_count: int = 1):
+def _chart_findings(chart: PChart, min_count: int = 1) -> tuple[list[str], list[str]] | None:
     findings, flagged = [], []
     for point in chart.points:
         if point.above_ucl and point.count >= min_count:
@@ -167,7 +177,10 @@ def _chart_findings(chart: PChart, min_count: int = 1):
 
 
 def _term_tests(
-    term_id: int, chart: PChart, comparison: RateComparison | None, windows
+    term_id: int,
+    chart: PChart,
+    comparison: RateComparison | None,
+    windows: tuple[list[str], list[str]] | None,
 ) -> list[_Test]:
     tests = [
         _Test(
@@ -194,7 +207,7 @@ def _term_tests(
         )
         for run in chart.runs
     ]
-    if comparison is not None and comparison.ratio is not None:
+    if comparison is not None and comparison.ratio is not None and windows is not None:
         recent, baseline = windows
         c = comparison
         tests.append(
@@ -213,7 +226,7 @@ def _term_tests(
     return tests
 
 
-def _windows(by_month: pd.DataFrame):
+def _windows(by_month: pd.DataFrame) -> tuple[list[str], list[str], dict[str, int]] | None:
     """The recent months and the baseline before them, or None without enough baseline."""
     months = list(by_month["month"])
     sessions = dict(zip(by_month["month"], by_month["sessions"], strict=True))
@@ -235,7 +248,9 @@ def term_month_counts(term_months: pd.DataFrame) -> dict[int, dict[str, int]]:
     return counts
 
 
-def _term_signals(summary, through: str, scope: str, month_filters) -> list[Signal]:
+def _term_signals(
+    summary: SafetySummary, through: str, scope: str, month_filters: MonthFilters
+) -> list[Signal]:
     by_term = summary.by_term[summary.by_term["sessions_with_event"] > 0]
     windows = _windows(summary.by_month)
     names, codes, tests = {}, {}, []
@@ -281,12 +296,13 @@ def _term_signals(summary, through: str, scope: str, month_filters) -> list[Sign
     return signals
 
 
-def _site_signals(summary, through: str, scope: str) -> list[Signal]:
+def _site_signals(summary: SafetySummary, through: str, scope: str) -> list[Signal]:
     site_ids = dict(zip(summary.by_site["site_code"], summary.by_site["site_id"], strict=True))
     result = summary.funnel
     signals = []
     for unit in result.units:
-        if not unit.outside_998:
+        # A site outside the limits has a proportion and limits (the None checks type them).
+        if not unit.outside_998 or unit.proportion is None or unit.hi998 is None:
             continue
         above = unit.proportion > unit.hi998
         limit = unit.hi998 if above else unit.lo998

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -15,9 +15,10 @@ from django.utils.safestring import mark_safe
 from audit.services import access_log_view
 from events.access import DIRECTORS, roles_at
 from events.services.common import StaleVersionError
+from events.views.support import AuthenticatedRequest
 from reporting.charts import funnel_svg, p_chart_svg
-from reporting.filters import InvalidFilters, ReportFilters
 from reporting.models import SignalAssessment
+from reporting.request_filters import report_query_or_400
 from reporting.selectors import (
     event_listing,
     report_sites,
@@ -26,7 +27,8 @@ from reporting.selectors import (
     signal_reviews,
 )
 from reporting.services import signal_review_record
-from reporting.signal_detection import percent
+from reporting.signal_detection import Signal, percent
+from reporting.summary import SafetySummary
 
 EVENTS_SHOWN = 50
 
@@ -40,8 +42,8 @@ class SignalReviewForm(forms.Form):
     expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-def _chart(summary, signal) -> str:
-    if signal.kind == "term":
+def _chart(summary: SafetySummary, signal: Signal) -> str:
+    if signal.kind == "term" and signal.term_id is not None:
         chart = summary.p_chart_for_term(signal.term_id)
         return p_chart_svg(chart, f"Sessions with {signal.label}: p-chart")
     if signal.kind == "funnel":
@@ -49,7 +51,7 @@ def _chart(summary, signal) -> str:
     return p_chart_svg(summary.p_chart)
 
 
-def _monthly_counts(summary, signal) -> list[tuple]:
+def _monthly_counts(summary: SafetySummary, signal: Signal) -> list[tuple[object, ...]]:
     chart = summary.p_chart_for_term(signal.term_id) if signal.term_id else summary.p_chart
     return [
         (
@@ -66,13 +68,13 @@ def _monthly_counts(summary, signal) -> list[tuple]:
 
 
 @login_required
-def signal_detail(request, key: str):
+def signal_detail(request: AuthenticatedRequest, key: str) -> HttpResponse:
     """GET: the evidence and the review. POST: record a review, then back to the page."""
     require_report_reader(request.user)
-    try:
-        filters = ReportFilters.from_query(request.GET, user=request.user)
-    except InvalidFilters as error:
-        return render(request, "reporting/signal.html", {"filter_errors": error.errors}, status=400)
+    parsed = report_query_or_400(request, "reporting/signal.html", {})
+    if isinstance(parsed, HttpResponse):
+        return parsed
+    filters = parsed.filters
     summary = safety_summary(request.user, filters)
     signal = next((s for s in summary.signals if s.key == key), None)
     if signal is None:

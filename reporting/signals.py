@@ -16,6 +16,10 @@ its rows are recomputed from the stored record, so the record must be written fi
 same transaction.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Model, QuerySet
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
@@ -25,7 +29,7 @@ from reporting.counted_events import counted_events_refresh, counted_events_refr
 from reporting.models import StalePartition
 
 
-def mark_stale(partitions, using: str) -> None:
+def mark_stale(partitions: Iterable[tuple[Any, ...]], using: str) -> None:
     """Insert one mark per (site id, month); planned sessions (no month) belong to none."""
     marks = [StalePartition(site_id=site_id, month=month) for site_id, month in set(partitions)]
     marks = [mark for mark in marks if mark.site_id and mark.month]
@@ -33,12 +37,16 @@ def mark_stale(partitions, using: str) -> None:
         StalePartition.objects.using(using).bulk_create(marks)
 
 
-def _stored_partition(queryset, pk, fields: tuple[str, str]):
+def _stored_partition(
+    queryset: QuerySet[Any], pk: object, fields: tuple[str, str]
+) -> tuple[Any, ...] | None:
     return queryset.filter(pk=pk).values_list(*fields).first() if pk is not None else None
 
 
 @receiver(pre_save, sender=InfusionSession)
-def mark_session_partitions(sender, instance, using, **kwargs):
+def mark_session_partitions(
+    sender: type[Model], instance: InfusionSession, using: str, **kwargs: Any
+) -> None:
     before = _stored_partition(
         InfusionSession.objects.using(using), instance.pk, ("site_id", "month")
     )
@@ -46,7 +54,9 @@ def mark_session_partitions(sender, instance, using, **kwargs):
 
 
 @receiver(pre_save, sender=AdverseEvent)
-def mark_event_partitions(sender, instance, using, **kwargs):
+def mark_event_partitions(
+    sender: type[Model], instance: AdverseEvent, using: str, **kwargs: Any
+) -> None:
     before = _stored_partition(
         AdverseEvent.objects.using(using), instance.pk, ("session__site_id", "session__month")
     )
@@ -58,7 +68,9 @@ def mark_event_partitions(sender, instance, using, **kwargs):
 
 
 @receiver(pre_save, sender=EventTerm)
-def mark_term_partitions(sender, instance, using, **kwargs):
+def mark_term_partitions(
+    sender: type[Model], instance: EventTerm, using: str, **kwargs: Any
+) -> None:
     # A term's category is a column of the events cube; a new term has no events yet.
     if instance._state.adding:
         return
@@ -72,24 +84,32 @@ def mark_term_partitions(sender, instance, using, **kwargs):
 
 
 # The counted-events table: rewritten from the record after each save, in its transaction.
-_COUNTED_EVENT_KEYS = {AdverseEvent: "event", InfusionSession: "session", Patient: "patient"}
+_COUNTED_EVENT_KEYS: dict[type[Model], str] = {
+    AdverseEvent: "event",
+    InfusionSession: "session",
+    Patient: "patient",
+}
 
 
 @receiver(post_save, sender=AdverseEvent)
 @receiver(post_save, sender=InfusionSession)
 @receiver(post_save, sender=Patient)
-def refresh_counted_events(sender, instance, using, **kwargs):
+def refresh_counted_events(sender: type[Model], instance: Model, using: str, **kwargs: Any) -> None:
     counted_events_refresh(key=_COUNTED_EVENT_KEYS[sender], record_id=instance.pk, using=using)
 
 
 @receiver(post_save, sender=EventTerm)
-def refresh_counted_events_of_term(sender, instance, using, created, **kwargs):
+def refresh_counted_events_of_term(
+    sender: type[Model], instance: EventTerm, using: str, created: bool, **kwargs: Any
+) -> None:
     if not created:  # a new term has no events yet
         counted_events_refresh(key="term", record_id=instance.pk, using=using)
 
 
 @receiver(records_imported)
-def mark_imported_partitions(sender, site_id, months, **kwargs):
+def mark_imported_partitions(
+    sender: object, site_id: int, months: Iterable[str], **kwargs: Any
+) -> None:
     # Imports write in bulk, without save signals: they name the months they filled, whose
     # rollups go stale and whose counted events are recomputed, in the importing transaction.
     mark_stale([(site_id, month) for month in months], "default")

@@ -12,8 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 # The quantile functions themselves: the same values as scipy.stats' beta.ppf, without its
 # argument handling, which made up most of a summary's Python time.
@@ -108,7 +110,9 @@ class PChart:
         return [point for point in self.points if point.above_ucl or point.in_run]
 
 
-def binomial_limit_counts(n, p, tail: float = P_CHART_TAIL) -> tuple:
+def binomial_limit_counts(
+    n: ArrayLike, p: ArrayLike, tail: float = P_CHART_TAIL
+) -> tuple[Any, Any]:
     """Exact binomial probability limits as counts, for one n and p or arrays of them (they
     broadcast, element by element).
 
@@ -122,7 +126,7 @@ def binomial_limit_counts(n, p, tail: float = P_CHART_TAIL) -> tuple:
     return lower, upper
 
 
-def upper_tail_p(k, n, p):
+def upper_tail_p(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> Any:
     """P(X >= k) for X ~ Binomial(n, p): the exact one-sided p-value of k events or more."""
     return binom.sf(np.asarray(k) - 1, n, p)
 
@@ -195,7 +199,14 @@ def p_charts(
     ]
 
 
-def _chart(counts, denominators, labels, centre: float, arrays, min_count: int) -> PChart:
+def _chart(
+    counts: Sequence[int],
+    denominators: Sequence[int],
+    labels: Sequence[str],
+    centre: float,
+    arrays: tuple[np.ndarray, ...],
+    min_count: int,
+) -> PChart:
     lower, upper, p_values, expected, ks, ns = arrays
     judged = [bool(n and e >= MIN_EXPECTED_EVENTS) for n, e in zip(ns, expected, strict=True)]
     above_centre = [j and k / n > centre for j, k, n in zip(judged, ks, ns, strict=True)]
@@ -227,7 +238,13 @@ def _chart(counts, denominators, labels, centre: float, arrays, min_count: int) 
     return PChart(centre, points, runs)
 
 
-def _runs(above, counts, denominators, labels, centre) -> tuple[list[bool], list[Run]]:
+def _runs(
+    above: Sequence[bool],
+    counts: Sequence[int],
+    denominators: Sequence[int],
+    labels: Sequence[str],
+    centre: float,
+) -> tuple[list[bool], list[Run]]:
     """Mark every point in a run of RUN_LENGTH or more consecutive points in `above`."""
     flags, runs = [False] * len(above), []
     run_start = 0

@@ -1,16 +1,18 @@
 """Output shapes of the audit API (read-only: nothing here ever saves)."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 
-class FieldChangeSerializer(serializers.Serializer):
+class FieldChangeSerializer(serializers.Serializer[Any]):
     field = serializers.CharField(source="name")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     old = serializers.CharField()
     new = serializers.CharField()
 
 
-class TrailVersionSerializer(serializers.Serializer):
+class TrailVersionSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(source="number")
     history_id = serializers.IntegerField()
     action = serializers.CharField(source="action_label")
@@ -22,19 +24,19 @@ class TrailVersionSerializer(serializers.Serializer):
     )
     reason = serializers.CharField()
     request_id = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # named like Field.source
     hash = serializers.CharField()
     changes = FieldChangeSerializer(many=True)
 
 
-class RecordHistorySerializer(serializers.Serializer):
+class RecordHistorySerializer(serializers.Serializer[Any]):
     record = serializers.CharField()
     record_id = serializers.IntegerField()
     site_timezone = serializers.CharField(allow_null=True)
     versions = TrailVersionSerializer(many=True)
 
 
-class LogEntrySerializer(serializers.Serializer):
+class LogEntrySerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
     record = serializers.CharField(source="label")
     record_id = serializers.CharField(source="object_id")
@@ -42,12 +44,12 @@ class LogEntrySerializer(serializers.Serializer):
     action = serializers.CharField(source="action_label")
     user = serializers.CharField(source="user_name")
     reason = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # named like Field.source
     request_id = serializers.CharField()
     site_id = serializers.IntegerField(allow_null=True)
 
 
-class AccessLogEntrySerializer(serializers.Serializer):
+class AccessLogEntrySerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     occurred_at = serializers.DateTimeField()
     user = serializers.CharField(source="username")
@@ -57,11 +59,13 @@ class AccessLogEntrySerializer(serializers.Serializer):
     site_id = serializers.IntegerField(allow_null=True)
     row_count = serializers.IntegerField(allow_null=True)
     detail = serializers.JSONField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # named like Field.source
     request_id = serializers.CharField()
 
 
-def cursor_page_serializer(name: str, entry_serializer):
+def cursor_page_serializer(
+    name: str, entry_serializer: type[serializers.Serializer[Any]]
+) -> type[serializers.Serializer[Any]]:
     """`{"results": [...], "next_cursor": "...", "next": "url"}` for one kind of entry."""
     return type(
         name,
@@ -78,13 +82,13 @@ LogPageSerializer = cursor_page_serializer("AuditLogPage", LogEntrySerializer)
 AccessLogPageSerializer = cursor_page_serializer("AccessLogPage", AccessLogEntrySerializer)
 
 
-class ChainLinkSerializer(serializers.Serializer):
+class ChainLinkSerializer(serializers.Serializer[Any]):
     site = serializers.IntegerField(allow_null=True, help_text="Empty for the global chain.")
     head_pk = serializers.IntegerField(allow_null=True)
     head = serializers.CharField()
 
 
-class ChainTableSerializer(serializers.Serializer):
+class ChainTableSerializer(serializers.Serializer[Any]):
     table = serializers.CharField()
     rows = serializers.IntegerField()
     head_pk = serializers.IntegerField(allow_null=True)
@@ -95,12 +99,12 @@ class ChainTableSerializer(serializers.Serializer):
     chains = ChainLinkSerializer(many=True, required=False, help_text="Each chain's head.")
 
 
-class LiveRowSerializer(serializers.Serializer):
+class LiveRowSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     problem = serializers.CharField()
 
 
-class LiveTableSerializer(serializers.Serializer):
+class LiveTableSerializer(serializers.Serializer[Any]):
     """An audited live table compared with the latest history version of each row."""
 
     table = serializers.CharField()
@@ -110,19 +114,19 @@ class LiveTableSerializer(serializers.Serializer):
     rows_named = LiveRowSerializer(many=True, help_text="The first rows that do not match.")
 
 
-class VerificationRunSerializer(serializers.Serializer):
+class VerificationRunSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField()
     username = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # named like Field.source
     is_intact = serializers.BooleanField()
     checked_recorded_heads = serializers.BooleanField()
     tables = ChainTableSerializer(many=True, source="chain_tables")
     live_tables = LiveTableSerializer(many=True)
 
 
-class ChainHeadSerializer(serializers.Serializer):
+class ChainHeadSerializer(serializers.Serializer[Any]):
     chain = serializers.CharField(help_text="The table, with `@site<id>` for a site's chain.")
     table = serializers.CharField()
     site = serializers.IntegerField(allow_null=True, help_text="Empty for the global chain.")
@@ -130,6 +134,6 @@ class ChainHeadSerializer(serializers.Serializer):
     hash = serializers.CharField()
 
 
-class VerificationStatusSerializer(serializers.Serializer):
+class VerificationStatusSerializer(serializers.Serializer[Any]):
     last_run = VerificationRunSerializer(allow_null=True)
     heads = ChainHeadSerializer(many=True)

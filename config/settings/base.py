@@ -359,6 +359,7 @@ REPORT_DOWNLOADS = [
     ("PDF safety summary", "safety-summary-pdf"),
     ("CSV listing", "events-csv"),
     ("CSV scores", "scores-csv"),
+    ("FHIR scores", "scores-fhir"),
     ("FHIR bundle", "events-fhir"),
     ("E2B(R3) XML (signed off)", "events-e2b"),
 ]
@@ -372,7 +373,7 @@ EVENT_DOWNLOADS = [
 ]
 # Downloads of the benefit-risk table (reporting.benefit_risk_views), as for the reports.
 BENEFIT_RISK_DOWNLOADS = [("CSV", "benefit-risk-csv")]
-# Who runs export jobs (exports.services._dispatch): Celery workers when there is a broker,
+# Who runs export jobs (exports.services.jobs._dispatch): Celery workers when there is a broker,
 # otherwise a thread in each web process (exports.worker); "manual" leaves them for
 # `manage.py run_export_jobs`. Jobs never run inside the request that asks for them.
 EXPORT_JOB_RUNNER = env_choice(

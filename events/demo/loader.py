@@ -13,17 +13,24 @@ given here.
 It bypasses the ORM's per-row work (no save signals, no SQL compilation per batch), which is
 what makes 200,000 sessions a matter of minutes; it is for an empty database and one writer
 (`seed_demo` refuses a database that already holds sessions).
+
+Outside a transaction, a batch is stored by a writer thread on its own connection, in one
+transaction, while the next batch is generated and sealed: the database stores one batch
+while Python builds the next, so both cores work. Inside a transaction (a test's), batches are
+stored at once on the caller's connection, which alone sees the caller's uncommitted rows.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractUser
 from django.core.management.color import no_style
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models.base import ModelState
 from psycopg.copy import QueuedLibpqWriter
 
@@ -49,17 +56,42 @@ def set_trail(record: models.Model, steps: Sequence[Step]) -> None:
         record.version = len(steps)
 
 
+# (model, fields, rows): one table's rows of a batch, written in this order.
+Write = tuple[type[models.Model], Sequence[models.Field], Sequence[models.Model]]
+
+
 class BulkLoader:
-    """Inserts records and their history; keys are handed out from the tables' maxima."""
+    """Inserts records and their history; keys are handed out from the tables' maxima.
+
+    `insert` prepares a table's rows of the current batch; `commit` stores the batch, in one
+    transaction; `finish` waits until every batch is stored.
+    """
 
     def __init__(self, using: str = "default"):
         self.using = using
-        self.connection = connections[using]
         self.next_key: dict[type, int] = {}
         self.touched: set[type] = set()
+        self.heads: dict[tuple[type[models.Model], int | None], str] = {}
+        self.batch: list[Write] = []
+        in_transaction = connections[using].in_atomic_block
+        self.writer = None if in_transaction else _BatchWriter(self._store, using)
+
+    def commit(self) -> None:
+        """Store the batch prepared since the last commit, in one transaction."""
+        batch, self.batch = self.batch, []
+        if self.writer is None:
+            self._store(batch)
+        else:
+            self.writer.put(batch)
+
+    def _store(self, batch: list[Write]) -> None:
+        with transaction.atomic(using=self.using):
+            for model, fields, rows in batch:
+                self._write(model, fields, rows)
 
     def insert(self, model: type[models.Model], records: Sequence[models.Model]) -> int:
-        """Insert the records, then one history row per step of each one's trail."""
+        """Prepare the records, then one history row per step of each one's trail, for the
+        batch's `commit`."""
         if not records:
             return 0
         fields = model._meta.concrete_fields
@@ -81,18 +113,23 @@ class BulkLoader:
                 setattr(record, stamped.attname, record._demo_trail[0].at)
             for stamped in stamped_last:
                 setattr(record, stamped.attname, record._demo_trail[-1].at)
-        self._write(model, fields, records)
+        self.batch.append((model, fields, records))
         history = self._history_rows(model, records)
-        chain.seal_per_site(history, using=self.using)
+        with transaction.atomic(using=self.using):  # a head is read under its chain's lock
+            chain.seal_per_site(history, using=self.using, heads=self.heads)
         for row in history:
             row.pk = self._key(type(row))
-        self._write(type(history[0]), type(history[0])._meta.concrete_fields, history)
+        self.batch.append((type(history[0]), type(history[0])._meta.concrete_fields, history))
         return len(records) + len(history)
 
     def finish(self) -> None:
-        """Move PostgreSQL's key sequences past the keys given here."""
-        statements = self.connection.ops.sequence_reset_sql(no_style(), list(self.touched))
-        with self.connection.cursor() as cursor:
+        """Wait until every batch is stored, then move PostgreSQL's key sequences past the
+        keys given here."""
+        if self.writer is not None:
+            self.writer.close()
+        connection = connections[self.using]
+        statements = connection.ops.sequence_reset_sql(no_style(), list(self.touched))
+        with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
 
@@ -133,7 +170,7 @@ class BulkLoader:
         return rows
 
     def _write(self, model, fields, objs) -> None:
-        connection = self.connection
+        connection = connections[self.using]  # the writer thread's own connection
         quote = connection.ops.quote_name
         converters = [_converter(f, connection) for f in fields]
         table = quote(model._meta.db_table)
@@ -161,6 +198,49 @@ class BulkLoader:
             placeholders = ", ".join(["%s"] * len(fields))
             sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec B608
             cursor.executemany(sql, list(rows))
+
+
+class _BatchWriter:
+    """A thread that stores batches, one at a time, on its own connection.
+
+    The queue holds one batch, so at most two are in memory (one being stored, one waiting)
+    while the caller prepares a third. The first failure stops the writer: `put` and `close`
+    raise it in the caller's thread, and no later batch is stored.
+    """
+
+    def __init__(self, store, using: str):
+        self.store = store
+        self.using = using
+        self.batches: queue.Queue[list[Write] | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="seed-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, batch: list[Write]) -> None:
+        self._raise_failure()
+        self.batches.put(batch)
+
+    def close(self) -> None:
+        self.batches.put(None)
+        self.thread.join()
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self.error is not None:
+            raise RuntimeError("storing a batch failed; nothing after it was stored") from (
+                self.error
+            )
+
+    def _run(self) -> None:
+        try:
+            while (batch := self.batches.get()) is not None:
+                if self.error is None:
+                    try:
+                        self.store(batch)
+                    except BaseException as error:  # re-raised in the caller's thread
+                        self.error = error
+        finally:
+            connections[self.using].close()
 
 
 def _unsaved(model: type[models.Model], values: dict) -> models.Model:

@@ -80,7 +80,8 @@ def event_context(
     is_director = bool(roles & set(DIRECTORS))
     signatures = list(event.signatures.all())
     for signature in signatures:
-        signature.is_valid = selectors.signature_is_valid(signature)
+        # An attribute for the template only, not a field of the model.
+        signature.is_valid = selectors.signature_is_valid(signature)  # type: ignore[attr-defined]
     session = event.session
     session.site = event.site  # already loaded with the event
     return {

@@ -2,6 +2,8 @@
 export jobs to create, watch and download. Report filters are the query parameters of
 `reporting.filters.ReportFilters` (date_from, date_to, site, route, drug, dose_band, ...)."""
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +17,7 @@ from exports import selectors, services
 from exports.e2b import E2B_MEDIA_TYPE
 from exports.http import file_response
 from exports.models import JOB_FILES, ExportJob, ExportKind
+from exports.outcome_jobs import benefit_risk_csv_export, scores_csv_export, scores_fhir_export
 from reporting.filters import InvalidFilters, ReportFilters
 from reporting.selectors import require_report_reader
 
@@ -67,7 +70,15 @@ class ExportJobCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=[
             (kind.value, kind.label)
-            for kind in (ExportKind.LISTING_CSV, ExportKind.FHIR_BUNDLE, ExportKind.E2B_BATCH)
+            for kind in (
+                ExportKind.LISTING_CSV,
+                ExportKind.FHIR_BUNDLE,
+                ExportKind.E2B_BATCH,
+                ExportKind.SCORES_CSV,
+                ExportKind.SCORES_FHIR,
+                ExportKind.BENEFIT_RISK_CSV,
+                ExportKind.BENEFIT_RISK_BY_SITE,
+            )
         ]
     )
     filters = serializers.DictField(
@@ -140,6 +151,51 @@ class E2bBatchApi(APIView):
         return _report_export(request, services.e2b_batch_export)
 
 
+class ScoresCsvApi(APIView):
+    @extend_schema(
+        summary="Outcome scores listing as CSV: 202 with the export job that writes it",
+        parameters=FILTER_PARAMETERS,
+        responses={202: ExportJobSerializer, **ERRORS},
+    )
+    def get(self, request):
+        return _report_export(request, scores_csv_export)
+
+
+class ScoresFhirApi(APIView):
+    @extend_schema(
+        summary=(
+            "Outcome scores as a FHIR R4 Bundle (Observations, QuestionnaireResponses): 202 "
+            "with the export job that writes it"
+        ),
+        parameters=FILTER_PARAMETERS,
+        responses={202: ExportJobSerializer, **ERRORS},
+    )
+    def get(self, request):
+        return _report_export(request, scores_fhir_export)
+
+
+class BenefitRiskCsvApi(APIView):
+    @extend_schema(
+        summary="Benefit and risk by protocol as CSV: 202 with the export job that writes it",
+        parameters=[
+            *FILTER_PARAMETERS,
+            OpenApiParameter("by", OpenApiTypes.STR, enum=["site"], description="Split by site."),
+        ],
+        responses={202: ExportJobSerializer, **ERRORS},
+    )
+    def get(self, request):
+        require_report_reader(request.user)
+        query = request.query_params.copy()
+        by = query.pop("by", [""])[-1]
+        if by not in ("", "site"):
+            raise ValidationError({"by": "Only 'site' is accepted."})
+        filters = _filters(request, query)
+        job = benefit_risk_csv_export(
+            actor=request.user, filters=filters, request=request, by_site=by == "site"
+        )
+        return _job_accepted(job)
+
+
 class NotSignedOff(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = selectors.EventNotSignedOff.message
@@ -170,6 +226,10 @@ EXPORTS_BY_KIND = {
     ExportKind.LISTING_CSV: services.listing_csv_export,
     ExportKind.FHIR_BUNDLE: services.fhir_bundle_export,
     ExportKind.E2B_BATCH: services.e2b_batch_export,
+    ExportKind.SCORES_CSV: scores_csv_export,
+    ExportKind.SCORES_FHIR: scores_fhir_export,
+    ExportKind.BENEFIT_RISK_CSV: benefit_risk_csv_export,
+    ExportKind.BENEFIT_RISK_BY_SITE: partial(benefit_risk_csv_export, by_site=True),
 }
 
 

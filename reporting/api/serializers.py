@@ -1,14 +1,17 @@
-"""The JSON form of a safety summary: the dashboard's figures, tables as lists of records."""
+"""The JSON form of a safety summary: the dashboard's figures, tables as lists of records, and
+each term's rate beside its published reference."""
+
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reporting.models import SignalAssessment
+from reporting.models import ReferenceUnit, SignalAssessment
 from reporting.presentation import table_records
 from reporting.summary import SafetySummary
 
 
-class IntervalSerializer(serializers.Serializer):
+class IntervalSerializer(serializers.Serializer[Any]):
     estimate = serializers.FloatField(allow_null=True)
     lower = serializers.FloatField(allow_null=True)
     upper = serializers.FloatField(allow_null=True)
@@ -16,8 +19,8 @@ class IntervalSerializer(serializers.Serializer):
     is_upper_bound_only = serializers.BooleanField()
 
 
-class PChartPointSerializer(serializers.Serializer):
-    label = serializers.CharField()
+class PChartPointSerializer(serializers.Serializer[Any]):
+    label = serializers.CharField()  # type: ignore[assignment]  # the stubs see Field.label
     count = serializers.IntegerField()
     n = serializers.IntegerField()
     proportion = serializers.FloatField(allow_null=True)
@@ -32,13 +35,13 @@ class PChartPointSerializer(serializers.Serializer):
     p_value = serializers.FloatField()
 
 
-class PChartSerializer(serializers.Serializer):
+class PChartSerializer(serializers.Serializer[Any]):
     centre = serializers.FloatField(allow_null=True)
     points = PChartPointSerializer(many=True)
 
 
-class FunnelUnitSerializer(serializers.Serializer):
-    label = serializers.CharField()
+class FunnelUnitSerializer(serializers.Serializer[Any]):
+    label = serializers.CharField()  # type: ignore[assignment]  # the stubs see Field.label
     events = serializers.IntegerField()
     n = serializers.IntegerField()
     proportion = serializers.FloatField(allow_null=True)
@@ -51,24 +54,24 @@ class FunnelUnitSerializer(serializers.Serializer):
     is_judged = serializers.BooleanField()
 
 
-class FunnelSerializer(serializers.Serializer):
+class FunnelSerializer(serializers.Serializer[Any]):
     target = serializers.FloatField(allow_null=True)
     phi = serializers.FloatField(help_text="Overdispersion factor the limits use (1 = none).")
     dispersion_p = serializers.FloatField()
     units = FunnelUnitSerializer(many=True)
 
 
-class SignalSerializer(serializers.Serializer):
+class SignalSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
     kind = serializers.ChoiceField(choices=["p_chart", "term", "funnel"])
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the stubs see Field.label
     detail = serializers.CharField()
     findings = serializers.ListField(child=serializers.CharField())
     filters = serializers.DictField()
     query = serializers.CharField()
 
 
-class OverdueSessionSerializer(serializers.Serializer):
+class OverdueSessionSerializer(serializers.Serializer[Any]):
     session_id = serializers.IntegerField()
     site_code = serializers.CharField()
     patient_chart_number = serializers.CharField()
@@ -78,7 +81,7 @@ class OverdueSessionSerializer(serializers.Serializer):
     minutes_overdue = serializers.IntegerField()
 
 
-class DataQualitySerializer(serializers.Serializer):
+class DataQualitySerializer(serializers.Serializer[Any]):
     """Sessions left in progress past their planned end by more than the margin."""
 
     margin_minutes = serializers.IntegerField(source="overdue_margin_minutes")
@@ -86,14 +89,14 @@ class DataQualitySerializer(serializers.Serializer):
     overdue_sessions = OverdueSessionSerializer(many=True)
 
 
-class PeriodSerializer(serializers.Serializer):
+class PeriodSerializer(serializers.Serializer[Any]):
     date_from = serializers.DateField(allow_null=True)
     date_to = serializers.DateField(allow_null=True)
     months = serializers.ListField(child=serializers.CharField())
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the stubs see Field.label
 
 
-class TablesSerializer(serializers.Serializer):
+class TablesSerializer(serializers.Serializer[Any]):
     """Each breakdown as a list of records; column names are those of the CSV tables."""
 
     by_term = serializers.ListField(child=serializers.DictField())
@@ -108,7 +111,25 @@ class TablesSerializer(serializers.Serializer):
     by_onset = serializers.ListField(child=serializers.DictField())
 
 
-class SafetySummarySerializer(serializers.Serializer):
+class ReferenceComparisonSerializer(serializers.Serializer[Any]):
+    """A term's rate over the report's filters beside its published reference, with the
+    two-sided Fisher exact test (`reporting.reference_rates`). Rates are fractions."""
+
+    term = serializers.CharField(source="reference.term.code")
+    term_name = serializers.CharField(source="reference.term.name")
+    unit = serializers.ChoiceField(choices=ReferenceUnit.choices, source="reference.unit")
+    count = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+    rate = IntervalSerializer(source="interval")
+    reference_rate = serializers.FloatField(source="reference.rate")
+    reference_denominator = serializers.IntegerField(source="reference.denominator")
+    reference_term = serializers.CharField(source="reference.published_term")
+    p_value = serializers.FloatField(allow_null=True)
+    direction = serializers.ChoiceField(choices=["higher", "lower", ""])
+    citation = serializers.CharField(source="reference.citation")
+
+
+class SafetySummarySerializer(serializers.Serializer[Any]):
     filters = serializers.SerializerMethodField()
     review_status = serializers.CharField(source="filters.review")
     review_status_label = serializers.CharField(source="filters.review_label")
@@ -131,30 +152,36 @@ class SafetySummarySerializer(serializers.Serializer):
     signals = serializers.SerializerMethodField()
     data_quality = DataQualitySerializer(source="*")
     methodology = serializers.CharField()
+    reference_rates = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.DictField())
-    def get_filters(self, summary: SafetySummary) -> dict:
+    def get_filters(self, summary: SafetySummary) -> dict[str, Any]:
         return summary.filters.as_dict()
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
-    def get_grade_distribution(self, summary: SafetySummary) -> dict:
+    def get_grade_distribution(self, summary: SafetySummary) -> dict[str, Any]:
         return {str(grade): int(count) for grade, count in summary.grade_distribution.items()}
 
     @extend_schema_field(PChartSerializer(allow_null=True))
-    def get_term_p_chart(self, summary: SafetySummary) -> dict | None:
+    def get_term_p_chart(self, summary: SafetySummary) -> dict[str, Any] | None:
         chart = self.context.get("term_p_chart")
         return PChartSerializer(chart).data if chart is not None else None
 
     @extend_schema_field(TablesSerializer)
-    def get_tables(self, summary: SafetySummary) -> dict:
+    def get_tables(self, summary: SafetySummary) -> dict[str, Any]:
         return {name: table_records(table) for name, table in summary.tables.items()}
 
     @extend_schema_field(SignalSerializer(many=True))
-    def get_signals(self, summary: SafetySummary) -> list[dict]:
+    def get_signals(self, summary: SafetySummary) -> list[dict[str, Any]]:
         return [signal.as_dict() for signal in summary.signals]
 
+    @extend_schema_field(ReferenceComparisonSerializer(many=True))
+    def get_reference_rates(self, summary: SafetySummary) -> list[dict[str, Any]]:
+        comparisons = self.context.get("reference_rates", [])
+        return list(ReferenceComparisonSerializer(comparisons, many=True).data)
 
-class SignalReviewOutputSerializer(serializers.Serializer):
+
+class SignalReviewOutputSerializer(serializers.Serializer[Any]):
     assessment = serializers.ChoiceField(choices=SignalAssessment.choices)
     assessment_label = serializers.CharField(source="get_assessment_display")
     reason = serializers.CharField()
@@ -166,10 +193,10 @@ class SignalReviewOutputSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class SignalOutputSerializer(serializers.Serializer):
+class SignalOutputSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
     kind = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the stubs see Field.label
     findings = serializers.ListField(child=serializers.CharField())
     filters = serializers.DictField()
     query = serializers.CharField()
@@ -177,12 +204,12 @@ class SignalOutputSerializer(serializers.Serializer):
     review = SignalReviewOutputSerializer(allow_null=True)
 
 
-class SignalReviewInputSerializer(serializers.Serializer):
+class SignalReviewInputSerializer(serializers.Serializer[Any]):
     assessment = serializers.ChoiceField(choices=SignalAssessment.choices)
     reason = serializers.CharField(max_length=5000)
 
 
-class BenefitRiskRowSerializer(serializers.Serializer):
+class BenefitRiskRowSerializer(serializers.Serializer[Any]):
     """One protocol (and site): counts, estimates and exact 95% bounds (proportions 0-1)."""
 
     drug = serializers.CharField()
@@ -218,7 +245,7 @@ class BenefitRiskRowSerializer(serializers.Serializer):
     stopped_early_pct_upper = serializers.FloatField(allow_null=True)
 
 
-class BenefitRiskSerializer(serializers.Serializer):
+class BenefitRiskSerializer(serializers.Serializer[Any]):
     rows = BenefitRiskRowSerializer(many=True)
     counting_rules = serializers.ListField(child=serializers.CharField())
     by_site = serializers.BooleanField()

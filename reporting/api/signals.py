@@ -14,7 +14,7 @@ filters (`reporting.filters.ReportFilters`), and the signal's sites are the repo
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -33,12 +33,11 @@ from reporting.api.serializers import (
     SignalReviewInputSerializer,
     SignalReviewOutputSerializer,
 )
-from reporting.api.views import FILTER_PARAMETERS
+from reporting.api.views import FILTER_PARAMETERS, report_reader
 from reporting.filters import InvalidFilters, ReportFilters
 from reporting.models import SignalReview
 from reporting.selectors import (
     report_sites,
-    require_report_reader,
     safety_summary,
     signal_reviews,
 )
@@ -60,25 +59,16 @@ def _signal_data(signal: Signal, review: SignalReview | None) -> dict[str, Any]:
     }
 
 
-def _reader(request: Request) -> Actor:
-    """The signed-in director or auditor (anyone else was refused with a 401 or 403)."""
-    require_report_reader(request.user)
-    return cast(Actor, request.user)
-
-
-def _filters(request: Request) -> ReportFilters:
+def _filters(request: Request, reader: Actor) -> ReportFilters:
     try:
-        return ReportFilters.from_query(request.query_params, user=request.user)
+        return ReportFilters.from_query(request.query_params, user=reader)
     except InvalidFilters as error:
         raise ValidationError(error.errors) from None
 
 
-def _signals(request: Request, filters: ReportFilters) -> list[Signal]:
-    return safety_summary(request.user, filters).signals
-
-
-def _one_signal(request: Request, filters: ReportFilters, key: str) -> Signal:
-    signal = next((s for s in _signals(request, filters) if s.key == key), None)
+def _one_signal(reader: Actor, filters: ReportFilters, key: str) -> Signal:
+    signals = safety_summary(reader, filters).signals
+    signal = next((s for s in signals if s.key == key), None)
     if signal is None:
         raise Http404("No such signal under these filters.")
     return signal
@@ -100,10 +90,10 @@ class SignalListApi(ApiView):
         operation_id="v1_reporting_signals_list",
     )
     def get(self, request: Request) -> Response:
-        reader = _reader(request)
-        filters = _filters(request)
-        signals = _signals(request, filters)
-        reviews = signal_reviews(request.user, [signal.key for signal in signals])
+        reader = report_reader(request)
+        filters = _filters(request, reader)
+        signals = safety_summary(reader, filters).signals
+        reviews = signal_reviews(reader, [signal.key for signal in signals])
         access_log_list(
             actor=reader,
             request=request,
@@ -124,10 +114,10 @@ class SignalDetailApi(ApiView):
         tags=TAGS,
     )
     def get(self, request: Request, key: str) -> Response:
-        reader = _reader(request)
-        filters = _filters(request)
-        signal = _one_signal(request, filters, key)
-        review = signal_reviews(request.user, [key]).get(key)
+        reader = report_reader(request)
+        filters = _filters(request, reader)
+        signal = _one_signal(reader, filters, key)
+        review = signal_reviews(reader, [key]).get(key)
         access_log_view(
             actor=reader,
             request=request,
@@ -157,15 +147,15 @@ class SignalReviewApi(ApiView):
         ),
     )
     def post(self, request: Request, key: str) -> Response:
-        director = _reader(request)
+        director = report_reader(request)
 
         def perform() -> Response:
-            filters = _filters(request)
+            filters = _filters(request, director)
             data = validated(SignalReviewInputSerializer, request)
-            signal = _one_signal(request, filters, key)
+            signal = _one_signal(director, filters, key)
             review = signal_review_record(
                 signal=signal,
-                site_ids=[site["id"] for site in report_sites(request.user, filters)],
+                site_ids=[site["id"] for site in report_sites(director, filters)],
                 actor=director,
                 assessment=data["assessment"],
                 reason=data["reason"],

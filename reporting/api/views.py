@@ -1,21 +1,27 @@
 """JSON API of the safety reports: the same summary the dashboard shows."""
 
+from typing import cast
+
 from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import access_log_list
+from audit.services import Actor, access_log_list
 from events.api.schema import ERRORS
 from reporting.api.serializers import BenefitRiskSerializer, SafetySummarySerializer
 from reporting.benefit_risk import benefit_risk, export_frame
 from reporting.filters import InvalidFilters, ReportFilters, term_option
 from reporting.presentation import table_records
+from reporting.reference_rates import reference_comparison
 from reporting.selectors import require_report_reader, safety_summary
 
 
-def _list_parameter(name: str, description: str, kind=OpenApiTypes.STR) -> OpenApiParameter:
+def _list_parameter(
+    name: str, description: str, kind: OpenApiTypes = OpenApiTypes.STR
+) -> OpenApiParameter:
     return OpenApiParameter(name, kind, many=True, explode=True, description=description)
 
 
@@ -44,8 +50,15 @@ FILTER_PARAMETERS = [
 ]
 
 
+def report_reader(request: Request) -> Actor:
+    """The signed-in director or auditor (anyone else was refused with a 401 or 403)."""
+    require_report_reader(request.user)
+    return cast(Actor, request.user)
+
+
 class SafetySummaryApi(APIView):
-    """Figures, breakdown tables, p-charts, funnel and signals for the chosen filters.
+    """Figures, breakdown tables, p-charts, funnel and signals for the chosen filters, and
+    each term's rate beside its published reference with an exact test.
 
     For medical directors and auditors, over the sites they may see.
     """
@@ -61,25 +74,28 @@ class SafetySummaryApi(APIView):
             ),
         },
     )
-    def get(self, request):
-        require_report_reader(request.user)
+    def get(self, request: Request) -> Response:
+        reader = report_reader(request)
         try:
             filters = ReportFilters.from_query(
-                request.query_params, user=request.user, options=("chart_term",)
+                request.query_params, user=reader, options=("chart_term",)
             )
             chart_term = term_option(request.query_params, "chart_term")
         except InvalidFilters as error:
             raise ValidationError(error.errors) from None
-        summary = safety_summary(request.user, filters)
+        summary = safety_summary(reader, filters)
         access_log_list(
-            actor=request.user,
+            actor=reader,
             request=request,
             object_type="reporting.safety_summary",
             row_count=summary.events,
             filters=filters.as_dict(),
             extra={"sessions": summary.sessions},
         )
-        context = {"term_p_chart": summary.p_chart_for_term(chart_term) if chart_term else None}
+        context = {
+            "term_p_chart": summary.p_chart_for_term(chart_term) if chart_term else None,
+            "reference_rates": reference_comparison(reader, filters),
+        }
         return Response(SafetySummarySerializer(summary, context=context).data)
 
 
@@ -104,20 +120,18 @@ class BenefitRiskApi(APIView):
             ),
         },
     )
-    def get(self, request):
-        require_report_reader(request.user)
+    def get(self, request: Request) -> Response:
+        reader = report_reader(request)
         try:
-            filters = ReportFilters.from_query(
-                request.query_params, user=request.user, options=("by",)
-            )
+            filters = ReportFilters.from_query(request.query_params, user=reader, options=("by",))
         except InvalidFilters as error:
             raise ValidationError(error.errors) from None
         by = request.query_params.get("by", "")
         if by not in ("", "site"):
             raise ValidationError({"by": "Only 'site' is accepted."})
-        result = benefit_risk(request.user, filters, by_site=by == "site")
+        result = benefit_risk(reader, filters, by_site=by == "site")
         access_log_list(
-            actor=request.user,
+            actor=reader,
             request=request,
             object_type="reporting.benefit_risk",
             row_count=len(result.table),

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from events.services.patients import patient_update
-from exports import services
+from exports.services import job_writers
 from tests.exports.helpers import body, exported, words_outside_margins
 from tests.factories import PatientFactory
 
@@ -39,7 +39,7 @@ def pages_of(content: bytes, tmp_path) -> list[str]:
 def test_a_log_longer_than_the_pdf_is_titled_as_an_extract_with_its_filters(
     client, auditor, five_changes, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(services, "LOG_PDF_ROW_LIMIT", 3)
+    monkeypatch.setattr(job_writers, "LOG_PDF_ROW_LIMIT", 3)
     client.force_login(auditor)
 
     response = exported(client, "/exports/audit/log.pdf?model=events.patient&user=alice")

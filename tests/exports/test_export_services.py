@@ -163,7 +163,7 @@ def test_resuming_queues_again_only_the_jobs_whose_worker_stopped(director, data
     job = listing_csv_export(actor=director, filters=_filters(director), request=None)
     claimed_at = timezone.now()
     with time_machine.travel(claimed_at, tick=False):
-        from exports.services import _claim
+        from exports.services.jobs import _claim
 
         _claim(job.pk)
     stale = timedelta(seconds=settings.EXPORT_JOB_STALE_SECONDS)

@@ -49,7 +49,7 @@ def test_a_job_left_running_by_a_stopped_worker_is_queued_again_and_finished(
     job = ExportJob.objects.get()
     with time_machine.travel(CLAIMED_AT, tick=False):
         # The worker claims the job, then its process dies before writing a line.
-        from exports.services import _claim
+        from exports.services.jobs import _claim
 
         _claim(job.pk)
 

@@ -110,7 +110,7 @@ def test_a_failed_job_says_why(
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("exports.services.listing_csv_chunks", broken)
+    monkeypatch.setattr("exports.services.job_writers.listing_csv_chunks", broken)
     job = request_listing_job(client, director, django_capture_on_commit_callbacks)
     job.refresh_from_db()
 

@@ -145,7 +145,9 @@ def test_the_parts_share_one_summary_until_the_record_changes(
 ):
     login(client, auditor)
     first = client.get("/reports/overview/").context["summary"]
-    # The tables reuse the overview's summary: no counting query, only the data stamp.
+    # The tables reuse the overview's summary: no counting query, only the data stamp, and
+    # the reference-rate panel (its references, the sites, each term's counted events; the
+    # summary's sessions and patients are its denominators).
     with django_assert_max_num_queries(12):
         again = client.get("/reports/tables/").context["summary"]
     assert again.events == first.events

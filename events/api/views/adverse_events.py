@@ -5,9 +5,8 @@ from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 
-from audit.services import access_log_list, access_log_view
+from audit.services import access_log_list
 from events.access import has_role
-from events.api.concurrency import if_match_version
 from events.api.filters import AdverseEventFilter
 from events.api.idempotency import idempotent_response
 from events.api.pagination import ReviewQueuePagination
@@ -23,9 +22,10 @@ from events.api.serializers.adverse_events import (
     ReviewQueueItemSerializer,
 )
 from events.api.serializers.base import NoBodySerializer
-from events.api.views.base import ApiView, ScopedListApi, record_response, validated
+from events.api.views.base import RecordApi, ScopedListApi, record_response, validated
 from events.choices import Role
 from events.inquiries.selectors import open_question_counts
+from events.models import AdverseEvent
 from events.selectors import adverse_event_get, adverse_event_list, review_queue
 from events.services.adverse_events import (
     adverse_event_assess,
@@ -108,19 +108,26 @@ def _action_schema(summary: str, request_serializer, *, description: str = ""):
     )
 
 
-class AdverseEventDetailApi(ApiView):
+class _EventApi(RecordApi[AdverseEvent]):
+    output_serializer = Detail
+
+    def get_record(self, actor, pk):
+        return adverse_event_get(actor, pk)
+
+
+class AdverseEventDetailApi(_EventApi):
+    input_serializer = AdverseEventUpdateInputSerializer
+
     @api_schema(summary="Read an event with its signatures", response=Detail, etag=True, tags=TAGS)
     def get(self, request, pk):
-        event = adverse_event_get(request.user, pk)
-        access_log_view(actor=request.user, request=request, record=event)
-        return record_response(Detail, event, request)
+        return self.read(request, pk)
 
     @_action_schema(
         "Edit a draft, or amend a submitted or signed-off event (every field)",
         AdverseEventUpdateInputSerializer,
     )
     def put(self, request, pk):
-        return self._update(request, pk, partial=False)
+        return self.act(request, pk)
 
     @_action_schema(
         "Edit a draft, or amend a submitted or signed-off event (some fields)",
@@ -131,49 +138,39 @@ class AdverseEventDetailApi(ApiView):
         ),
     )
     def patch(self, request, pk):
-        return self._update(request, pk, partial=True)
+        return self.act(request, pk, partial=True)
 
-    def _update(self, request, pk, *, partial: bool):
-        event = adverse_event_get(request.user, pk)
-        data = validated(AdverseEventUpdateInputSerializer, request, partial=partial)
-        reason = data.pop("reason", "")
-        event = adverse_event_update(
-            event=event,
-            actor=request.user,
-            data=data,
-            reason=reason,
-            expected_version=if_match_version(request),
+    def perform(self, action):
+        return adverse_event_update(
+            **action.arguments("event"), data=action.fields, reason=action.reason
         )
-        return record_response(Detail, event, request)
 
 
-class AdverseEventSubmitApi(ApiView):
+class AdverseEventSubmitApi(_EventApi):
     @_action_schema("Submit a draft for review", NoBodySerializer)
     def post(self, request, pk):
-        event = adverse_event_get(request.user, pk)
-        validated(NoBodySerializer, request)
-        event = adverse_event_submit(
-            event=event, actor=request.user, expected_version=if_match_version(request)
-        )
-        return record_response(Detail, event, request)
+        return self.act(request, pk)
+
+    def perform(self, action):
+        return adverse_event_submit(**action.arguments("event"))
 
 
-class AdverseEventAssessApi(ApiView):
+class AdverseEventAssessApi(_EventApi):
+    input_serializer = AdverseEventAssessInputSerializer
+
     @_action_schema("Record the WHO-UMC causality (directors)", AdverseEventAssessInputSerializer)
     def post(self, request, pk):
-        event = adverse_event_get(request.user, pk)
-        data = validated(AdverseEventAssessInputSerializer, request)
-        event = adverse_event_assess(
-            event=event,
-            actor=request.user,
-            causality=data["causality"],
-            reason=data.get("reason", ""),
-            expected_version=if_match_version(request),
+        return self.act(request, pk)
+
+    def perform(self, action):
+        return adverse_event_assess(
+            **action.arguments("event"), causality=action.data["causality"], reason=action.reason
         )
-        return record_response(Detail, event, request)
 
 
-class AdverseEventSignOffApi(ApiView):
+class AdverseEventSignOffApi(_EventApi):
+    input_serializer = AdverseEventSignOffInputSerializer
+
     @_action_schema(
         "Sign off a submitted event (directors; password re-entered)",
         AdverseEventSignOffInputSerializer,
@@ -184,29 +181,23 @@ class AdverseEventSignOffApi(ApiView):
         ),
     )
     def post(self, request, pk):
-        event = adverse_event_get(request.user, pk)
-        data = validated(AdverseEventSignOffInputSerializer, request)
-        adverse_event_sign_off(
-            event=event,
-            actor=request.user,
-            password=data["password"],
-            expected_version=if_match_version(request),
-        )
-        return record_response(Detail, adverse_event_get(request.user, pk), request)
+        return self.act(request, pk)
+
+    def perform(self, action):
+        adverse_event_sign_off(**action.arguments("event"), password=action.data["password"])
+        # Read again: the response shows the new signature with the event.
+        return self.get_record(action.actor, action.record.pk)
 
 
-class AdverseEventVoidApi(ApiView):
+class AdverseEventVoidApi(_EventApi):
+    input_serializer = AdverseEventVoidInputSerializer
+
     @_action_schema("Void an event entered in error (directors)", AdverseEventVoidInputSerializer)
     def post(self, request, pk):
-        event = adverse_event_get(request.user, pk)
-        data = validated(AdverseEventVoidInputSerializer, request)
-        event = adverse_event_void(
-            event=event,
-            actor=request.user,
-            reason=data["reason"],
-            expected_version=if_match_version(request),
-        )
-        return record_response(Detail, event, request)
+        return self.act(request, pk)
+
+    def perform(self, action):
+        return adverse_event_void(**action.arguments("event"), reason=action.data["reason"])
 
 
 class ReviewQueueApi(ScopedListApi):

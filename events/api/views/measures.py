@@ -1,8 +1,7 @@
 """Outcome measures of a session, the suicidality alerts they raise, and a patient's course."""
 
-from typing import Any, cast
+from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -10,9 +9,8 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.services import access_log_view
+from audit.services import Actor, access_log_view, actor_of
 from events.access import DIRECTORS, has_role
-from events.api.concurrency import if_match_version
 from events.api.idempotency import idempotent_response
 from events.api.schema import UPDATE_ERRORS, WRITE_ERRORS, api_schema
 from events.api.serializers.base import ReasonSerializer
@@ -24,7 +22,13 @@ from events.api.serializers.measures import (
     OutcomeMeasureOutputSerializer,
     SuicidalityAlertOutputSerializer,
 )
-from events.api.views.base import ApiView, ScopedListApi, record_response, validated
+from events.api.views.base import (
+    Action,
+    ApiView,
+    RecordApi,
+    ScopedListApi,
+    validated,
+)
 from events.course_selectors import (
     outcome_measure_get,
     outcome_measure_list,
@@ -32,6 +36,7 @@ from events.course_selectors import (
     suicidality_alert_get,
     suicidality_alert_list,
 )
+from events.models import OutcomeMeasure, SuicidalityAlert
 from events.outcomes import COUNTING_RULES
 from events.selectors import infusion_session_get, patient_get
 from events.services.measures import (
@@ -47,7 +52,9 @@ class OutcomeMeasureListCreateApi(ScopedListApi):
     access_object_type = "events.outcomemeasure"
 
     def select(self) -> QuerySet[Any]:
-        return outcome_measure_list(infusion_session_get(_user(self.request), self.kwargs["pk"]))
+        return outcome_measure_list(
+            infusion_session_get(actor_of(self.request.user), self.kwargs["pk"])
+        )
 
     @api_schema(
         summary="List the current measures of a session",
@@ -72,12 +79,12 @@ class OutcomeMeasureListCreateApi(ScopedListApi):
         ),
     )
     def post(self, request: Request, pk: int) -> Response:
-        session = infusion_session_get(_user(request), pk)
+        session = infusion_session_get(actor_of(request.user), pk)
 
         def perform() -> Response:
             data = validated(OutcomeMeasureInputSerializer, request)
             measure, alert = outcome_measure_record(
-                session=session, actor=_user(request), data=data
+                session=session, actor=actor_of(request.user), data=data
             )
             body = MeasureRecordedSerializer({"measure": measure, "alert": alert}).data
             response = Response(body, status=status.HTTP_201_CREATED)
@@ -87,7 +94,14 @@ class OutcomeMeasureListCreateApi(ScopedListApi):
         return idempotent_response(request, perform)
 
 
-class OutcomeMeasureDetailApi(ApiView):
+class _MeasureApi(RecordApi[OutcomeMeasure]):
+    output_serializer = OutcomeMeasureOutputSerializer
+
+    def get_record(self, actor: Actor, pk: int) -> OutcomeMeasure:
+        return outcome_measure_get(actor, pk)
+
+
+class OutcomeMeasureDetailApi(_MeasureApi):
     @api_schema(
         summary="Read a session's measures",
         response=OutcomeMeasureOutputSerializer,
@@ -95,12 +109,12 @@ class OutcomeMeasureDetailApi(ApiView):
         tags=["measures"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        measure = outcome_measure_get(_user(request), pk)
-        access_log_view(actor=_user(request), request=request, record=measure)
-        return record_response(OutcomeMeasureOutputSerializer, measure, request)
+        return self.read(request, pk)
 
 
-class OutcomeMeasureVoidApi(ApiView):
+class OutcomeMeasureVoidApi(_MeasureApi):
+    input_serializer = ReasonSerializer
+
     @api_schema(
         summary="Void measures entered in error (reason required); an alert they raised stays",
         request=ReasonSerializer,
@@ -111,15 +125,10 @@ class OutcomeMeasureVoidApi(ApiView):
         tags=["measures"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        measure = outcome_measure_get(_user(request), pk)
-        data = validated(ReasonSerializer, request)
-        measure = outcome_measure_void(
-            measure=measure,
-            actor=_user(request),
-            reason=data.get("reason", ""),
-            expected_version=if_match_version(request),
-        )
-        return record_response(OutcomeMeasureOutputSerializer, measure, request)
+        return self.act(request, pk)
+
+    def perform(self, action: Action[OutcomeMeasure]) -> OutcomeMeasure:
+        return outcome_measure_void(**action.arguments("measure"), reason=action.reason)
 
 
 class SuicidalityAlertListApi(ScopedListApi):
@@ -127,9 +136,9 @@ class SuicidalityAlertListApi(ScopedListApi):
     access_object_type = "events.suicidalityalert"
 
     def select(self) -> QuerySet[Any]:
-        if not has_role(_user(self.request), *DIRECTORS):
+        if not has_role(actor_of(self.request.user), *DIRECTORS):
             raise PermissionDenied("Suicidality alerts are for medical directors.")
-        return suicidality_alert_list(_user(self.request)).order_by("raised_at", "id")
+        return suicidality_alert_list(actor_of(self.request.user)).order_by("raised_at", "id")
 
     @api_schema(
         summary="Open suicidality alerts at your sites, oldest first (directors)",
@@ -141,7 +150,14 @@ class SuicidalityAlertListApi(ScopedListApi):
         return super().get(request, *args, **kwargs)
 
 
-class SuicidalityAlertDetailApi(ApiView):
+class _AlertApi(RecordApi[SuicidalityAlert]):
+    output_serializer = SuicidalityAlertOutputSerializer
+
+    def get_record(self, actor: Actor, pk: int) -> SuicidalityAlert:
+        return suicidality_alert_get(actor, pk)
+
+
+class SuicidalityAlertDetailApi(_AlertApi):
     @api_schema(
         summary="Read a suicidality alert",
         response=SuicidalityAlertOutputSerializer,
@@ -149,12 +165,12 @@ class SuicidalityAlertDetailApi(ApiView):
         tags=["alerts"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        alert = suicidality_alert_get(_user(request), pk)
-        access_log_view(actor=_user(request), request=request, record=alert)
-        return record_response(SuicidalityAlertOutputSerializer, alert, request)
+        return self.read(request, pk)
 
 
-class SuicidalityAlertConfirmApi(ApiView):
+class SuicidalityAlertConfirmApi(_AlertApi):
+    input_serializer = AlertConfirmSerializer
+
     @api_schema(
         summary="Confirm an alert (directors); optionally file a pre-filled draft event",
         request=AlertConfirmSerializer,
@@ -165,19 +181,17 @@ class SuicidalityAlertConfirmApi(ApiView):
         tags=["alerts"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        alert = suicidality_alert_get(_user(request), pk)
-        data = validated(AlertConfirmSerializer, request)
-        alert = suicidality_alert_confirm(
-            alert=alert,
-            actor=_user(request),
-            reason=data.get("reason", ""),
-            file_event=data["file_event"],
-            expected_version=if_match_version(request),
+        return self.act(request, pk)
+
+    def perform(self, action: Action[SuicidalityAlert]) -> SuicidalityAlert:
+        return suicidality_alert_confirm(
+            **action.arguments("alert"), reason=action.reason, file_event=action.data["file_event"]
         )
-        return record_response(SuicidalityAlertOutputSerializer, alert, request)
 
 
-class SuicidalityAlertDismissApi(ApiView):
+class SuicidalityAlertDismissApi(_AlertApi):
+    input_serializer = ReasonSerializer
+
     @api_schema(
         summary="Dismiss an alert (directors; reason required)",
         request=ReasonSerializer,
@@ -188,15 +202,10 @@ class SuicidalityAlertDismissApi(ApiView):
         tags=["alerts"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        alert = suicidality_alert_get(_user(request), pk)
-        data = validated(ReasonSerializer, request)
-        alert = suicidality_alert_dismiss(
-            alert=alert,
-            actor=_user(request),
-            reason=data.get("reason", ""),
-            expected_version=if_match_version(request),
-        )
-        return record_response(SuicidalityAlertOutputSerializer, alert, request)
+        return self.act(request, pk)
+
+    def perform(self, action: Action[SuicidalityAlert]) -> SuicidalityAlert:
+        return suicidality_alert_dismiss(**action.arguments("alert"), reason=action.reason)
 
 
 class PatientCourseApi(ApiView):
@@ -206,8 +215,8 @@ class PatientCourseApi(ApiView):
         tags=["measures"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        patient = patient_get(_user(request), pk)
-        access_log_view(actor=_user(request), request=request, record=patient)
+        patient = patient_get(actor_of(request.user), pk)
+        access_log_view(actor=actor_of(request.user), request=request, record=patient)
         course = patient_course(patient)
         body = {
             "patient": patient,
@@ -216,8 +225,3 @@ class PatientCourseApi(ApiView):
             "counting_rules": list(COUNTING_RULES),
         }
         return Response(CourseSerializer(body).data)
-
-
-def _user(request: Request) -> User:
-    """The authenticated person (the API's permission class refuses anyone else)."""
-    return cast(User, request.user)

@@ -3,8 +3,6 @@
 from django.urls import reverse
 from rest_framework import status
 
-from audit.services import access_log_view
-from events.api.concurrency import if_match_version
 from events.api.filters import PatientFilter
 from events.api.idempotency import idempotent_response
 from events.api.schema import UPDATE_ERRORS, WRITE_ERRORS, api_schema
@@ -13,7 +11,8 @@ from events.api.serializers.patients import (
     PatientOutputSerializer,
     PatientUpdateInputSerializer,
 )
-from events.api.views.base import ApiView, ScopedListApi, record_response, validated
+from events.api.views.base import RecordApi, ScopedListApi, record_response, validated
+from events.models import Patient
 from events.selectors import patient_get, patient_list
 from events.services.patients import patient_create, patient_update
 
@@ -62,12 +61,16 @@ class PatientListCreateApi(ScopedListApi):
         return idempotent_response(request, perform)
 
 
-class PatientDetailApi(ApiView):
+class PatientDetailApi(RecordApi[Patient]):
+    input_serializer = PatientUpdateInputSerializer
+    output_serializer = PatientOutputSerializer
+
+    def get_record(self, actor, pk):
+        return patient_get(actor, pk)
+
     @api_schema(summary="Read a patient", response=PatientOutputSerializer, etag=True, tags=TAGS)
     def get(self, request, pk):
-        patient = patient_get(request.user, pk)
-        access_log_view(actor=request.user, request=request, record=patient)
-        return record_response(PatientOutputSerializer, patient, request)
+        return self.read(request, pk)
 
     @api_schema(
         summary="Correct a patient's details (every field)",
@@ -79,7 +82,7 @@ class PatientDetailApi(ApiView):
         tags=TAGS,
     )
     def put(self, request, pk):
-        return self._update(request, pk, partial=False)
+        return self.act(request, pk)
 
     @api_schema(
         summary="Correct some of a patient's details",
@@ -91,17 +94,9 @@ class PatientDetailApi(ApiView):
         tags=TAGS,
     )
     def patch(self, request, pk):
-        return self._update(request, pk, partial=True)
+        return self.act(request, pk, partial=True)
 
-    def _update(self, request, pk, *, partial: bool):
-        patient = patient_get(request.user, pk)
-        data = validated(PatientUpdateInputSerializer, request, partial=partial)
-        reason = data.pop("reason", "")
-        patient = patient_update(
-            patient=patient,
-            actor=request.user,
-            data=data,
-            reason=reason,
-            expected_version=if_match_version(request),
+    def perform(self, action):
+        return patient_update(
+            **action.arguments("patient"), data=action.fields, reason=action.reason
         )
-        return record_response(PatientOutputSerializer, patient, request)

@@ -3,7 +3,6 @@
 from django.http import Http404
 from rest_framework.response import Response
 
-from events.api.concurrency import if_match_version
 from events.api.filters import EventTermFilter
 from events.api.schema import UPDATE_ERRORS, api_schema
 from events.api.serializers.reference import (
@@ -11,7 +10,8 @@ from events.api.serializers.reference import (
     SiteOutputSerializer,
     SiteThresholdsInputSerializer,
 )
-from events.api.views.base import ApiView, ScopedListApi, record_response, validated
+from events.api.views.base import ApiView, RecordApi, ScopedListApi, record_response
+from events.models import Site
 from events.selectors import site_get, site_list, term_list
 from events.services.sites import site_thresholds_update
 
@@ -71,19 +71,17 @@ class SiteDetailApi(ApiView):
         return record_response(SiteOutputSerializer, site_get(request.user, pk), request)
 
 
-class SiteThresholdsApi(ApiView):
-    def _update(self, request, pk, *, partial: bool):
-        site = site_get(request.user, pk)
-        data = validated(SiteThresholdsInputSerializer, request, partial=partial)
-        reason = data.pop("reason", "")
-        site = site_thresholds_update(
-            site=site,
-            actor=request.user,
-            data=data,
-            reason=reason,
-            expected_version=if_match_version(request),
+class SiteThresholdsApi(RecordApi[Site]):
+    input_serializer = SiteThresholdsInputSerializer
+    output_serializer = SiteOutputSerializer
+
+    def get_record(self, actor, pk):
+        return site_get(actor, pk)
+
+    def perform(self, action):
+        return site_thresholds_update(
+            **action.arguments("site"), data=action.fields, reason=action.reason
         )
-        return record_response(SiteOutputSerializer, site, request)
 
     @api_schema(
         summary="Change every alert threshold of a site (directors)",
@@ -95,7 +93,7 @@ class SiteThresholdsApi(ApiView):
         tags=["sites"],
     )
     def put(self, request, pk):
-        return self._update(request, pk, partial=False)
+        return self.act(request, pk)
 
     @api_schema(
         summary="Change some alert thresholds of a site (directors)",
@@ -107,4 +105,4 @@ class SiteThresholdsApi(ApiView):
         tags=["sites"],
     )
     def patch(self, request, pk):
-        return self._update(request, pk, partial=True)
+        return self.act(request, pk, partial=True)

@@ -3,8 +3,6 @@
 from django.urls import reverse
 from rest_framework import status
 
-from audit.services import access_log_view
-from events.api.concurrency import if_match_version
 from events.api.filters import InfusionSessionFilter
 from events.api.idempotency import idempotent_response
 from events.api.schema import UPDATE_ERRORS, WRITE_ERRORS, api_schema
@@ -16,7 +14,8 @@ from events.api.serializers.sessions import (
     InfusionSessionStartInputSerializer,
     InfusionSessionUpdateInputSerializer,
 )
-from events.api.views.base import ApiView, ScopedListApi, record_response, validated
+from events.api.views.base import RecordApi, ScopedListApi, record_response, validated
+from events.models import InfusionSession
 from events.selectors import infusion_session_get, infusion_session_list
 from events.services.sessions import (
     infusion_session_discharge,
@@ -86,75 +85,65 @@ def _update_schema(summary: str, request_serializer):
     )
 
 
-class InfusionSessionDetailApi(ApiView):
+class _SessionApi(RecordApi[InfusionSession]):
+    output_serializer = Output
+
+    def get_record(self, actor, pk):
+        return infusion_session_get(actor, pk)
+
+
+class InfusionSessionDetailApi(_SessionApi):
+    input_serializer = InfusionSessionUpdateInputSerializer
+
     @api_schema(summary="Read a session", response=Output, etag=True, tags=TAGS)
     def get(self, request, pk):
-        session = infusion_session_get(request.user, pk)
-        access_log_view(actor=request.user, request=request, record=session)
-        return record_response(Output, session, request)
+        return self.read(request, pk)
 
     @_update_schema("Correct a session (every field)", InfusionSessionUpdateInputSerializer)
     def put(self, request, pk):
-        return self._update(request, pk, partial=False)
+        return self.act(request, pk)
 
     @_update_schema("Correct some fields of a session", InfusionSessionUpdateInputSerializer)
     def patch(self, request, pk):
-        return self._update(request, pk, partial=True)
+        return self.act(request, pk, partial=True)
 
-    def _update(self, request, pk, *, partial: bool):
-        session = infusion_session_get(request.user, pk)
-        data = validated(InfusionSessionUpdateInputSerializer, request, partial=partial)
-        reason = data.pop("reason", "")
-        session = infusion_session_update(
-            session=session,
-            actor=request.user,
-            data=data,
-            reason=reason,
-            expected_version=if_match_version(request),
+    def perform(self, action):
+        return infusion_session_update(
+            **action.arguments("session"), data=action.fields, reason=action.reason
         )
-        return record_response(Output, session, request)
 
 
-class InfusionSessionFinishApi(ApiView):
+class InfusionSessionFinishApi(_SessionApi):
+    input_serializer = InfusionSessionFinishInputSerializer
+
     @_update_schema(
         "Complete a session, or stop it early (with a reason)",
         InfusionSessionFinishInputSerializer,
     )
     def post(self, request, pk):
-        session = infusion_session_get(request.user, pk)
-        data = validated(InfusionSessionFinishInputSerializer, request)
-        session = infusion_session_finish(
-            session=session,
-            actor=request.user,
-            expected_version=if_match_version(request),
-            **data,
-        )
-        return record_response(Output, session, request)
+        return self.act(request, pk)
+
+    def perform(self, action):
+        return infusion_session_finish(**action.arguments("session"), **action.data)
 
 
-class InfusionSessionDischargeApi(ApiView):
+class InfusionSessionDischargeApi(_SessionApi):
+    input_serializer = InfusionSessionDischargeInputSerializer
+
     @_update_schema("Discharge the patient", InfusionSessionDischargeInputSerializer)
     def post(self, request, pk):
-        session = infusion_session_get(request.user, pk)
-        data = validated(InfusionSessionDischargeInputSerializer, request)
-        session = infusion_session_discharge(
-            session=session,
-            actor=request.user,
-            expected_version=if_match_version(request),
-            **data,
-        )
-        return record_response(Output, session, request)
+        return self.act(request, pk)
+
+    def perform(self, action):
+        return infusion_session_discharge(**action.arguments("session"), **action.data)
 
 
-class InfusionSessionVoidApi(ApiView):
+class InfusionSessionVoidApi(_SessionApi):
+    input_serializer = ReasonSerializer
+
     @_update_schema("Void a session entered in error (reason required)", ReasonSerializer)
     def post(self, request, pk):
-        session = infusion_session_get(request.user, pk)
-        data = validated(ReasonSerializer, request)
-        session = infusion_session_void(
-            session=session,
-            actor=request.user,
-            reason=data.get("reason", ""),
-            expected_version=if_match_version(request),
-        )
-        return record_response(Output, session, request)
+        return self.act(request, pk)
+
+    def perform(self, action):
+        return infusion_session_void(**action.arguments("session"), reason=action.reason)

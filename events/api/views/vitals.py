@@ -16,7 +16,8 @@ from events.api.serializers.sessions import (
     VitalSignOutputSerializer,
     VitalSignRecordedSerializer,
 )
-from events.api.views.base import ApiView, ScopedListApi, record_response, validated
+from events.api.views.base import ApiView, RecordApi, ScopedListApi, record_response, validated
+from events.models import AlertSuggestion, VitalSign
 from events.selectors import (
     infusion_session_get,
     suggestion_get,
@@ -71,7 +72,13 @@ class VitalSignListCreateApi(ScopedListApi):
         return idempotent_response(request, perform)
 
 
-class VitalSignVoidApi(ApiView):
+class VitalSignVoidApi(RecordApi[VitalSign]):
+    input_serializer = ReasonSerializer
+    output_serializer = VitalSignOutputSerializer
+
+    def get_record(self, actor, pk):
+        return vital_sign_get(actor, pk)
+
     @api_schema(
         summary="Void a reading entered in error (reason required); it leaves the lists",
         request=ReasonSerializer,
@@ -82,15 +89,10 @@ class VitalSignVoidApi(ApiView):
         tags=["vitals"],
     )
     def post(self, request, pk):
-        vital = vital_sign_get(request.user, pk)
-        data = validated(ReasonSerializer, request)
-        vital = vital_sign_void(
-            vital=vital,
-            actor=request.user,
-            reason=data.get("reason", ""),
-            expected_version=if_match_version(request),
-        )
-        return record_response(VitalSignOutputSerializer, vital, request)
+        return self.act(request, pk)
+
+    def perform(self, action):
+        return vital_sign_void(**action.arguments("vital"), reason=action.reason)
 
 
 class AlertSuggestionListApi(ScopedListApi):
@@ -158,7 +160,13 @@ class AlertSuggestionConfirmApi(ApiView):
         return idempotent_response(request, perform)
 
 
-class AlertSuggestionDismissApi(ApiView):
+class AlertSuggestionDismissApi(RecordApi[AlertSuggestion]):
+    input_serializer = ReasonSerializer
+    output_serializer = AlertSuggestionOutputSerializer
+
+    def get_record(self, actor, pk):
+        return suggestion_get(actor, pk)
+
     @api_schema(
         summary="Dismiss a suggestion (reason required)",
         request=ReasonSerializer,
@@ -169,12 +177,7 @@ class AlertSuggestionDismissApi(ApiView):
         tags=["suggestions"],
     )
     def post(self, request, pk):
-        suggestion = suggestion_get(request.user, pk)
-        data = validated(ReasonSerializer, request)
-        suggestion = suggestion_dismiss(
-            suggestion=suggestion,
-            actor=request.user,
-            reason=data.get("reason", ""),
-            expected_version=if_match_version(request),
-        )
-        return record_response(AlertSuggestionOutputSerializer, suggestion, request)
+        return self.act(request, pk)
+
+    def perform(self, action):
+        return suggestion_dismiss(**action.arguments("suggestion"), reason=action.reason)

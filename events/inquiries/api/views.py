@@ -3,7 +3,7 @@ answers, resolutions and every other change of a question take If-Match with the
 ETag; attachments are uploaded as multipart/form-data and downloaded as attachments."""
 
 import hashlib
-from typing import Any, cast
+from typing import Any
 
 import django_filters as filters
 from django.db.models import Q, QuerySet
@@ -16,13 +16,20 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from audit.services import Actor, access_log_view
+from audit.services import Actor, actor_of
 from events.api.concurrency import if_match_version
 from events.api.filters import IdFilter
 from events.api.idempotency import idempotent_response
 from events.api.schema import READ_ERRORS, UPDATE_ERRORS, WRITE_ERRORS, api_schema
 from events.api.serializers.base import ReasonSerializer
-from events.api.views.base import ApiView, ScopedListApi, record_response, validated
+from events.api.views.base import (
+    Action,
+    ApiView,
+    RecordApi,
+    ScopedListApi,
+    record_response,
+    validated,
+)
 from events.inquiries import selectors
 from events.inquiries.api.serializers import (
     AnswerInputSerializer,
@@ -49,11 +56,6 @@ from events.inquiries.services import (
 )
 
 TAGS = ["questions and documents"]
-
-
-def _user(request: Request) -> Actor:
-    """The authenticated client (every view here requires authentication)."""
-    return cast(Actor, request.user)
 
 
 class QuestionFilter(filters.FilterSet):
@@ -104,7 +106,7 @@ class QuestionListCreateApi(ScopedListApi):
     access_object_type = "inquiries.question"
 
     def select(self) -> QuerySet[Question]:
-        return selectors.question_list(_user(self.request)).prefetch_related(
+        return selectors.question_list(actor_of(self.request.user)).prefetch_related(
             "answers__answered_by", "answers__attachments__uploaded_by"
         )
 
@@ -131,13 +133,20 @@ class QuestionListCreateApi(ScopedListApi):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         def perform() -> Response:
             data = validated(QuestionCreateInputSerializer, request)
-            question = question_open(actor=_user(request), **data)
+            question = question_open(actor=actor_of(request.user), **data)
             return _created(QuestionOutputSerializer, question, request, "api:question-detail")
 
         return idempotent_response(request, perform)
 
 
-class QuestionDetailApi(ApiView):
+class _QuestionApi(RecordApi[Question]):
+    output_serializer = QuestionOutputSerializer
+
+    def get_record(self, actor: Actor, pk: int) -> Question:
+        return selectors.question_get(actor, pk)
+
+
+class QuestionDetailApi(_QuestionApi):
     @api_schema(
         summary="Read a question with its answer",
         response=QuestionOutputSerializer,
@@ -145,9 +154,7 @@ class QuestionDetailApi(ApiView):
         tags=TAGS,
     )
     def get(self, request: Request, pk: int) -> Response:
-        question = selectors.question_get(_user(request), pk)
-        access_log_view(actor=_user(request), request=request, record=question)
-        return record_response(QuestionOutputSerializer, question, request)
+        return self.read(request, pk)
 
 
 def _question_action(summary: str, request_serializer: Any, description: str = "") -> Any:
@@ -163,39 +170,36 @@ def _question_action(summary: str, request_serializer: Any, description: str = "
     )
 
 
-class QuestionAnswerApi(ApiView):
+class QuestionAnswerApi(_QuestionApi):
+    input_serializer = AnswerInputSerializer
+
     @_question_action(
         "Answer an open question (its addressee), optionally with uploaded attachments",
         AnswerInputSerializer,
         "Upload the files first (POST /api/v1/attachments/), then name them in `attachments`.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        question = selectors.question_get(_user(request), pk)
-        data = validated(AnswerInputSerializer, request)
+        return self.act(request, pk)
+
+    def perform(self, action: Action[Question]) -> Question:
         question_answer(
-            actor=_user(request),
-            question=question,
-            text=data["text"],
-            attachments=data.get("attachments", []),
-            expected_version=if_match_version(request),
+            **action.arguments("question"),
+            text=action.data["text"],
+            attachments=action.data.get("attachments", []),
         )
-        return record_response(
-            QuestionOutputSerializer, selectors.question_get(_user(request), pk), request
-        )
+        # Read again: the response shows the answer with the question.
+        return self.get_record(action.actor, action.record.pk)
 
 
-class QuestionResolveApi(ApiView):
+class QuestionResolveApi(_QuestionApi):
+    input_serializer = ReasonSerializer
+
     @_question_action("Accept the answer: the question is resolved (directors)", ReasonSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        question = selectors.question_get(_user(request), pk)
-        data = validated(ReasonSerializer, request)
-        question = question_resolve(
-            actor=_user(request),
-            question=question,
-            reason=data.get("reason", ""),
-            expected_version=if_match_version(request),
-        )
-        return record_response(QuestionOutputSerializer, question, request)
+        return self.act(request, pk)
+
+    def perform(self, action: Action[Question]) -> Question:
+        return question_resolve(**action.arguments("question"), reason=action.reason)
 
 
 class QuestionAskAgainApi(ApiView):
@@ -211,12 +215,12 @@ class QuestionAskAgainApi(ApiView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
-        question = selectors.question_get(_user(request), pk)
+        question = selectors.question_get(actor_of(request.user), pk)
 
         def perform() -> Response:
             data = validated(AskAgainInputSerializer, request)
             follow_up = question_ask_again(
-                actor=_user(request),
+                actor=actor_of(request.user),
                 question=question,
                 text=data["text"],
                 expected_version=if_match_version(request),
@@ -226,18 +230,15 @@ class QuestionAskAgainApi(ApiView):
         return idempotent_response(request, perform)
 
 
-class QuestionCloseApi(ApiView):
+class QuestionCloseApi(_QuestionApi):
+    input_serializer = ReasonSerializer
+
     @_question_action("Close a question with a reason (directors)", ReasonSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        question = selectors.question_get(_user(request), pk)
-        data = validated(ReasonSerializer, request)
-        question = question_close(
-            actor=_user(request),
-            question=question,
-            reason=data.get("reason", ""),
-            expected_version=if_match_version(request),
-        )
-        return record_response(QuestionOutputSerializer, question, request)
+        return self.act(request, pk)
+
+    def perform(self, action: Action[Question]) -> Question:
+        return question_close(**action.arguments("question"), reason=action.reason)
 
 
 class CommentListCreateApi(ScopedListApi):
@@ -246,7 +247,7 @@ class CommentListCreateApi(ScopedListApi):
     access_object_type = "inquiries.comment"
 
     def select(self) -> QuerySet[Comment]:
-        return selectors.comment_list(_user(self.request))
+        return selectors.comment_list(actor_of(self.request.user))
 
     @api_schema(
         summary="List comments at your sites (filter by event)",
@@ -270,13 +271,21 @@ class CommentListCreateApi(ScopedListApi):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         def perform() -> Response:
             data = validated(CommentCreateInputSerializer, request)
-            comment = comment_post(actor=_user(request), event=data["event"], text=data["text"])
+            comment = comment_post(
+                actor=actor_of(request.user), event=data["event"], text=data["text"]
+            )
             return _created(CommentOutputSerializer, comment, request, "api:comment-void")
 
         return idempotent_response(request, perform)
 
 
-class CommentVoidApi(ApiView):
+class CommentVoidApi(RecordApi[Comment]):
+    input_serializer = ReasonSerializer
+    output_serializer = CommentOutputSerializer
+
+    def get_record(self, actor: Actor, pk: int) -> Comment:
+        return selectors.comment_get(actor, pk)
+
     @api_schema(
         summary="Void a comment with a reason (its author or a director)",
         request=ReasonSerializer,
@@ -287,15 +296,10 @@ class CommentVoidApi(ApiView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
-        comment = selectors.comment_get(_user(request), pk)
-        data = validated(ReasonSerializer, request)
-        comment = comment_void(
-            actor=_user(request),
-            comment=comment,
-            reason=data.get("reason", ""),
-            expected_version=if_match_version(request),
-        )
-        return record_response(CommentOutputSerializer, comment, request)
+        return self.act(request, pk)
+
+    def perform(self, action: Action[Comment]) -> Comment:
+        return comment_void(**action.arguments("comment"), reason=action.reason)
 
 
 class AttachmentListCreateApi(ScopedListApi):
@@ -305,7 +309,7 @@ class AttachmentListCreateApi(ScopedListApi):
     parser_classes = [MultiPartParser]
 
     def select(self) -> QuerySet[Attachment]:
-        return selectors.attachment_list(_user(self.request))
+        return selectors.attachment_list(actor_of(self.request.user))
 
     @api_schema(
         summary="List attachments at your sites (filter by event)",
@@ -336,7 +340,9 @@ class AttachmentListCreateApi(ScopedListApi):
         upload = Upload.from_uploaded_file(data["file"], name=data.get("name", ""))
 
         def perform() -> Response:
-            attachment = attachment_upload(actor=_user(request), event=data["event"], upload=upload)
+            attachment = attachment_upload(
+                actor=actor_of(request.user), event=data["event"], upload=upload
+            )
             return _created(
                 AttachmentOutputSerializer, attachment, request, "api:attachment-detail"
             )
@@ -349,7 +355,14 @@ class AttachmentListCreateApi(ScopedListApi):
         return idempotent_response(request, perform, fingerprint_body=body)
 
 
-class AttachmentDetailApi(ApiView):
+class _AttachmentApi(RecordApi[Attachment]):
+    output_serializer = AttachmentOutputSerializer
+
+    def get_record(self, actor: Actor, pk: int) -> Attachment:
+        return selectors.attachment_get(actor, pk)
+
+
+class AttachmentDetailApi(_AttachmentApi):
     @api_schema(
         summary="Read an attachment's details (name, type, size, hash)",
         response=AttachmentOutputSerializer,
@@ -357,9 +370,7 @@ class AttachmentDetailApi(ApiView):
         tags=TAGS,
     )
     def get(self, request: Request, pk: int) -> Response:
-        attachment = selectors.attachment_get(_user(request), pk)
-        access_log_view(actor=_user(request), request=request, record=attachment)
-        return record_response(AttachmentOutputSerializer, attachment, request)
+        return self.read(request, pk)
 
 
 class AttachmentDownloadApi(ApiView):
@@ -371,11 +382,15 @@ class AttachmentDownloadApi(ApiView):
         tags=TAGS,
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        attachment = selectors.attachment_get(_user(request), pk)
-        return attachment_download_response(attachment, actor=_user(request), request=request)
+        attachment = selectors.attachment_get(actor_of(request.user), pk)
+        return attachment_download_response(
+            attachment, actor=actor_of(request.user), request=request
+        )
 
 
-class AttachmentVoidApi(ApiView):
+class AttachmentVoidApi(_AttachmentApi):
+    input_serializer = ReasonSerializer
+
     @api_schema(
         summary="Void an attachment with a reason (its uploader or a director)",
         request=ReasonSerializer,
@@ -386,12 +401,7 @@ class AttachmentVoidApi(ApiView):
         tags=TAGS,
     )
     def post(self, request: Request, pk: int) -> Response:
-        attachment = selectors.attachment_get(_user(request), pk)
-        data = validated(ReasonSerializer, request)
-        attachment = attachment_void(
-            actor=_user(request),
-            attachment=attachment,
-            reason=data.get("reason", ""),
-            expected_version=if_match_version(request),
-        )
-        return record_response(AttachmentOutputSerializer, attachment, request)
+        return self.act(request, pk)
+
+    def perform(self, action: Action[Attachment]) -> Attachment:
+        return attachment_void(**action.arguments("attachment"), reason=action.reason)

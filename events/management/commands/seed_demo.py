@@ -185,8 +185,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Seeding {sessions:,} sessions (seed {seed})...")
         loader = BulkLoader()
         for batch in generator.batches(batch_size):
-            with transaction.atomic():
-                counts = self._insert(batch, loader)
+            counts = self._insert(batch, loader)
             for name, value in counts.items():
                 totals[name] += value
             elapsed = time.monotonic() - started
@@ -206,7 +205,8 @@ class Command(BaseCommand):
         )
 
     def _insert(self, batch: DemoBatch, loader: BulkLoader) -> dict[str, int]:
-        """Store one batch, parents first; rows count the records and their history."""
+        """Store one batch (one transaction), parents first; rows count the records and their
+        history."""
         rows = loader.insert(Patient, batch.patients)
         rows += loader.insert(InfusionSession, batch.sessions)
         rows += loader.insert(VitalSign, batch.vitals)
@@ -216,6 +216,7 @@ class Command(BaseCommand):
         signatures = batch.signatures()  # hashes need the events' ids
         rows += loader.insert(ElectronicSignature, signatures)
         rows += loader.insert(AlertSuggestion, batch.suggestions)
+        loader.commit()
         return {
             "sessions": len(batch.sessions),
             "vitals": len(batch.vitals),

@@ -1,6 +1,7 @@
 """`manage.py refresh_rollups`: recompute the monthly rollups the safety summary reads."""
 
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             "save() (bulk_create), which marks nothing stale.",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         count = rollups_refresh(every_partition=options["all"])
         elapsed = time.monotonic() - started

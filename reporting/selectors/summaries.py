@@ -1,30 +1,22 @@
-"""Reads behind every safety report, scoped to the user's sites.
-
-- `safety_summary(user, filters)`: every figure, table, chart series and signal of a report.
-- `event_listing(user, filters)`: the events behind any number of the summary (drill-down).
-- `event_listing_sql(user, filters)`: the same listing as one SQL statement, for streaming.
-- `session_listing(user, filters, with_event=...)`: the sessions behind a session count.
-- `cached_safety_summary(user, filters)`: the summary, computed once for the dashboard's parts.
-
-All reads go to `reporting_database()`, the read replica when there is one.
-"""
+"""The safety summary: every figure, table, chart series and signal of a report
+(`safety_summary`), the copy the dashboard's parts share (`cached_safety_summary`), the
+sessions overdue, and the reviews of the signals raised."""
 
 from __future__ import annotations
 
-import calendar
 import hashlib
-from datetime import date, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
-from django.db import connections
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Choices
 from django.utils import timezone
 
-from events.access import ALL_SITES, has_role, visible_site_ids
-from events.choices import Drug, Role, Route, SessionStatus, TermCategory
+from audit.services import Actor
+from events.access import ALL_SITES, visible_site_ids
+from events.choices import Drug, Route, SessionStatus, TermCategory
 from events.models import AdverseEvent, EventTerm, InfusionSession, Patient, Site
 from events.rules import DOSE_BANDS
 from reporting import queries, rollups
@@ -33,48 +25,21 @@ from reporting.filters import (
     ONSET_UNKNOWN,
     SESSION_NUMBERS,
     ReportFilters,
+    month_filters,
     month_key,
     month_range,
 )
 from reporting.models import SignalReview
+from reporting.scope import report_sites, reporting_database
 from reporting.signal_detection import detect_signals
 from reporting.statistics import clopper_pearson, funnel, p_chart, poisson_rate
 from reporting.summary import OverdueSession, Period, SafetySummary, with_rates
 
-
-def reporting_database() -> str:
-    """Alias reports read from: `settings.REPORTING_DATABASE` when named, else the read
-    replica when one is configured (`DATABASE_REPLICA_URL`), else the primary
-    (config/routers.py keeps writes and migrations on the primary)."""
-    explicit = getattr(settings, "REPORTING_DATABASE", "")
-    if explicit:
-        return explicit
-    return "replica" if "replica" in settings.DATABASES else "default"
-
-
 GRADES = (1, 2, 3, 4, 5)
 OVERDUE_LISTING_LIMIT = 50
-REPORT_READERS = (Role.MEDICAL_DIRECTOR, Role.AUDITOR)
 
 
-def require_report_reader(user) -> None:
-    """Reports are for medical directors and auditors; anyone else gets a 403."""
-    if not has_role(user, *REPORT_READERS):
-        raise PermissionDenied("Safety reports are for medical directors and auditors.")
-
-
-def report_sites(user, filters: ReportFilters, using: str | None = None) -> list[dict]:
-    """The sites a report covers: the user's visible sites, narrowed by the site filter."""
-    sites = Site.objects.using(using or reporting_database()).order_by("code")
-    visible = visible_site_ids(user)
-    if visible is not ALL_SITES:
-        sites = sites.filter(id__in=visible)
-    if filters.site_ids:
-        sites = sites.filter(id__in=filters.site_ids)
-    return list(sites.values("id", "code", "name", "timezone"))
-
-
-def safety_summary(user, filters: ReportFilters) -> SafetySummary:
+def safety_summary(user: Actor, filters: ReportFilters) -> SafetySummary:
     """Every figure of a safety report for the sites `user` may see.
 
     Runs a fixed number of queries whatever the data size: sites, terms, and the grouped
@@ -165,7 +130,11 @@ def safety_summary(user, filters: ReportFilters) -> SafetySummary:
 
 
 def overdue_sessions(
-    user, filters: ReportFilters, site_zones: dict[int, str], using: str, now=None
+    user: Actor,
+    filters: ReportFilters,
+    site_zones: dict[int, str],
+    using: str,
+    now: datetime | None = None,
 ) -> tuple[list[OverdueSession], int]:
     """Counted sessions still in progress more than `OPEN_SESSION_MARGIN_MINUTES` after their
     planned end (start + planned duration): the first `OVERDUE_LISTING_LIMIT`, oldest start
@@ -192,7 +161,10 @@ def overdue_sessions(
     )
     items = []
     for row in candidates.iterator():
-        planned_end = row["started_at"] + timedelta(minutes=row["planned_duration_min"])
+        started = row["started_at"]
+        if started is None:  # never: the query asks for a start before the margin
+            continue
+        planned_end = started + timedelta(minutes=row["planned_duration_min"])
         if now - planned_end <= margin:
             continue
         items.append(
@@ -201,7 +173,7 @@ def overdue_sessions(
                 site_code=row["site__code"],
                 patient_chart_number=row["patient__chart_number"],
                 sequence_number=row["sequence_number"],
-                started_at=row["started_at"],
+                started_at=started,
                 planned_end_at=planned_end,
                 minutes_overdue=int((now - planned_end).total_seconds() // 60),
             )
@@ -209,7 +181,9 @@ def overdue_sessions(
     return items[:OVERDUE_LISTING_LIMIT], len(items)
 
 
-def _report_terms(filters: ReportFilters, using: str, term_ids_with_events: set) -> pd.DataFrame:
+def _report_terms(
+    filters: ReportFilters, using: str, term_ids_with_events: set[int]
+) -> pd.DataFrame:
     terms = EventTerm.objects.using(using).order_by("name")
     if filters.term_ids:
         terms = terms.filter(id__in=filters.term_ids)
@@ -224,7 +198,9 @@ def _report_terms(filters: ReportFilters, using: str, term_ids_with_events: set)
     return frame.rename(columns={"id": "term_id", "code": "term_code", "name": "term"})
 
 
-def _period_months(filters: ReportFilters, cube: pd.DataFrame, event_cube: pd.DataFrame):
+def _period_months(
+    filters: ReportFilters, cube: pd.DataFrame, event_cube: pd.DataFrame
+) -> list[str]:
     seen = sorted(set(cube["month"]) | set(event_cube["month"]))
     first = month_key(filters.date_from) if filters.date_from else None
     last = month_key(filters.date_to) if filters.date_to else None
@@ -236,7 +212,7 @@ def _period_months(filters: ReportFilters, cube: pd.DataFrame, event_cube: pd.Da
 
 
 def _by_session_dimension(
-    cube: pd.DataFrame, event_cube: pd.DataFrame, dimension: str, keys: list
+    cube: pd.DataFrame, event_cube: pd.DataFrame, dimension: str, keys: Sequence[str | int]
 ) -> pd.DataFrame:
     """One row per value of a session attribute, denominators from that group's sessions."""
     sessions = cube.groupby(dimension)["sessions"].sum()
@@ -250,7 +226,7 @@ def _by_session_dimension(
     return with_rates(table, "sessions")
 
 
-def _labelled(table: pd.DataFrame, column: str, choices) -> pd.DataFrame:
+def _labelled(table: pd.DataFrame, column: str, choices: type[Choices]) -> pd.DataFrame:
     labels = dict(choices.choices)
     table.insert(1, f"{column}_label", table[column].map(labels))
     return table
@@ -290,7 +266,7 @@ def _by_term(terms: pd.DataFrame, term_rows: pd.DataFrame, total_sessions: int) 
 
 
 def _group_counts(
-    event_cube: pd.DataFrame, key: str, keys: list, prefixes: list[str]
+    event_cube: pd.DataFrame, key: str, keys: Sequence[str | int], prefixes: list[str]
 ) -> pd.DataFrame:
     """Counts over event groups (grade, onset band, category) from the per-cell sums."""
     sums = event_cube.sum(numeric_only=True) if len(event_cube) else pd.Series(dtype="int64")
@@ -326,91 +302,10 @@ def _by_onset(event_cube: pd.DataFrame, total: int) -> pd.DataFrame:
     return with_rates(_group_counts(event_cube, "onset_band", keys, prefixes), total)
 
 
-def month_filters(filters: ReportFilters, month: str) -> ReportFilters:
-    """The filters narrowed to one month, inside the report's own period."""
-    year, number = int(month[:4]), int(month[5:7])
-    start = date(year, number, 1)
-    end = date(year, number, calendar.monthrange(year, number)[1])
-    if filters.date_from and filters.date_from > start:
-        start = filters.date_from
-    if filters.date_to and filters.date_to < end:
-        end = filters.date_to
-    return filters.replace(date_from=start, date_to=end)
-
-
-# --- Line listing (drill-down and CSV) ---------------------------------------------------
-
-# Output column -> ORM path, in the order of the CSV line listing.
-LISTING_COLUMNS: dict[str, str] = {
-    "event_id": "id",
-    "site_code": "site__code",
-    "site_timezone": "site__timezone",
-    "patient_chart_number": "session__patient__chart_number",
-    "patient_indication": "session__patient__indication",
-    "session_id": "session_id",
-    "session_number": "session__sequence_number",
-    "session_month": "session__month",
-    "session_started_at": "session__started_at",
-    "drug": "session__drug",
-    "route": "session__route",
-    "dose_mg_per_kg": "session__dose_mg_per_kg",
-    "dose_band": "session__dose_band",
-    "total_dose_mg": "session__total_dose_mg",
-    "onset_at": "onset_at",
-    "onset_minutes": "onset_minutes",
-    "resolved_at": "resolved_at",
-    "term_code": "term__code",
-    "term_name": "term__name",
-    "other_term_text": "other_term_text",
-    "category": "term__category",
-    "grade": "grade",
-    "is_serious": "is_serious",
-    "is_expected": "is_expected",
-    "outcome": "outcome",
-    "action_taken": "action_taken",
-    "causality": "causality",
-    "status": "status",
-    "reported_by_username": "reported_by__username",
-}
-
-
-def event_listing(user, filters: ReportFilters) -> QuerySet[AdverseEvent]:
-    """The counted events behind a summary with these filters, oldest onset first."""
-    using = reporting_database()
-    zones = {site["id"]: site["timezone"] for site in report_sites(user, filters, using)}
-    return (
-        queries.counted_events(filters, user, zones, using)
-        .select_related("term", "site", "session__patient", "reported_by")
-        .order_by("onset_at", "id")
-    )
-
-
-def event_listing_values(user, filters: ReportFilters) -> QuerySet:
-    """The listing as rows of `LISTING_COLUMNS` (no model instances), in listing order."""
-    plain = [name for name, path in LISTING_COLUMNS.items() if name == path]
-    renamed = {name: F(path) for name, path in LISTING_COLUMNS.items() if name != path}
-    return event_listing(user, filters).select_related(None).values(*plain, **renamed)
-
-
-def event_listing_sql(user, filters: ReportFilters) -> tuple[str, tuple]:
-    """One SELECT for the listing, with its parameters, compiled for the reporting database,
-    so an export can stream it (server-side cursor or the database's own CSV writer)."""
-    using = reporting_database()
-    rows = event_listing_values(user, filters).order_by()
-    compiler = rows.query.get_compiler(using=using)
-    inner, params = compiler.as_sql()
-    quote = connections[using].ops.quote_name
-    columns = ", ".join(quote(name) for name in LISTING_COLUMNS)
-    # Re-select in LISTING_COLUMNS order (values() puts plain fields before renamed ones).
-    order = f"{quote('onset_at')}, {quote('event_id')}"
-    sql = f"SELECT {columns} FROM ({inner}) listing ORDER BY {order}"  # noqa: S608  # nosec B608
-    return sql, tuple(params)
-
-
 # --- Signal reviews ----------------------------------------------------------------------
 
 
-def signal_reviews(user, keys) -> dict:
+def signal_reviews(user: Actor, keys: Iterable[str]) -> dict[str, SignalReview]:
     """The reviews of the signals named by `keys` that `user` may read (all their sites)."""
     visible = visible_site_ids(user)
     reviews = SignalReview.objects.filter(key__in=list(keys)).select_related("reviewed_by")
@@ -428,7 +323,7 @@ SUMMARY_CACHE_SECONDS = 300
 _SUMMARY_SOURCES = (AdverseEvent, InfusionSession, EventTerm, Site, Patient)
 
 
-def _data_stamp(using: str) -> tuple:
+def _data_stamp(using: str) -> tuple[int | None, ...]:
     """The newest history row of every table a summary reads: any write to them adds one,
     so a summary cached under an older stamp is never served (read by primary key: cheap)."""
     return tuple(
@@ -440,7 +335,7 @@ def _data_stamp(using: str) -> tuple:
     )
 
 
-def cached_safety_summary(user, filters: ReportFilters) -> SafetySummary:
+def cached_safety_summary(user: Actor, filters: ReportFilters) -> SafetySummary:
     """`safety_summary`, kept for a few minutes for the same sites, filters, day and data.
 
     The dashboard's parts load separately (figures first, tables when opened); each asks for
@@ -457,25 +352,3 @@ def cached_safety_summary(user, filters: ReportFilters) -> SafetySummary:
         summary = safety_summary(user, filters)
         cache.set(key, summary, SUMMARY_CACHE_SECONDS)
     return summary
-
-
-def session_listing(
-    user, filters: ReportFilters, *, with_event: bool, worst_grade: int | None = None
-) -> QuerySet[InfusionSession]:
-    """The counted sessions behind a dashboard number, oldest first: all of them, or those
-    with at least one counted event matching the event filters ("sessions with an event"),
-    or, with `worst_grade`, those whose worst such event has that grade (the grade table)."""
-    using = reporting_database()
-    zones = {site["id"]: site["timezone"] for site in report_sites(user, filters, using)}
-    sessions = queries.counted_sessions(filters, user, zones, using)
-    if with_event or worst_grade:
-        events = AdverseEvent.objects.using(using).filter(
-            queries.event_conditions(filters), session_id=OuterRef("pk")
-        )
-        if worst_grade:
-            sessions = sessions.filter(Exists(events.filter(grade=worst_grade))).exclude(
-                Exists(events.filter(grade__gt=worst_grade))
-            )
-        else:
-            sessions = sessions.filter(Exists(events))
-    return sessions.select_related("site", "patient").order_by("started_at", "id")
