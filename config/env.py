@@ -68,6 +68,10 @@ def database_from_url(url: str) -> dict:
     if not name:
         raise ImproperlyConfigured("Database URL has no database name.")
     options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+    # No JIT compilation: it is planned for any statement estimated above jit_above_cost, and
+    # the safety summary's grouped counts at a million events spent about 0.45 s compiling
+    # for statements that run 1-3 s (docs/performance.md, row 1f). `?options=...` overrides.
+    options.setdefault("options", "-c jit=off")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,

@@ -100,7 +100,16 @@ class CountedEvent(models.Model):
     status = models.CharField(max_length=20)  # the event's review status, never voided
 
     class Meta:
-        indexes = [models.Index(fields=["month", "site_id"])]
+        indexes = [
+            models.Index(fields=["month", "site_id"]),
+            # The selective event filters: the highest grades and serious events are a few
+            # in a thousand, so a report filtered on them reads these rows alone instead of
+            # the whole table (term has its own index above).
+            models.Index(fields=["grade", "month"], name="counted_grade_month"),
+            models.Index(
+                fields=["month"], condition=models.Q(is_serious=True), name="counted_serious_month"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Counted event {self.event_id}"

@@ -22,9 +22,9 @@ from typing import Any
 
 import pandas as pd
 from django.db import connections
-from django.db.models import Count, F, Max, Q, QuerySet, Value
+from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Value
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Least
+from django.db.models.functions import Cast, Least
 
 from audit.services import Actor as AnyUser
 from events.access import ALL_SITES, visible_site_ids
@@ -271,7 +271,14 @@ def _as_subquery(queryset: QuerySet[Any], using: str) -> tuple[str, tuple[Any, .
     return sql, tuple(params)
 
 
-def _breakdown_aggregates(columns: EventColumns) -> dict[str, Count]:
+def _count(condition: Q | None = None) -> Cast:
+    """COUNT of the group's events (those matching `condition`), as a 32-bit integer: summed
+    again in the outer GROUP BY, PostgreSQL adds integers as bigint, where it would add
+    COUNT's bigint as numeric (several times slower, and Decimals in Python)."""
+    return Cast(Count("pk", filter=condition), IntegerField())
+
+
+def _breakdown_aggregates(columns: EventColumns) -> dict[str, Cast]:
     """Per-session counts of events by grade, onset band and category (and the serious ones),
     so sessions with an event in each group add up across the session dimensions."""
     groups: dict[str, Q] = {f"grade_{grade}": Q(grade=grade) for grade in range(1, 6)}
@@ -281,8 +288,8 @@ def _breakdown_aggregates(columns: EventColumns) -> dict[str, Count]:
         groups[f"category_{category}"] = Q(**{columns.category: category})
     aggregates = {}
     for name, condition in groups.items():
-        aggregates[f"{name}_events"] = Count("pk", filter=condition)
-        aggregates[f"{name}_serious"] = Count("pk", filter=condition & Q(is_serious=True))
+        aggregates[f"{name}_events"] = _count(condition)
+        aggregates[f"{name}_serious"] = _count(condition & Q(is_serious=True))
     return aggregates
 
 
@@ -308,12 +315,7 @@ def events_cube(events: QuerySet[Any], using: str) -> tuple[pd.DataFrame, int]:
     dimensions = dict(zip(_DIMENSION_ALIASES, columns.dimensions.values(), strict=True))
     per_session = events.values(
         sid=F(columns.session), pid=F(columns.patient), **dimensions
-    ).annotate(
-        n=Count("pk"),
-        serious=Count("pk", filter=Q(is_serious=True)),
-        worst=Max("grade"),
-        **aggregates,
-    )
+    ).annotate(n=_count(), serious=_count(Q(is_serious=True)), worst=Max("grade"), **aggregates)
     inner, params = _as_subquery(per_session, using)
     dims = ", ".join(_DIMENSION_ALIASES)
     sums = [f"SUM({name})" for name in aggregates]
@@ -354,7 +356,7 @@ def term_month_worst(events: QuerySet[Any], using: str) -> pd.DataFrame:
     columns = columns_of(events)
     per_pair = events.values(
         sid=F(columns.session), tid=F("term_id"), session_month=columns.dimensions["month"]
-    ).annotate(worst=Max("grade"), n=Count("pk"), serious=Count("pk", filter=Q(is_serious=True)))
+    ).annotate(worst=Max("grade"), n=_count(), serious=_count(Q(is_serious=True)))
     inner, params = _as_subquery(per_pair, using)
     sql = (
         "SELECT tid, session_month, worst, COUNT(*), SUM(n), SUM(serious) "  # noqa: S608  # nosec B608

@@ -239,19 +239,28 @@ def _windows(by_month: pd.DataFrame) -> tuple[list[str], list[str], dict[str, in
     return recent, baseline, sessions
 
 
+def term_month_counts(term_months: pd.DataFrame) -> dict[int, dict[str, int]]:
+    """Sessions with an event per month, for each term: {term id: {month: count}}."""
+    counts: dict[int, dict[str, int]] = {}
+    columns = (term_months[name] for name in ("term_id", "month", "sessions_with_event"))
+    for term_id, month, count in zip(*columns, strict=True):
+        counts.setdefault(int(term_id), {})[month] = int(count)
+    return counts
+
+
 def _term_signals(
     summary: SafetySummary, through: str, scope: str, month_filters: MonthFilters
 ) -> list[Signal]:
     by_term = summary.by_term[summary.by_term["sessions_with_event"] > 0]
     windows = _windows(summary.by_month)
     names, codes, tests = {}, {}, []
+    counts = term_month_counts(summary.term_months)
     for term_id, code, term in zip(
         by_term["term_id"], by_term["term_code"], by_term["term"], strict=True
     ):
         term_id = int(term_id)
         names[term_id], codes[term_id] = term, code
-        rows = summary.term_months[summary.term_months["term_id"] == term_id]
-        per_month = dict(zip(rows["month"], rows["sessions_with_event"], strict=True))
+        per_month = counts.get(term_id, {})
         chart = summary.p_chart_for_term(term_id)
         comparison = None
         if windows:

@@ -1,5 +1,6 @@
-"""Pure statistics for the safety reports: intervals, p-charts, funnel plots, rate ratios and
-the multiplicity control that turns them into signals a director can trust.
+"""Pure statistics for the safety reports: p-charts, funnel plots, rate ratios and the
+multiplicity control that turns them into signals a director can trust (the exact intervals
+live in `reporting.intervals` and are re-exported here).
 
 Everything here is plain Python over counts that the selectors have already aggregated in the
 database, so the dashboard, the API, the CSV and the PDF share one computation (DESIGN.md
@@ -16,10 +17,29 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-# The quantile functions themselves: the same values as scipy.stats' beta.ppf and chi2.ppf,
-# without their argument handling, which made up most of a summary's Python time.
-from scipy.special import betaincinv, gammaincinv
+# The quantile functions themselves: the same values as scipy.stats' beta.ppf, without its
+# argument handling, which made up most of a summary's Python time.
+from scipy.special import betaincinv
 from scipy.stats import binom, chi2
+
+from reporting.intervals import (
+    Interval,
+    IntervalArrays,
+    _alpha,
+    clopper_pearson,
+    clopper_pearson_arrays,
+    poisson_rate,
+    poisson_rate_arrays,
+)
+
+__all__ = [
+    "Interval",
+    "IntervalArrays",
+    "clopper_pearson",
+    "clopper_pearson_arrays",
+    "poisson_rate",
+    "poisson_rate_arrays",
+]
 
 # One-sided tail area of a 3-sigma limit: the p-chart's exact binomial limits cut the same
 # area off each tail that 3 standard deviations cut off a normal distribution.
@@ -35,68 +55,6 @@ RUN_LENGTH = 8
 FDR = 0.05
 # The funnel plot's two-sided limits: 95% and 99.8% (tail areas 0.025 and 0.001).
 FUNNEL_TAILS = {"95": 0.025, "998": 0.001}
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A point estimate with its confidence interval.
-
-    When no events were seen, `lower` is 0 and `upper` is a one-sided upper bound
-    (`is_upper_bound_only` is True): reports show it as "< upper", not as a range.
-    All three values are None when there is no denominator to estimate from.
-    """
-
-    estimate: float | None
-    lower: float | None
-    upper: float | None
-    method: str
-    is_upper_bound_only: bool = False
-
-
-def _alpha(confidence: float) -> float:
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
-    return 1 - confidence
-
-
-def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> Interval:
-    """Exact binomial interval for the proportion k/n (e.g. sessions with an event).
-
-    Method: Clopper-Pearson, from beta quantiles, two-sided at `confidence`. With k == 0 the
-    two-sided lower limit is 0 anyway, so we report the one-sided upper bound
-    1 - alpha**(1/n) instead (about 3/n at 95%, the "rule of three").
-    """
-    alpha = _alpha(confidence)
-    if n < 0 or not 0 <= k <= max(n, 0):
-        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    if n == 0:
-        return Interval(None, None, None, "clopper-pearson")
-    if k == 0:
-        return Interval(0.0, 0.0, 1 - alpha ** (1 / n), "clopper-pearson one-sided", True)
-    lower = float(betaincinv(k, n - k + 1, alpha / 2))
-    # beta(k + 1, 0) is undefined; when every trial is an event the upper limit is 1.
-    upper = 1.0 if k == n else float(betaincinv(k + 1, n - k, 1 - alpha / 2))
-    return Interval(k / n, lower, upper, "clopper-pearson")
-
-
-def poisson_rate(k: int, exposure: float, per: float = 100, confidence: float = 0.95) -> Interval:
-    """Exact interval for an event rate: k events over `exposure` sessions, scaled per `per`.
-
-    Used for "events per 100 sessions", where one session may have several events. Method:
-    Garwood's exact Poisson interval from chi-square quantiles. With k == 0 we report the
-    one-sided upper bound -ln(alpha) / exposure * per (3.0 per 100 over 100 sessions at 95%).
-    """
-    alpha = _alpha(confidence)
-    if k < 0 or exposure < 0:
-        raise ValueError(f"need k >= 0 and exposure >= 0, got k={k}, exposure={exposure}")
-    if exposure == 0:
-        return Interval(None, None, None, "garwood")
-    scale = per / exposure
-    if k == 0:
-        return Interval(0.0, 0.0, -math.log(alpha) * scale, "garwood one-sided", True)
-    lower = float(gammaincinv(k, alpha / 2))  # chi2.ppf(alpha / 2, 2k) / 2
-    upper = float(gammaincinv(k + 1, 1 - alpha / 2))  # chi2.ppf(1 - alpha / 2, 2k + 2) / 2
-    return Interval(k * scale, lower * scale, upper * scale, "garwood")
 
 
 @dataclass(frozen=True)
@@ -152,8 +110,11 @@ class PChart:
         return [point for point in self.points if point.above_ucl or point.in_run]
 
 
-def binomial_limit_counts(n: ArrayLike, p: float, tail: float = P_CHART_TAIL) -> tuple[Any, Any]:
-    """Exact binomial probability limits as counts, for one n or an array of them.
+def binomial_limit_counts(
+    n: ArrayLike, p: ArrayLike, tail: float = P_CHART_TAIL
+) -> tuple[Any, Any]:
+    """Exact binomial probability limits as counts, for one n and p or arrays of them (they
+    broadcast, element by element).
 
     The lower limit is the smallest count whose cumulative probability reaches `tail`; the
     upper limit is the smallest count whose cumulative probability reaches 1 - `tail`. A count
@@ -165,7 +126,7 @@ def binomial_limit_counts(n: ArrayLike, p: float, tail: float = P_CHART_TAIL) ->
     return lower, upper
 
 
-def upper_tail_p(k: ArrayLike, n: ArrayLike, p: float) -> Any:
+def upper_tail_p(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> Any:
     """P(X >= k) for X ~ Binomial(n, p): the exact one-sided p-value of k events or more."""
     return binom.sf(np.asarray(k) - 1, n, p)
 
@@ -186,26 +147,67 @@ def p_chart(
     limit count and reaches `min_count`. Runs: RUN_LENGTH or more consecutive judged months
     strictly above the centre (a month not judged, or without sessions, ends a run).
     """
-    if not len(counts) == len(denominators) == len(labels):
-        raise ValueError("counts, denominators and labels must have the same length")
-    for k, n in zip(counts, denominators, strict=True):
-        if n < 0 or not 0 <= k <= n:
-            raise ValueError(f"need 0 <= count <= n, got count={k}, n={n}")
+    return p_charts([counts], denominators, labels, min_count=min_count)[0]
+
+
+def p_charts(
+    series: Sequence[Sequence[int]],
+    denominators: Sequence[int],
+    labels: Sequence[str],
+    *,
+    min_count: int = 1,
+) -> list[PChart]:
+    """`p_chart` of several series of counts over the same periods and denominators (the
+    per-term charts of a report): each series has its own centre line, and the limits and
+    p-values of all of them come from one call of each binomial function, which computes
+    them element by element exactly as one call per series would."""
+    for counts in series:
+        if not len(counts) == len(denominators) == len(labels):
+            raise ValueError("counts, denominators and labels must have the same length")
+        for k, n in zip(counts, denominators, strict=True):
+            if n < 0 or not 0 <= k <= n:
+                raise ValueError(f"need 0 <= count <= n, got count={k}, n={n}")
     total_n = sum(denominators)
-    centre = sum(counts) / total_n if total_n else None
-    if centre is None:
-        return PChart(
-            None,
-            [
-                PChartPoint(lb, k, n, None, None, None)
-                for lb, k, n in zip(labels, counts, denominators, strict=True)
-            ],
+    if not total_n or not len(series):
+        return [
+            PChart(
+                None,
+                [
+                    PChartPoint(lb, k, n, None, None, None)
+                    for lb, k, n in zip(labels, counts, denominators, strict=True)
+                ],
+            )
+            for counts in series
+        ]
+    centres = [sum(counts) / total_n for counts in series]
+    ns = np.asarray(denominators, dtype="int64").reshape(1, -1)
+    ks = np.asarray(series, dtype="int64").reshape(len(series), len(denominators))
+    centre_column = np.asarray(centres, dtype="float64").reshape(-1, 1)
+    lower, upper = binomial_limit_counts(ns, centre_column)
+    p_values = upper_tail_p(ks, ns, centre_column)
+    expected = ns * centre_column
+    return [
+        _chart(
+            counts,
+            denominators,
+            labels,
+            centre,
+            (lower[row], upper[row], p_values[row], expected[row], ks[row], ns[0]),
+            min_count,
         )
-    ns = np.asarray(denominators, dtype="int64")
-    ks = np.asarray(counts, dtype="int64")
-    lower, upper = binomial_limit_counts(ns, centre)
-    p_values = upper_tail_p(ks, ns, centre)
-    expected = ns * centre
+        for row, (counts, centre) in enumerate(zip(series, centres, strict=True))
+    ]
+
+
+def _chart(
+    counts: Sequence[int],
+    denominators: Sequence[int],
+    labels: Sequence[str],
+    centre: float,
+    arrays: tuple[np.ndarray, ...],
+    min_count: int,
+) -> PChart:
+    lower, upper, p_values, expected, ks, ns = arrays
     judged = [bool(n and e >= MIN_EXPECTED_EVENTS) for n, e in zip(ns, expected, strict=True)]
     above_centre = [j and k / n > centre for j, k, n in zip(judged, ks, ns, strict=True)]
     run_flags, runs = _runs(above_centre, counts, denominators, labels, centre)

@@ -12,18 +12,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from reporting.filters import ReportFilters
-from reporting.signal_detection import Signal
+from reporting.signal_detection import Signal, term_month_counts
 from reporting.statistics import (
     MIN_TERM_EVENTS,
     Funnel,
     Interval,
     PChart,
-    clopper_pearson,
-    p_chart,
-    poisson_rate,
+    clopper_pearson_arrays,
+    p_charts,
+    poisson_rate_arrays,
 )
 
 METHODOLOGY = """\
@@ -169,6 +170,8 @@ class SafetySummary:
     overdue_sessions: list[OverdueSession] = field(default_factory=list)
     overdue_session_count: int = 0
     overdue_margin_minutes: int = 0
+    # Computed on first use (see p_chart_for_term), not figures of their own.
+    _term_charts: dict[int, PChart] = field(default_factory=dict, repr=False, compare=False)
 
     TABLES = (
         "by_term",
@@ -198,57 +201,67 @@ class SafetySummary:
         return dict(zip(self.by_grade["grade"], self.by_grade["events"], strict=True))
 
     def p_chart_for_term(self, term_id: int) -> PChart:
-        """The monthly p-chart of sessions with an event of one term."""
-        return term_p_chart(self.term_months, self.by_month, term_id)
-
-
-def _rate_row(events: int, sessions_with_event: int, sessions: int) -> dict[str, Any]:
-    rate = poisson_rate(events, sessions)
-    proportion = clopper_pearson(min(sessions_with_event, sessions), sessions)
-    return {
-        "events_per_100": rate.estimate,
-        "events_per_100_lower": rate.lower,
-        "events_per_100_upper": rate.upper,
-        "proportion": proportion.estimate,
-        "proportion_lower": proportion.lower,
-        "proportion_upper": proportion.upper,
-        "is_upper_bound_only": proportion.is_upper_bound_only,
-    }
+        """The monthly p-chart of sessions with an event of one term. The charts of every
+        term of the report are computed together on the first call (the signals read them
+        all) and kept with the summary."""
+        if term_id not in self._term_charts:
+            term_ids = [int(t) for t in self.by_term["term_id"]]
+            if term_id not in term_ids:
+                term_ids.append(term_id)
+            self._term_charts.update(term_p_charts(self.term_months, self.by_month, term_ids))
+        return self._term_charts[term_id]
 
 
 def with_rates(table: pd.DataFrame, sessions: int | str) -> pd.DataFrame:
     """Add events per 100 sessions and the proportion of sessions with an event, each with its
     exact 95% interval. `sessions` is a fixed denominator or the name of a column holding one.
 
-    One row per group (tens of rows), so the loop runs over groups, never over events.
+    The intervals of all rows come from one array computation (`poisson_rate_arrays`,
+    `clopper_pearson_arrays`): the same floats as `poisson_rate` and `clopper_pearson` row by
+    row, without a call per row.
     """
     table = table.copy()
     for column in ("events", "sessions_with_event", "serious_events"):
         table[column] = table[column].fillna(0).astype("int64") if len(table) else 0
-    denominators = table[sessions] if isinstance(sessions, str) else [sessions] * len(table)
-    rates = [
-        _rate_row(int(events), int(with_event), int(n))
-        for events, with_event, n in zip(
-            table["events"], table["sessions_with_event"], denominators, strict=True
-        )
-    ]
-    columns = list(_rate_row(0, 0, 0))
-    rate_frame = pd.DataFrame(rates, columns=columns, index=table.index, dtype="float64")
-    rate_frame["is_upper_bound_only"] = rate_frame["is_upper_bound_only"].astype(bool)
-    table = pd.concat([table, rate_frame], axis=1)
+    events = table["events"].to_numpy(dtype="int64")
+    with_event = table["sessions_with_event"].to_numpy(dtype="int64")
+    if isinstance(sessions, str):
+        denominators = table[sessions].to_numpy(dtype="int64")
+    else:
+        denominators = np.full(len(table), sessions, dtype="int64")
+    rate, rate_lower, rate_upper, _ = poisson_rate_arrays(events, denominators)
+    proportion, lower, upper, upper_only = clopper_pearson_arrays(
+        np.minimum(with_event, denominators), denominators
+    )
+    rates = {
+        "events_per_100": rate,
+        "events_per_100_lower": rate_lower,
+        "events_per_100_upper": rate_upper,
+        "proportion": proportion,
+        "proportion_lower": lower,
+        "proportion_upper": upper,
+    }
+    for column, values in rates.items():
+        table[column] = values
+    table["is_upper_bound_only"] = upper_only
     leading = [column for column in table.columns if column not in RATE_COLUMNS]
     return table[leading + list(RATE_COLUMNS)]
 
 
+def term_p_charts(
+    term_months: pd.DataFrame, by_month: pd.DataFrame, term_ids: list[int]
+) -> dict[int, PChart]:
+    """p-charts of several terms: sessions with each term per month over the month's
+    sessions, computed together (`p_charts`)."""
+    per_term = term_month_counts(term_months)
+    months = list(by_month["month"])
+    series = [[per_term.get(term_id, {}).get(month, 0) for month in months] for term_id in term_ids]
+    charts = p_charts(
+        series, [int(n) for n in by_month["sessions"]], months, min_count=MIN_TERM_EVENTS
+    )
+    return dict(zip(term_ids, charts, strict=True))
+
+
 def term_p_chart(term_months: pd.DataFrame, by_month: pd.DataFrame, term_id: int) -> PChart:
     """p-chart of one term: sessions with that term per month over the month's sessions."""
-    rows = term_months[term_months["term_id"] == term_id]
-    # A plain dict: one pandas lookup per month and term cost more than the chart itself.
-    by_month_of_term = dict(zip(rows["month"], rows["sessions_with_event"], strict=True))
-    counts = [int(by_month_of_term.get(month, 0)) for month in by_month["month"]]
-    return p_chart(
-        counts,
-        [int(n) for n in by_month["sessions"]],
-        list(by_month["month"]),
-        min_count=MIN_TERM_EVENTS,
-    )
+    return term_p_charts(term_months, by_month, [term_id])[term_id]

@@ -26,6 +26,7 @@ BELOW = [
     "queries",
     "rollups",
     "counted_events",
+    "intervals",
     "statistics",
     "summary",
     "signal_detection",

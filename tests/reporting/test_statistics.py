@@ -17,12 +17,14 @@ from reporting.statistics import (
     P_CHART_TAIL,
     benjamini_hochberg,
     clopper_pearson,
+    clopper_pearson_arrays,
     exact_funnel_limit,
     funnel,
     funnel_limits,
     overdispersion,
     p_chart,
     poisson_rate,
+    poisson_rate_arrays,
     rate_ratio,
 )
 
@@ -130,6 +132,49 @@ def test_poisson_rate_scales_to_the_requested_denominator():
 def test_poisson_rate_without_exposure_has_no_estimate():
     interval = poisson_rate(0, 0)
     assert (interval.estimate, interval.lower, interval.upper) == (None, None, None)
+
+
+# --- the array forms: the scalar functions' floats, element by element --------------------
+
+
+def as_tuple(interval) -> tuple:
+    return (interval.estimate, interval.lower, interval.upper, interval.is_upper_bound_only)
+
+
+def from_arrays(arrays, index: int) -> tuple:
+    estimate, lower, upper, upper_only = (values[index] for values in arrays)
+    values = (estimate, lower, upper)
+    floats = tuple(None if math.isnan(value) else float(value) for value in values)
+    return (*floats, bool(upper_only))
+
+
+# Every branch: no denominator, no events, some, all; small and large counts.
+PAIRS = [(0, 0), (0, 1), (0, 7), (1, 1), (3, 3), (1, 2), (5, 40), (17, 1200), (0, 25000)]
+PAIRS += [(k, n) for n in (13, 400, 12132) for k in (1, n // 3, n - 1)]
+
+
+def test_the_array_intervals_are_the_scalar_intervals_bit_for_bit():
+    ks, ns = [k for k, _ in PAIRS], [n for _, n in PAIRS]
+    proportions, rates = clopper_pearson_arrays(ks, ns), poisson_rate_arrays(ks, ns)
+    for index, (k, n) in enumerate(PAIRS):
+        assert from_arrays(proportions, index) == as_tuple(clopper_pearson(k, n)), (k, n)
+        assert from_arrays(rates, index) == as_tuple(poisson_rate(k, n)), (k, n)
+
+
+@given(st.lists(st.integers(0, 5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n)))))
+def test_the_array_intervals_agree_with_the_scalar_ones_for_any_counts(pairs):
+    ks, ns = [k for k, _ in pairs], [n for _, n in pairs]
+    proportions, rates = clopper_pearson_arrays(ks, ns), poisson_rate_arrays(ks, ns)
+    for index, (k, n) in enumerate(pairs):
+        assert from_arrays(proportions, index) == as_tuple(clopper_pearson(k, n))
+        assert from_arrays(rates, index) == as_tuple(poisson_rate(k, n))
+
+
+def test_the_array_intervals_refuse_impossible_counts():
+    with pytest.raises(ValueError):
+        clopper_pearson_arrays([3], [2])
+    with pytest.raises(ValueError):
+        poisson_rate_arrays([-1], [10])
 
 
 # --- exact binomial sums, written out --------------------------------------------------
