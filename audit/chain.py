@@ -16,25 +16,23 @@ the hashed row, so moving a row to another chain breaks the link.
 
 import functools
 import hashlib
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Max
-from django.utils import timezone
+
+from audit.canonical import (
+    as_stored,
+    canonical_row,
+    chained_fields,
+    fields_stored_differently,
+)
 
 if TYPE_CHECKING:
     from audit.models import ChainedRow
-
-# A model field of any kind, and the function that puts its values in canonical form.
-AnyField: TypeAlias = "models.Field[Any, Any]"
-Converter = Callable[[Any], Any]
 
 GENESIS_HASH = "0" * 64
 # The transaction-scoped advisory lock of the global chain (one key for all tables, as a
@@ -44,120 +42,9 @@ LEDGER_LOCK_KEY = 4_815_162_342
 SITE_LOCK_CLASS = 481_516
 CHAIN_COLUMN = "chain_site_id"
 
-_UNCHAINED = {"hash"}
-
 
 class ChainWriteOutsideTransaction(RuntimeError):
     pass
-
-
-def chained_fields(model: type[models.Model]) -> list[AnyField]:
-    pk_name = model._meta.pk.name
-    return [
-        field
-        for field in model._meta.concrete_fields
-        if field.name not in _UNCHAINED and field.name != pk_name
-    ]
-
-
-def _converter(field: AnyField) -> Converter:
-    """The function that puts one field's values in canonical form, chosen once per field.
-
-    Rows are sealed before insert, from attribute values that may still be strings, floats,
-    naive datetimes or unnormalised IPv6 addresses; the verifier later reads the stored value.
-    Both must serialise to the same thing, so values are first prepared the way the field
-    prepares them for the database.
-    """
-    if isinstance(field, models.DateTimeField):
-
-        def datetime_value(value: Any) -> str:
-            # get_prep_value parses strings and makes naive values aware in the default time
-            # zone, exactly as the save does; the chain then always speaks UTC. An aware
-            # datetime (every stored value, and every row `seal` has prepared) needs neither.
-            if not (isinstance(value, datetime) and value.utcoffset() is not None):
-                value = field.get_prep_value(value)
-                if timezone.is_naive(value):
-                    value = timezone.make_aware(value, UTC)
-            return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-        return datetime_value
-    if isinstance(field, models.DateField):
-        return lambda value: field.to_python(value).isoformat()
-    if isinstance(field, models.DecimalField):
-        return lambda value: format(_stored_decimal(field, value), "f")
-    if isinstance(field, models.FloatField):
-        return lambda value: repr(float(value))
-    if isinstance(field, models.BooleanField):
-        return bool
-    if isinstance(field, models.IntegerField | models.AutoField):
-        return int
-    if isinstance(field, models.ForeignKey):
-        return _converter(field.target_field)
-    if isinstance(field, models.JSONField):
-        return _canonical_json
-    if isinstance(field, models.CharField | models.TextField):
-        # Text is already in canonical form; only lazy strings and numbers need preparing.
-        return lambda value: value if value.__class__ is str else str(field.get_prep_value(value))
-    return lambda value: str(field.get_prep_value(value))
-
-
-@functools.cache
-def _row_converters(model: type[models.Model]) -> tuple[tuple[str, Converter], ...]:
-    # Cached per model class: sealing a million rows must not re-inspect fields each time.
-    return tuple((field.attname, _converter(field)) for field in chained_fields(model))
-
-
-def _stored_decimal(field: "models.DecimalField[Any, Any]", value: Any) -> Decimal:
-    """The decimal as a numeric(max_digits, decimal_places) column stores it (PostgreSQL
-    rounds half away from zero)."""
-    quantum = Decimal(1).scaleb(-field.decimal_places)
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
-    return number.quantize(quantum, rounding=ROUND_HALF_UP)
-
-
-@functools.cache
-def _fields_stored_differently(model: type[models.Model]) -> tuple[AnyField, ...]:
-    """The chained fields whose values `_as_stored` may change."""
-    return tuple(
-        field
-        for field in chained_fields(model)
-        if isinstance(field, models.DecimalField | models.DateTimeField)
-    )
-
-
-def _as_stored(field: AnyField, value: Any) -> Any:
-    """Values whose stored form depends on the database (rounding of extra decimal places,
-    naive or textual datetimes) are put in that form before hashing and inserting, so the
-    row stores exactly what was hashed on every backend."""
-    if value is None:
-        return None
-    if isinstance(field, models.DecimalField):
-        return _stored_decimal(field, value)
-    if isinstance(field, models.DateTimeField):
-        value = field.get_prep_value(value)
-        return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
-    return value
-
-
-def _canonical_json(value: Any) -> Any:
-    """JSON content as it reads back after a round trip through the database."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
-
-
-def canonical_row(model: type[models.Model], values: Mapping[str, Any]) -> bytes:
-    """Stable bytes for a row, from attribute name -> value (as stored or about to be).
-
-    Empty (NULL) values are left out, so a nullable column added to a chained table later
-    does not change the serialisation of the rows written before it existed.
-    """
-    payload: dict[str, Any] = {}
-    for attname, convert in _row_converters(model):
-        value = values.get(attname)
-        if value is not None:
-            payload[attname] = convert(value)
-    return json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    ).encode()
 
 
 def link(previous_hash: str, model: type[models.Model], values: Mapping[str, Any]) -> str:
@@ -303,8 +190,8 @@ def seal(rows: Sequence["ChainedRow"], using: str, *, in_bulk: bool = False) -> 
     site = transaction_chain(connection, getattr(rows[0], CHAIN_COLUMN, None))
     for row in rows:
         setattr(row, CHAIN_COLUMN, site)
-        for field in _fields_stored_differently(model):
-            setattr(row, field.attname, _as_stored(field, getattr(row, field.attname)))
+        for field in fields_stored_differently(model):
+            setattr(row, field.attname, as_stored(field, getattr(row, field.attname)))
     if connection.vendor == "postgresql" and not in_bulk and len(rows) == 1:
         rows[0].__dict__["_chain_payload"] = canonical_row(model, rows[0].__dict__)
         return
@@ -334,8 +221,8 @@ def seal_per_site(
     model = type(rows[0])
     by_site: dict[int | None, list[ChainedRow]] = {}
     for row in rows:
-        for field in _fields_stored_differently(model):
-            setattr(row, field.attname, _as_stored(field, getattr(row, field.attname)))
+        for field in fields_stored_differently(model):
+            setattr(row, field.attname, as_stored(field, getattr(row, field.attname)))
         by_site.setdefault(getattr(row, CHAIN_COLUMN, None), []).append(row)
     for site in sorted(by_site, key=chain_order):
         if heads is not None and (model, site) in heads:

@@ -14,7 +14,7 @@ from simple_history import register
 from simple_history.manager import HistoryDescriptor
 
 from audit import chain
-from audit.chain import AnyField
+from audit.canonical import AnyField
 from audit.context import current_context
 
 

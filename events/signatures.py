@@ -8,7 +8,7 @@ data, so signing and checking can never hash differently.
 import hashlib
 from typing import Any
 
-from audit.chain import canonical_row
+from audit.canonical import canonical_row
 from events.models import AdverseEvent
 
 

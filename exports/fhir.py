@@ -275,19 +275,27 @@ def bundle_entries(events: Iterable[AdverseEvent]) -> Iterator[Resource]:
     seen: set[str] = set()
     for event in events:
         session = event.session
-        patient_url = _urn("patient", session.patient_id)
-        if patient_url not in seen:
-            seen.add(patient_url)
-            yield {"fullUrl": patient_url, "resource": patient_resource(session.patient)}
-        encounter_url = _urn("encounter", session.pk)
-        if encounter_url not in seen:
-            seen.add(encounter_url)
-            yield {"fullUrl": encounter_url, "resource": encounter_resource(session)}
+        new_session = _urn("encounter", session.pk) not in seen
+        yield from session_context_entries(session, seen)
+        if new_session:
             yield from _session_measures(session)
         yield {
             "fullUrl": _urn("adverse-event", event.pk),
             "resource": adverse_event_resource(event),
         }
+
+
+def session_context_entries(session: InfusionSession, seen: set[str]) -> Iterator[Resource]:
+    """The session's patient and encounter entries, each only the first time a bundle meets
+    it (`seen` holds the full URLs already in the bundle)."""
+    patient_url = _urn("patient", session.patient_id)
+    if patient_url not in seen:
+        seen.add(patient_url)
+        yield {"fullUrl": patient_url, "resource": patient_resource(session.patient)}
+    encounter_url = _urn("encounter", session.pk)
+    if encounter_url not in seen:
+        seen.add(encounter_url)
+        yield {"fullUrl": encounter_url, "resource": encounter_resource(session)}
 
 
 def _session_measures(session: InfusionSession) -> Iterator[Resource]:

@@ -20,8 +20,7 @@ from exports.fhir import (
     _instant,
     _r4_meta,
     _urn,
-    encounter_resource,
-    patient_resource,
+    session_context_entries,
 )
 
 LOINC = "http://loinc.org"
@@ -128,13 +127,5 @@ def scores_bundle_entries(measures: Iterable[OutcomeMeasure]) -> Iterator[dict[s
     the event bundles."""
     seen: set[str] = set()
     for measure in measures:
-        session = measure.session
-        patient_url = _urn("patient", session.patient_id)
-        if patient_url not in seen:
-            seen.add(patient_url)
-            yield {"fullUrl": patient_url, "resource": patient_resource(session.patient)}
-        encounter_url = _urn("encounter", session.pk)
-        if encounter_url not in seen:
-            seen.add(encounter_url)
-            yield {"fullUrl": encounter_url, "resource": encounter_resource(session)}
+        yield from session_context_entries(measure.session, seen)
         yield from measure_entries(measure)

@@ -22,7 +22,8 @@ from html import escape
 import pandas as pd
 
 from events.charts import text_width
-from reporting.statistics import Funnel, FunnelUnit, PChart
+from reporting.funnel import Funnel, FunnelUnit
+from reporting.statistics import PChart
 from reporting.summary import SafetySummary
 
 WIDTH, HEIGHT = 640, 260

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from reporting.filters import ReportFilters
+from reporting.funnel import Funnel
 from reporting.signal_detection import Signal, term_month_counts
 from reporting.statistics import (
     MIN_TERM_EVENTS,
-    Funnel,
     Interval,
     PChart,
     clopper_pearson_arrays,

@@ -29,10 +29,11 @@ from reporting.filters import (
     month_key,
     month_range,
 )
+from reporting.funnel import funnel
 from reporting.models import SignalReview
 from reporting.scope import report_sites, reporting_database
 from reporting.signal_detection import detect_signals
-from reporting.statistics import clopper_pearson, funnel, p_chart, poisson_rate
+from reporting.statistics import clopper_pearson, p_chart, poisson_rate
 from reporting.summary import OverdueSession, Period, SafetySummary, with_rates
 
 GRADES = (1, 2, 3, 4, 5)

@@ -290,7 +290,8 @@ def run_sql(sql, params=()):
 def relink_from(first_pk: int) -> None:
     """Recompute the hash of `first_pk` and every later row, as a careful forger would, so
     the chain is consistent again from the start to its (new) end."""
-    from audit.chain import GENESIS_HASH, chained_fields, link
+    from audit.canonical import chained_fields
+    from audit.chain import GENESIS_HASH, link
 
     model = history_model()
     names = ["history_id", "hash"] + [f.attname for f in chained_fields(model)]

@@ -14,7 +14,8 @@ from matplotlib.textpath import TextToPath
 from events.charts import ChartLimits, ChartMarker, ChartPoint, session_chart_svg
 from reporting import charts
 from reporting.filters import ONSET_BANDS
-from reporting.statistics import funnel, p_chart, poisson_rate
+from reporting.funnel import funnel
+from reporting.statistics import p_chart, poisson_rate
 
 SVG = "{http://www.w3.org/2000/svg}"
 SITE_CODES = [

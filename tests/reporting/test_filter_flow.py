@@ -28,6 +28,7 @@ BELOW = [
     "counted_events",
     "intervals",
     "statistics",
+    "funnel",
     "summary",
     "signal_detection",
     "benefit_risk",

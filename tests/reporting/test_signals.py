@@ -11,10 +11,11 @@ import pytest
 from events.choices import Role
 from events.models import EventTerm
 from reporting.filters import ReportFilters
+from reporting.funnel import exact_funnel_limit, funnel
 from reporting.models import SignalAssessment, SignalReview
 from reporting.selectors import month_filters, safety_summary
 from reporting.signal_detection import detect_signals, percent
-from reporting.statistics import exact_funnel_limit, funnel, p_chart
+from reporting.statistics import p_chart
 from reporting.summary import term_p_chart
 from tests.audit_helpers import assert_audited
 from tests.conftest import _member, login

@@ -12,16 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import binomtest, false_discovery_control
 
+from reporting.funnel import exact_funnel_limit, funnel, funnel_limits, overdispersion
 from reporting.statistics import (
     MIN_EXPECTED_EVENTS,
     P_CHART_TAIL,
     benjamini_hochberg,
     clopper_pearson,
     clopper_pearson_arrays,
-    exact_funnel_limit,
-    funnel,
-    funnel_limits,
-    overdispersion,
     p_chart,
     poisson_rate,
     poisson_rate_arrays,
