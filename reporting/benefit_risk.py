@@ -32,6 +32,7 @@ from events.choices import Drug, Route, SessionStatus
 from events.models import AdverseEvent, InfusionSession, OutcomeMeasure
 from events.outcomes import COUNTING_RULES as OUTCOME_RULES
 from events.outcomes import EVALUATION_SESSION, REMISSION_BELOW
+from events.rules import DOSE_BANDS
 from reporting.filters import ReportFilters
 from reporting.presentation import format_interval
 from reporting.queries import COUNTED_STATUSES, event_conditions, session_conditions
@@ -147,6 +148,13 @@ def _exposure(
     return counts.merge(totals, on=keys, how="left")
 
 
+def _in_reading_order(column: pd.Series) -> pd.Series:
+    """Dose bands sort from the lowest dose up ("<0.5" before "0.5-0.75"), not as text."""
+    if column.name == "dose_band":
+        return column.map({band: index for index, band in enumerate(DOSE_BANDS)})
+    return column
+
+
 def benefit_risk_table(
     filters: ReportFilters, user: User, site_zones: dict[int, str], *, by_site: bool, using: str
 ) -> BenefitRisk:
@@ -156,7 +164,7 @@ def benefit_risk_table(
     table = cohort.merge(exposure, on=keys, how="outer")
     counts = [c for c in table.columns if c not in keys]
     table[counts] = table[counts].fillna(0).astype(int)
-    table = table.sort_values(keys).reset_index(drop=True)
+    table = table.sort_values(keys, key=_in_reading_order).reset_index(drop=True)
     for column, numerator, denominator in (
         ("response", "responders", "evaluable"),
         ("remission", "remitters", "evaluable"),

@@ -141,3 +141,12 @@ def test_a_director_edits_a_reference_and_staff_cannot(director, nurse, signed_i
     assert signed_in(nurse).post(url, form).status_code == 403
     stale = signed_in(director).post(url, form)
     assert stale.status_code == 200 and "This record was changed" in stale.text
+
+
+def test_protocols_list_their_dose_bands_from_the_lowest_up(north, nurse, director):
+    for dose in ("1.10", "0.40", "0.80", "0.60"):
+        _course(north, nurse, [20, 18, 15, 12, 8, 4], dose=dose)
+
+    result = benefit_risk(director, ReportFilters())
+
+    assert list(result.table["dose_band"]) == ["<0.5", "0.5-0.75", "0.75-1.0", ">1.0"]
