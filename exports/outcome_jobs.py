@@ -9,19 +9,16 @@ also writes the access-log row when the file is done). The writers register them
 
 from __future__ import annotations
 
-import json
 from typing import IO
 
 from django.http import HttpRequest
-from django.utils import timezone
 
 from audit.services import Actor
-from exports.fhir import bundle_header
 from exports.fhir_measures import scores_bundle_entries
 from exports.models import ExportJob, ExportKind
 from exports.outcomes import benefit_risk_csv, frame_csv, scores_frame, scores_measures
 from exports.services import JOB_WRITERS, export_job_request
-from exports.services.job_writers import FHIR_PAGE, job_report_filters
+from exports.services.job_writers import FHIR_PAGE, job_report_filters, write_fhir_bundle
 from exports.services.jobs import ProgressRecorder
 from reporting.benefit_risk import benefit_risk
 from reporting.filters import ReportFilters
@@ -69,19 +66,10 @@ def _write_scores_fhir(out: IO[bytes], job: ExportJob, progress: ProgressRecorde
     require_report_reader(job.requested_by)
     measures = scores_measures(job.requested_by, job_report_filters(job))
     progress.expect(measures.count())
-    header = json.dumps(bundle_header(generated_at=timezone.now()))
-    out.write(header[:-1].encode() + b', "entry": [')
-    rows = 0
     selected = measures.select_related("session__patient__site")
-    for index, entry in enumerate(scores_bundle_entries(selected.iterator(chunk_size=FHIR_PAGE))):
-        out.write((b",\n" if index else b"\n") + json.dumps(entry).encode())
-        if entry["resource"]["resourceType"] == "Encounter":
-            # One session's scores follow its Encounter: count the sets of measures.
-            rows += 1
-            if rows % FHIR_PAGE == 0:
-                progress(rows)
-    out.write(b"\n]}\n")
-    progress.rows = rows
+    entries = scores_bundle_entries(selected.iterator(chunk_size=FHIR_PAGE))
+    # One session's scores follow its Encounter: rows count the sets of measures.
+    write_fhir_bundle(out, entries, counted="Encounter", progress=progress)
 
 
 def _write_benefit_risk(out: IO[bytes], job: ExportJob, progress: ProgressRecorder) -> None:

@@ -2,7 +2,7 @@
 (`JOB_WRITERS`, used by `exports.services.jobs`)."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import IO, TYPE_CHECKING, Any
 
@@ -52,12 +52,21 @@ def _write_fhir_bundle(out: IO[bytes], job: ExportJob, progress: "ProgressRecord
     filters = job_report_filters(job)
     progress.expect(listing_row_count(job.requested_by, filters))
     events = fhir_event_queryset(event_listing(job.requested_by, filters).order_by("id"))
+    entries = bundle_entries(events.iterator(chunk_size=FHIR_PAGE))
+    write_fhir_bundle(out, entries, counted="AdverseEvent", progress=progress)
+
+
+def write_fhir_bundle(
+    out: IO[bytes], entries: Iterable[dict[str, Any]], *, counted: str, progress: "ProgressRecorder"
+) -> None:
+    """Stream a FHIR collection Bundle of `entries`; its rows (and progress) count the
+    entries whose resource type is `counted`."""
     header = json.dumps(bundle_header(generated_at=timezone.now()))
     out.write(header[:-1].encode() + b', "entry": [')
     rows = 0
-    for index, entry in enumerate(bundle_entries(events.iterator(chunk_size=FHIR_PAGE))):
+    for index, entry in enumerate(entries):
         out.write((b",\n" if index else b"\n") + json.dumps(entry).encode())
-        if entry["resource"]["resourceType"] == "AdverseEvent":
+        if entry["resource"]["resourceType"] == counted:
             rows += 1
             if rows % FHIR_PAGE == 0:
                 progress(rows)
