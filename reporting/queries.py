@@ -4,8 +4,9 @@ Each function here is one query over sessions or events, filtered by a `ReportFi
 user's sites, that returns grouped counts as a DataFrame. Months group on the stored
 `InfusionSession.month` (site-local "YYYY-MM"), dose bands on `dose_band`, session numbers on
 `sequence_number`, time to onset on `AdverseEvent.onset_minutes`: no date functions per row.
-Two-level counts (worst grade per session and term) wrap the ORM's SQL in an outer GROUP BY so
-the database does both levels.
+The events' counts (`events_frames`) are one statement that reads the filtered events once and
+groups them per session (worst grade, breakdown groups as a bit mask), per cell and kind of
+event, and per session and term, so the database does every level.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from typing import Any
 
 import pandas as pd
 from django.db import connections
-from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Least
 
@@ -271,26 +281,20 @@ def _as_subquery(queryset: QuerySet[Any], using: str) -> tuple[str, tuple[Any, .
     return sql, tuple(params)
 
 
-def _count(condition: Q | None = None) -> Cast:
-    """COUNT of the group's events (those matching `condition`), as a 32-bit integer: summed
-    again in the outer GROUP BY, PostgreSQL adds integers as bigint, where it would add
-    COUNT's bigint as numeric (several times slower, and Decimals in Python)."""
-    return Cast(Count("pk", filter=condition), IntegerField())
-
-
-def _breakdown_aggregates(columns: EventColumns) -> dict[str, Cast]:
-    """Per-session counts of events by grade, onset band and category (and the serious ones),
-    so sessions with an event in each group add up across the session dimensions."""
-    groups: dict[str, Q] = {f"grade_{grade}": Q(grade=grade) for grade in range(1, 6)}
-    for index, band in enumerate([*ONSET_BANDS, ONSET_UNKNOWN]):
-        groups[f"onset_{index}"] = columns.onset(band)
-    for category in TermCategory.values:
-        groups[f"category_{category}"] = Q(**{columns.category: category})
-    aggregates = {}
-    for name, condition in groups.items():
-        aggregates[f"{name}_events"] = _count(condition)
-        aggregates[f"{name}_serious"] = _count(condition & Q(is_serious=True))
-    return aggregates
+def _breakdown_families(columns: EventColumns) -> dict[str, dict[str, Q]]:
+    """The summary's breakdowns of events: grade, onset band, category. The groups of one
+    family are disjoint and every event lies in exactly one group of each family."""
+    return {
+        "grade": {f"grade_{grade}": Q(grade=grade) for grade in range(1, 6)},
+        "onset": {
+            f"onset_{index}": columns.onset(band)
+            for index, band in enumerate([*ONSET_BANDS, ONSET_UNKNOWN])
+        },
+        "category": {
+            f"category_{category}": Q(**{columns.category: category})
+            for category in TermCategory.values
+        },
+    }
 
 
 BREAKDOWN_GROUPS = (
@@ -298,74 +302,161 @@ BREAKDOWN_GROUPS = (
     *(f"onset_{index}" for index in range(len(ONSET_BANDS) + 1)),
     *(f"category_{category}" for category in TermCategory.values),
 )
+# Each group's bit in an event's and a session's masks: 17 bits, an integer on both databases.
+GROUP_BITS = {group: 1 << index for index, group in enumerate(BREAKDOWN_GROUPS)}
 
 
-def events_cube(events: QuerySet[Any], using: str) -> tuple[pd.DataFrame, int]:
-    """One pass over the counted events, grouped per session and then per cell of the session
-    dimensions (month, site, route, drug, dose band, session number).
+def _family_bit(groups: dict[str, Q]) -> Case:
+    """An event's bit in one family: the bit of the group it lies in (0 in none)."""
+    whens = [When(condition, then=Value(GROUP_BITS[group])) for group, condition in groups.items()]
+    return Case(*whens, default=Value(0), output_field=IntegerField())
 
-    Each cell carries events, sessions with an event and serious events, overall and for every
-    grade, onset band and category, plus sessions by the worst grade they reached. Each session
-    sits in exactly one cell, so all of these add up across cells. The second part of the
-    statement counts distinct patients with an event over the same per-session rows.
-    Returns the cells and the number of patients with an event.
+
+def _bit_or(expression: str, vendor: str) -> str:
+    """The bitwise OR of one family's bits over a group. SQLite has no BIT_OR, but every event
+    carries exactly one power of two (or 0) per family, so the sum of the distinct values is
+    their OR."""
+    return f"BIT_OR({expression})" if vendor == "postgresql" else f"SUM(DISTINCT {expression})"
+
+
+@dataclass(frozen=True)
+class EventFrames:
+    cube: pd.DataFrame  # per cell of the session dimensions (see `events_frames`)
+    term_month_worst: pd.DataFrame  # per (term, month, worst grade)
+    patients_with_event: int
+
+
+def events_frames(events: QuerySet[Any], using: str) -> EventFrames:
+    """The summary's counts of the counted `events`, in one statement over one read of them.
+
+    The events (the `ev` part: their session, patient, term, cell of the session dimensions,
+    grade, seriousness and one bit per breakdown family) are read once; PostgreSQL and SQLite
+    keep a part used several times as a temporary result. From it:
+
+    - the cube, one row per cell of (month, site, route, drug, dose band, session number):
+      - per session, its worst grade and its groups (grade, onset band, category) as one bit
+        mask, then per cell the sessions with an event, in each group (the sum of the group's
+        bit) and by worst grade. Each session sits in one cell, so these add up across cells;
+      - per cell, grade, onset band, category and seriousness, the events (a plain GROUP BY,
+        no per-session stage), then per cell the events and serious events, overall and in
+        each group;
+    - per (term, month, worst grade): sessions whose worst grade for the term is that grade,
+      their events and serious events (incidence counts a session once per term);
+    - the patients with an event.
+
+    Counts are cast to 32-bit integers before they are summed again: PostgreSQL adds bigints
+    as numeric (several times slower, and Decimals in Python).
     """
     columns = columns_of(events)
-    aggregates = _breakdown_aggregates(columns)
+    families = _breakdown_families(columns)
     dimensions = dict(zip(_DIMENSION_ALIASES, columns.dimensions.values(), strict=True))
-    per_session = events.values(
-        sid=F(columns.session), pid=F(columns.patient), **dimensions
-    ).annotate(n=_count(), serious=_count(Q(is_serious=True)), worst=Max("grade"), **aggregates)
-    inner, params = _as_subquery(per_session, using)
+    rows_of_events = events.values(
+        sid=F(columns.session),
+        pid=F(columns.patient),
+        tid=F("term_id"),
+        **dimensions,
+        ev_grade=F("grade"),
+        ev_serious=Cast("is_serious", IntegerField()),
+        **{f"{family}_bit": _family_bit(groups) for family, groups in families.items()},
+    )
+    inner, params = _as_subquery(rows_of_events, using)
+    connection = connections[using]
+    sql = _events_sql(inner, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    parts: dict[str, list[Any]] = {"cell": [], "patients": [], "term": []}
+    for row in rows:
+        parts[row[0]].append(row[1:])
+    # The patients' row is framed with the cells, as the cube was always framed.
+    cube = _frame([*parts["cell"], *parts["patients"]], EVENTS_CUBE_COLUMNS)
+    patients = int(parts["patients"][0][len(SESSION_DIMENSIONS)] or 0) if parts["patients"] else 0
+    cube = cube.iloc[: len(parts["cell"])].reset_index(drop=True)
+    numeric = [column for column in cube.columns if column not in SESSION_DIMENSIONS]
+    cube[numeric] = cube[numeric].fillna(0).astype("int64")
+    terms = _frame(
+        ((row[1], row[0], row[5], row[6], row[7], row[8]) for row in parts["term"]),
+        TERM_MONTH_WORST_COLUMNS,
+    )
+    return EventFrames(cube=cube, term_month_worst=terms, patients_with_event=patients)
+
+
+EVENTS_CUBE_COLUMNS = (
+    *SESSION_DIMENSIONS,
+    "sessions_with_event",
+    "events",
+    "serious_events",
+    *(f"{group}_{kind}" for group in BREAKDOWN_GROUPS for kind in ("events", "serious")),
+    *(f"{group}_sessions" for group in BREAKDOWN_GROUPS),
+    *(f"worst_grade_{grade}_sessions" for grade in range(1, 6)),
+)
+TERM_MONTH_WORST_COLUMNS = (
+    "term_id",
+    "month",
+    "worst_grade",
+    "sessions_with_event",
+    "events",
+    "serious_events",
+)
+
+
+def _events_sql(events_sql: str, vendor: str) -> str:
+    """The statement of `events_frames` over `events_sql` (the events' rows). Every name in it
+    is ours; the filters' values stay parameters of `events_sql`."""
     dims = ", ".join(_DIMENSION_ALIASES)
-    sums = [f"SUM({name})" for name in aggregates]
-    sums += [f"SUM(CASE WHEN {group}_events > 0 THEN 1 ELSE 0 END)" for group in BREAKDOWN_GROUPS]
-    sums += [f"SUM(CASE WHEN worst = {grade} THEN 1 ELSE 0 END)" for grade in range(1, 6)]
-    nulls = ", ".join(["NULL"] * len(sums))
-    sql = (
-        f"WITH per_session AS ({inner}) "  # noqa: S608 (no user text: names are ours)  # nosec B608
-        f"SELECT 'cell', {dims}, COUNT(*), SUM(n), SUM(serious), {', '.join(sums)} "
-        f"FROM per_session GROUP BY {dims} "
-        "UNION ALL SELECT 'patients', NULL, NULL, NULL, NULL, NULL, NULL, "
-        f"COUNT(DISTINCT pid), NULL, NULL, {nulls} FROM per_session"
+    groups = " + ".join(
+        _bit_or(f"{family}_bit", vendor) for family in ("grade", "onset", "category")
     )
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    names = (
-        "part",
-        *SESSION_DIMENSIONS,
-        "sessions_with_event",
-        "events",
-        "serious_events",
-        *aggregates,
-        *(f"{group}_sessions" for group in BREAKDOWN_GROUPS),
-        *(f"worst_grade_{grade}_sessions" for grade in range(1, 6)),
+    family_of = {group: group.split("_")[0] for group in BREAKDOWN_GROUPS}
+    event_sums = ["SUM(n) AS events", "SUM(n * ev_serious) AS serious_events"]
+    for index, (group, bit) in enumerate(GROUP_BITS.items()):
+        condition = f"{family_of[group]}_bit = {bit}"
+        event_sums.append(f"SUM(CASE WHEN {condition} THEN n ELSE 0 END) AS e{index}")
+        event_sums.append(f"SUM(CASE WHEN {condition} THEN n * ev_serious ELSE 0 END) AS x{index}")
+    session_sums = ["COUNT(*) AS sessions_with_event"]
+    session_sums += [
+        f"SUM((groups >> {index}) & 1) AS s{index}" for index in range(len(GROUP_BITS))
+    ]
+    session_sums += [
+        f"SUM(CASE WHEN worst = {grade} THEN 1 ELSE 0 END) AS w{grade}" for grade in range(1, 6)
+    ]
+    event_columns = ["e.events", "e.serious_events"]
+    for index in range(len(GROUP_BITS)):
+        event_columns += [f"e.e{index}", f"e.x{index}"]
+    cell_columns = [
+        *(f"s.{name}" for name in _DIMENSION_ALIASES),
+        "s.sessions_with_event",
+        *event_columns,
+        *(f"s.s{index}" for index in range(len(GROUP_BITS))),
+        *(f"s.w{grade}" for grade in range(1, 6)),
+    ]
+    counts = len(cell_columns) - len(_DIMENSION_ALIASES)
+    same_cell = " AND ".join(f"s.{name} = e.{name}" for name in _DIMENSION_ALIASES)
+    no_dims = _nulls(len(_DIMENSION_ALIASES))
+    return (
+        f"WITH ev AS ({events_sql}), "  # noqa: S608 (no user text: names are ours)  # nosec B608
+        f"per_session AS (SELECT sid, pid, {dims}, MAX(ev_grade) AS worst, {groups} AS groups "
+        f"FROM ev GROUP BY sid, pid, {dims}), "
+        f"session_cells AS (SELECT {dims}, {', '.join(session_sums)} "
+        f"FROM per_session GROUP BY {dims}), "
+        "per_kind AS (SELECT "
+        f"{dims}, grade_bit, onset_bit, category_bit, ev_serious, CAST(COUNT(*) AS integer) AS n "
+        f"FROM ev GROUP BY {dims}, grade_bit, onset_bit, category_bit, ev_serious), "
+        f"event_cells AS (SELECT {dims}, {', '.join(event_sums)} FROM per_kind GROUP BY {dims}), "
+        "per_pair AS (SELECT tid, session_month, MAX(ev_grade) AS worst, "
+        "CAST(COUNT(*) AS integer) AS n, CAST(SUM(ev_serious) AS integer) AS serious "
+        "FROM ev GROUP BY sid, tid, session_month) "
+        f"SELECT 'cell', {', '.join(cell_columns)} "
+        f"FROM session_cells s JOIN event_cells e ON {same_cell} "
+        f"UNION ALL SELECT 'patients', {no_dims}, COUNT(DISTINCT pid), {_nulls(counts - 1)} "
+        "FROM per_session "
+        # A term row in a cell row's slots of the same types: month, term (in the site's
+        # slot), worst grade (in the session number's), then its three counts.
+        f"UNION ALL SELECT 'term', session_month, tid, NULL, NULL, NULL, worst, "
+        f"COUNT(*), SUM(n), SUM(serious), {_nulls(counts - 3)} "
+        "FROM per_pair GROUP BY tid, session_month, worst"
     )
-    frame = _frame(rows, names)
-    patients = frame.loc[frame["part"] == "patients", "sessions_with_event"]
-    cells = frame[frame["part"] == "cell"].drop(columns="part").reset_index(drop=True)
-    numeric = [column for column in cells.columns if column not in SESSION_DIMENSIONS]
-    cells[numeric] = cells[numeric].fillna(0).astype("int64")
-    return cells, int(patients.iloc[0] or 0) if len(patients) else 0
 
 
-def term_month_worst(events: QuerySet[Any], using: str) -> pd.DataFrame:
-    """Per (term, month, worst grade): sessions whose worst grade for the term is that grade,
-    their events and serious events. Incidence counts a session once per term."""
-    columns = columns_of(events)
-    per_pair = events.values(
-        sid=F(columns.session), tid=F("term_id"), session_month=columns.dimensions["month"]
-    ).annotate(worst=Max("grade"), n=_count(), serious=_count(Q(is_serious=True)))
-    inner, params = _as_subquery(per_pair, using)
-    sql = (
-        "SELECT tid, session_month, worst, COUNT(*), SUM(n), SUM(serious) "  # noqa: S608  # nosec B608
-        f"FROM ({inner}) per_pair GROUP BY tid, session_month, worst"
-    )
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return _frame(
-        rows,
-        ("term_id", "month", "worst_grade", "sessions_with_event", "events", "serious_events"),
-    )
+def _nulls(count: int) -> str:
+    return ", ".join(["NULL"] * count)

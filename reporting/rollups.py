@@ -83,10 +83,11 @@ class PartitionFrames:
         cls, sessions: QuerySet[InfusionSession], events: QuerySet[Any], using: str
     ) -> PartitionFrames:
         """Compute the frames of the counted `sessions` and `events` (already narrowed)."""
+        event_frames = queries.events_frames(events, using)
         return cls(
             sessions_cube=queries.sessions_cube(sessions),
-            events_cube=queries.events_cube(events, using)[0],
-            term_month_worst=queries.term_month_worst(events, using),
+            events_cube=event_frames.cube,
+            term_month_worst=event_frames.term_month_worst,
             patient_ids=set(sessions.values_list("patient_id", flat=True).distinct()),
             patient_with_event_ids=set(
                 events.values_list(queries.columns_of(events).patient, flat=True).distinct()
@@ -174,13 +175,13 @@ def fresh_rollups(filters: ReportFilters, site_ids: list[int], using: str) -> li
 
 
 def _live(sessions: QuerySet[InfusionSession], events: QuerySet[Any], using: str) -> SummaryFrames:
-    events_cube, patients_with_event = queries.events_cube(events, using)
+    event_frames = queries.events_frames(events, using)
     return SummaryFrames(
         sessions_cube=queries.sessions_cube(sessions),
-        events_cube=events_cube,
-        term_month_worst=queries.term_month_worst(events, using),
+        events_cube=event_frames.cube,
+        term_month_worst=event_frames.term_month_worst,
         patients=queries.distinct_patients(sessions),
-        patients_with_event=patients_with_event,
+        patients_with_event=event_frames.patients_with_event,
     )
 
 

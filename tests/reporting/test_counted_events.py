@@ -29,7 +29,7 @@ from events.choices import (
 )
 from events.models import AdverseEvent, EventTerm, InfusionSession, Patient
 from events.services.patients import patient_update
-from reporting import rollups
+from reporting import queries, rollups
 from reporting.counted_events import counted_events_rebuild
 from reporting.filters import ONSET_BANDS, ONSET_UNKNOWN, ReportFilters
 from reporting.models import CountedEvent, MonthlyRollup
@@ -310,3 +310,101 @@ def test_the_filtered_summary_never_joins_the_records(auditor, filter_dataset):
     assert event_queries
     assert all('"events_adverseevent"' not in sql for sql in event_queries)
     assert InfusionSession.objects.exists()
+
+
+def _python_event_counts(rows: list[dict]) -> tuple[dict, dict, int]:
+    """What `queries.events_frames` counts, recomputed in plain Python from the counted rows:
+    the cube by cell, the term rows by (term, month, worst grade), the patients."""
+    bands = [*ONSET_BANDS, ONSET_UNKNOWN]
+    by_session: dict[int, list[dict]] = {}
+    for row in rows:
+        by_session.setdefault(row["session_id"], []).append(row)
+    cube: dict[tuple, dict] = {}
+    terms: dict[tuple, list[int]] = {}
+    for events in by_session.values():
+        first = events[0]
+        cell = cube.setdefault(
+            tuple(first[name] for name in queries.SESSION_DIMENSIONS),
+            dict.fromkeys(queries.EVENTS_CUBE_COLUMNS[len(queries.SESSION_DIMENSIONS) :], 0),
+        )
+        cell["sessions_with_event"] += 1
+        cell[f"worst_grade_{max(e['grade'] for e in events)}_sessions"] += 1
+        groups = set()
+        for event in events:
+            event_groups = (
+                f"grade_{event['grade']}",
+                f"onset_{bands.index(event['onset_band'])}",
+                f"category_{event['category']}",
+            )
+            groups.update(event_groups)
+            cell["events"] += 1
+            cell["serious_events"] += event["is_serious"]
+            for group in event_groups:
+                cell[f"{group}_events"] += 1
+                cell[f"{group}_serious"] += event["is_serious"]
+        for group in groups:
+            cell[f"{group}_sessions"] += 1
+        for term_id in {e["term_id"] for e in events}:
+            of_term = [e for e in events if e["term_id"] == term_id]
+            key = (term_id, first["month"], max(e["grade"] for e in of_term))
+            counts = terms.setdefault(key, [0, 0, 0])
+            counts[0] += 1
+            counts[1] += len(of_term)
+            counts[2] += sum(e["is_serious"] for e in of_term)
+    return cube, terms, len({row["patient_id"] for row in rows})
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["none", "grades", "review", "route_and_grade", "indication_number_onset_category"],
+)
+@pytest.mark.parametrize("source", ["table", "records"])
+def test_the_event_counts_agree_with_a_count_in_python(case, source, auditor, filter_dataset):
+    """The per-session bit masks (BIT_OR on PostgreSQL, sums of distinct bits on SQLite), the
+    per-cell event counts and the per-(session, term) worst grades, against plain Python."""
+    filters = _filters({**SINGLE_FILTERS, **COMBINATIONS}.get(case, {}), filter_dataset)
+    zones = {site.pk: site.timezone for site in filter_dataset.values()}
+    rows = list(
+        queries.counted_event_rows(filters, auditor, zones, "default").values(
+            "session_id",
+            "patient_id",
+            "term_id",
+            "grade",
+            "is_serious",
+            "onset_band",
+            "category",
+            *queries.SESSION_DIMENSIONS,
+        )
+    )
+    assert len({row["session_id"] for row in rows}) < len(rows)  # sessions with several events
+    if source == "table":
+        events = queries.counted_event_rows(filters, auditor, zones, "default")
+    else:
+        events = queries.counted_events(filters, auditor, zones, "default")
+
+    frames = queries.events_frames(events, "default")
+
+    expected_cube, expected_terms, expected_patients = _python_event_counts(rows)
+    cube = {
+        (
+            row.month,
+            int(row.site_id),
+            row.route,
+            row.drug,
+            row.dose_band,
+            int(row.session_number),
+        ): {name: getattr(row, name) for name in expected_cube[next(iter(expected_cube))]}
+        for row in frames.cube.itertuples(index=False)
+    }
+    assert list(frames.cube.columns) == list(queries.EVENTS_CUBE_COLUMNS)
+    assert cube == expected_cube
+    terms = {
+        (row.term_id, row.month, row.worst_grade): [
+            row.sessions_with_event,
+            row.events,
+            row.serious_events,
+        ]
+        for row in frames.term_month_worst.itertuples(index=False)
+    }
+    assert terms == expected_terms
+    assert frames.patients_with_event == expected_patients
