@@ -22,7 +22,7 @@ from functools import reduce
 from typing import Any
 
 import pandas as pd
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import (
     Case,
     Count,
@@ -319,6 +319,13 @@ def _bit_or(expression: str, vendor: str) -> str:
     return f"BIT_OR({expression})" if vendor == "postgresql" else f"SUM(DISTINCT {expression})"
 
 
+# Memory for each sort and hash table of the events' statement on PostgreSQL (the default is
+# 4 MB). When most events match (945,754 at 1,000,000 events), the per-session and
+# per-(session, term) stages sorted on disk and the statement took 5.3 s; with 32 MB it hashes
+# in memory, 2.7 s (EXPLAIN ANALYZE). Selective filters are unaffected.
+EVENTS_WORK_MEM = "32MB"
+
+
 @dataclass(frozen=True)
 class EventFrames:
     cube: pd.DataFrame  # per cell of the session dimensions (see `events_frames`)
@@ -362,7 +369,10 @@ def events_frames(events: QuerySet[Any], using: str) -> EventFrames:
     inner, params = _as_subquery(rows_of_events, using)
     connection = connections[using]
     sql = _events_sql(inner, connection.vendor)
-    with connection.cursor() as cursor:
+    # No savepoint: SET LOCAL lasts to the end of the enclosing transaction, if any.
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SET LOCAL work_mem = '{EVENTS_WORK_MEM}'")
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     parts: dict[str, list[Any]] = {"cell": [], "patients": [], "term": []}
