@@ -51,7 +51,7 @@ def _converter(field: AnyField) -> Converter:
                 value = field.get_prep_value(value)
                 if timezone.is_naive(value):
                     value = timezone.make_aware(value, UTC)
-            return value.astimezone(UTC).isoformat(timespec="microseconds")
+            return _utc_text(value)
 
         return datetime_value
     if isinstance(field, models.DateField):
@@ -74,10 +74,41 @@ def _converter(field: AnyField) -> Converter:
     return lambda value: str(field.get_prep_value(value))
 
 
+# The Python type whose values are already canonical for a kind of field: such a value is
+# taken as it is, without a call (most of a row's values; bool is not int here).
+_CANONICAL_TYPES: tuple[tuple[type[AnyField], type], ...] = (
+    (models.BooleanField, bool),
+    (models.IntegerField, int),
+    (models.AutoField, int),
+    (models.CharField, str),
+    (models.TextField, str),
+)
+
+
+def _canonical_type(field: AnyField) -> type | None:
+    if isinstance(field, models.ForeignKey):
+        return _canonical_type(field.target_field)
+    for kind, python_type in _CANONICAL_TYPES:
+        if isinstance(field, kind):
+            return python_type
+    return None
+
+
 @functools.cache
-def _row_converters(model: type[models.Model]) -> tuple[tuple[str, Converter], ...]:
-    # Cached per model class: sealing a million rows must not re-inspect fields each time.
-    return tuple((field.attname, _converter(field)) for field in chained_fields(model))
+def _row_converters(
+    model: type[models.Model],
+) -> tuple[tuple[str, type | None, Converter], ...]:
+    """(attribute name, canonical type, converter) per chained field. Cached per model class:
+    sealing a million rows must not re-inspect fields each time."""
+    fields = chained_fields(model)
+    return tuple((field.attname, _canonical_type(field), _converter(field)) for field in fields)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _utc_text(value: datetime) -> str:
+    # A record's times recur in each of its history rows (created, updated, onset...): the
+    # cache spares their conversion. Equal instants in other zones share one UTC text.
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _stored_decimal(field: "models.DecimalField[Any, Any]", value: Any) -> Decimal:
@@ -107,6 +138,8 @@ def as_stored(field: AnyField, value: Any) -> Any:
     if isinstance(field, models.DecimalField):
         return _stored_decimal(field, value)
     if isinstance(field, models.DateTimeField):
+        if value.__class__ is datetime and value.utcoffset() is not None:
+            return value  # aware already: what get_prep_value would return (most rows)
         value = field.get_prep_value(value)
         return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
     return value
@@ -124,10 +157,12 @@ def canonical_row(model: type[models.Model], values: Mapping[str, Any]) -> bytes
     does not change the serialisation of the rows written before it existed.
     """
     payload: dict[str, Any] = {}
-    for attname, convert in _row_converters(model):
+    for attname, canonical_type, convert in _row_converters(model):
         value = values.get(attname)
         if value is not None:
-            payload[attname] = convert(value)
-    return json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    ).encode()
+            payload[attname] = value if value.__class__ is canonical_type else convert(value)
+    return _ENCODER.encode(payload).encode()
+
+
+# Keys sorted at every level (JSON fields hold objects too); one encoder for every row.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)

@@ -6,6 +6,7 @@ import random
 from datetime import datetime, timedelta
 
 from events.choices import ActionTaken, DetectedBy, Outcome, Route
+from events.demo.loader import build
 from events.demo.plan import DemoCast, Plan
 from events.demo.specs import (
     HYPERTENSION_REVIEWED,
@@ -140,7 +141,8 @@ class AdverseEvents:
         term = self.cast.terms[code]
         staff = self.cast.staff[session.site_id]
         patient_noticed = rng.random() < reported
-        return AdverseEvent(
+        return build(
+            AdverseEvent,
             session=session,
             site_id=session.site_id,
             term=term,

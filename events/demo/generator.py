@@ -20,7 +20,7 @@ from decimal import Decimal
 from events.choices import ActionTaken, Drug, Route, SessionStatus
 from events.demo.adverse_events import AdverseEvents
 from events.demo.lifecycle import Review
-from events.demo.loader import Step, set_trail
+from events.demo.loader import Step, build, set_trail
 from events.demo.outcomes import OutcomePlanner
 from events.demo.plan import DemoBatch, DemoCast, Plan, Profile, pick, today_count
 from events.demo.specs import (
@@ -139,7 +139,8 @@ class DemoGenerator:
         rng = self.rng
         self.charts[site.pk] += 1
         prefix = self.chart_prefixes.get(site.code, site.code[:3].upper())
-        patient = Patient(
+        patient = build(
+            Patient,
             site=site,
             chart_number=f"{prefix}-{self.charts[site.pk]:06d}",
             birth_year=self.now.year - int(rng.triangular(19, 78, 42)),
@@ -211,7 +212,8 @@ class DemoGenerator:
             local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=site.zone)
             started = local.astimezone(UTC)
         staff = self.cast.staff[site.pk]
-        session = InfusionSession(
+        session = build(
+            InfusionSession,
             patient=p.patient,
             site=site,
             sequence_number=number,

@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractUser
 
 from events.choices import Drug
-from events.demo.loader import Step, set_trail
+from events.demo.loader import Step, build, set_trail
 from events.demo.specs import OUTCOMES
 from events.models import AlertStatus, InfusionSession, OutcomeMeasure, SuicidalityAlert
 from events.models.measures import PHQ9_ITEMS
@@ -71,7 +71,8 @@ class OutcomePlanner:
         if total >= 14 and rng.random() < OUTCOMES.item9_share:
             items[8] = max(items[8], 1)
         assert session.started_at is not None  # the demo starts every session it plans
-        measure = OutcomeMeasure(
+        measure = build(
+            OutcomeMeasure,
             session=session,
             recorded_at=session.started_at - timedelta(minutes=rng.randint(4, 25)),
             **dict(zip(PHQ9_ITEMS, items, strict=True)),
@@ -97,7 +98,8 @@ class OutcomePlanner:
         self, measure: OutcomeMeasure, director: AbstractUser, age_days: int
     ) -> SuicidalityAlert:
         raised = measure.recorded_at + timedelta(seconds=5)
-        alert = SuicidalityAlert(
+        alert = build(
+            SuicidalityAlert,
             session=measure.session,
             measure=measure,
             summary=alert_summary(measure),

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 
-from events.demo.loader import Step, set_trail
+from events.demo.loader import Step, build, set_trail
 from events.models import (
     AdverseEvent,
     AlertSuggestion,
@@ -98,7 +98,8 @@ class DemoBatch:
         """Signatures for the signed-off events; call once the events have their ids."""
         signatures = []
         for event, signer, signed_at in self.sign_offs:
-            signature = ElectronicSignature(
+            signature = build(
+                ElectronicSignature,
                 event=event,
                 signed_by=signer,
                 signer_name=signer.get_full_name() or signer.get_username(),

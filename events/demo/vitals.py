@@ -6,7 +6,7 @@ import random
 from datetime import timedelta
 
 from events.choices import Route
-from events.demo.loader import Step, set_trail
+from events.demo.loader import Step, build, set_trail
 from events.demo.plan import DemoCast, Plan
 from events.demo.specs import DataProfile
 from events.models import AlertSuggestion, EventTerm, VitalSign
@@ -71,7 +71,8 @@ class VitalSigns:
             sbp = round(p.sbp + sbp_rise * shape + rng.gauss(0, 4))
             dbp = round(p.dbp + dbp_rise * shape + rng.gauss(0, 3))
             dbp = max(45, min(dbp, sbp - 20, 150))
-            reading = VitalSign(
+            reading = build(
+                VitalSign,
                 session=session,
                 taken_at=plan.started_at + timedelta(minutes=minute),
                 minutes_from_start=minute,
@@ -123,7 +124,8 @@ class VitalSigns:
         for code, (alert, reading) in plan.alerts.items():
             if code not in self.cast.terms:
                 continue
-            suggestion = AlertSuggestion(
+            suggestion = build(
+                AlertSuggestion,
                 session=plan.session,
                 term=self.cast.terms[code],
                 vital_sign=reading,
