@@ -16,6 +16,7 @@ import operator
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import reduce
@@ -369,9 +370,15 @@ def events_frames(events: QuerySet[Any], using: str) -> EventFrames:
     inner, params = _as_subquery(rows_of_events, using)
     connection = connections[using]
     sql = _events_sql(inner, connection.vendor)
-    # No savepoint: SET LOCAL lasts to the end of the enclosing transaction, if any.
-    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    postgresql = connection.vendor == "postgresql"
+    # A transaction for SET LOCAL on PostgreSQL only (no savepoint: the setting lasts to the
+    # end of the enclosing transaction, if any). SQLite's transactions are IMMEDIATE here: one
+    # would take the write lock for a read.
+    in_transaction = (
+        transaction.atomic(using=using, savepoint=False) if postgresql else nullcontext()
+    )
+    with in_transaction, connection.cursor() as cursor:
+        if postgresql:
             cursor.execute(f"SET LOCAL work_mem = '{EVENTS_WORK_MEM}'")
         cursor.execute(sql, params)
         rows = cursor.fetchall()
