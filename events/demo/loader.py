@@ -7,37 +7,31 @@ it stands after the last step, and one history row per step with the values of t
 the history has the shape the services give it: the same versions, types (+ then ~), users
 and reasons. History rows are stamped (request id, source, user name) and sealed into the
 hash chains in bulk (`audit.chain.seal_per_site`: each row in its record's site's chain, as
-the service that wrote that step would have put it), then stored with `COPY` (PostgreSQL)
-or `executemany` (SQLite), keys given here.
+the service that wrote that step would have put it), keys given here.
 
 It bypasses the ORM's per-row work (no save signals, no SQL compilation per batch), which is
 what makes 200,000 sessions a matter of minutes; it is for an empty database and one writer
-(`seed_demo` refuses a database that already holds sessions).
-
-Outside a transaction, a batch is stored by a writer thread on its own connection, in one
-transaction, while the next batch is generated and sealed: the database stores one batch
-while Python builds the next, so both cores work. Inside a transaction (a test's), batches are
-stored at once on the caller's connection, which alone sees the caller's uncommitted rows.
+(`seed_demo` refuses a database that already holds sessions). `events.demo.storage` stores
+the batches: from a writer process while the next batch is generated, or inline inside a
+transaction.
 """
 
 from __future__ import annotations
 
 import functools
-import queue
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth.models import AbstractUser
 from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.db.models.base import ModelState
-from psycopg.copy import QueuedLibpqWriter
 
 from audit import chain
 from audit.context import current_context
+from events.demo import storage
 
 if TYPE_CHECKING:
     from audit.models import ChainedRow
@@ -65,8 +59,8 @@ def set_trail(record: models.Model, steps: Sequence[Step]) -> None:
 
 _M = TypeVar("_M", bound=models.Model)
 
-# (model, fields, rows): one table's rows of a batch, written in this order.
-Write = tuple[type[models.Model], Sequence[models.Field], Sequence[models.Model]]
+# (model, records): one table's rows of a batch, stored in this order.
+Prepared = tuple[type[models.Model], Sequence[models.Model]]
 
 
 class BulkLoader:
@@ -81,22 +75,17 @@ class BulkLoader:
         self.next_key: dict[type, int] = {}
         self.touched: set[type] = set()
         self.heads: dict[tuple[type[models.Model], int | None], str] = {}
-        self.batch: list[Write] = []
-        in_transaction = connections[using].in_atomic_block
-        self.writer = None if in_transaction else _BatchWriter(self._store, using)
+        self.batch: list[Prepared] = []
+        self.writer = storage.writer_for(using)
 
     def commit(self) -> None:
         """Store the batch prepared since the last commit, in one transaction."""
-        batch, self.batch = self.batch, []
+        batch = [storage.table_rows(model, records) for model, records in self.batch]
+        self.batch = []
         if self.writer is None:
-            self._store(batch)
+            storage.store(batch, self.using)
         else:
             self.writer.put(batch)
-
-    def _store(self, batch: list[Write]) -> None:
-        with transaction.atomic(using=self.using):
-            for model, fields, rows in batch:
-                self._write(model, fields, rows)
 
     def insert(self, model: type[models.Model], records: Sequence[models.Model]) -> int:
         """Prepare the records, then one history row per step of each one's trail, for the
@@ -124,13 +113,13 @@ class BulkLoader:
                 setattr(record, stamped.attname, record._demo_trail[0].at)  # type: ignore[attr-defined]
             for stamped in stamped_last:
                 setattr(record, stamped.attname, record._demo_trail[-1].at)  # type: ignore[attr-defined]
-        self.batch.append((model, fields, records))
+        self.batch.append((model, records))
         history = self._history_rows(model, records)
         with transaction.atomic(using=self.using):  # a head is read under its chain's lock
             chain.seal_per_site(history, using=self.using, heads=self.heads)
         for row in history:
             row.pk = self._key(type(row))
-        self.batch.append((type(history[0]), type(history[0])._meta.concrete_fields, history))
+        self.batch.append((type(history[0]), history))
         return len(records) + len(history)
 
     def finish(self) -> None:
@@ -179,79 +168,6 @@ class BulkLoader:
                 )
                 rows.append(_unsaved(history_model, values))
         return rows
-
-    def _write(self, model, fields, objs) -> None:
-        connection = connections[self.using]  # the writer thread's own connection
-        quote = connection.ops.quote_name
-        converters = [_converter(f, connection) for f in fields]
-        table = quote(model._meta.db_table)
-        columns = ", ".join(quote(f.column) for f in fields)
-        names = [f.attname for f in fields]
-        rows = (
-            [
-                convert(obj.__dict__.get(name))
-                for name, convert in zip(names, converters, strict=True)
-            ]
-            for obj in objs
-        )
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # COPY: the rows stream in one statement, with no per-row statement work
-                # (executemany spent more time preparing parameters than the server
-                # spent storing them). Triggers fire per row as for INSERT. The queued
-                # writer sends from a thread, so the server stores rows while later ones
-                # are still being converted.
-                copy_sql = f"COPY {table} ({columns}) FROM STDIN"
-                with cursor.cursor.copy(copy_sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                return
-            placeholders = ", ".join(["%s"] * len(fields))
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec B608
-            cursor.executemany(sql, list(rows))
-
-
-class _BatchWriter:
-    """A thread that stores batches, one at a time, on its own connection.
-
-    The queue holds one batch, so at most two are in memory (one being stored, one waiting)
-    while the caller prepares a third. The first failure stops the writer: `put` and `close`
-    raise it in the caller's thread, and no later batch is stored.
-    """
-
-    def __init__(self, store, using: str):
-        self.store = store
-        self.using = using
-        self.batches: queue.Queue[list[Write] | None] = queue.Queue(maxsize=1)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="seed-writer", daemon=True)
-        self.thread.start()
-
-    def put(self, batch: list[Write]) -> None:
-        self._raise_failure()
-        self.batches.put(batch)
-
-    def close(self) -> None:
-        self.batches.put(None)
-        self.thread.join()
-        self._raise_failure()
-
-    def _raise_failure(self) -> None:
-        if self.error is not None:
-            raise RuntimeError("storing a batch failed; nothing after it was stored") from (
-                self.error
-            )
-
-    def _run(self) -> None:
-        try:
-            while (batch := self.batches.get()) is not None:
-                if self.error is None:
-                    try:
-                        self.store(batch)
-                    except BaseException as error:  # re-raised in the caller's thread
-                        self.error = error
-        finally:
-            connections[self.using].close()
 
 
 def build(model: type[_M], **values: Any) -> _M:
@@ -303,32 +219,3 @@ def _unsaved(model: type[_M], values: dict[str, Any]) -> _M:
     row._state = ModelState()
     row.__dict__.update(values)
     return row
-
-
-def _converter(field: models.Field, connection):
-    """The value as the database takes it, without Django's per-value machinery where the
-    value needs no preparing (text, numbers, booleans, keys; on PostgreSQL also dates, times
-    and decimals, which psycopg adapts itself)."""
-    ops = connection.ops
-    if connection.vendor == "postgresql" and isinstance(
-        field, models.DateTimeField | models.DateField | models.DecimalField
-    ):
-        return _unchanged
-    if isinstance(field, models.DateTimeField):
-        if connection.vendor == "sqlite":
-            # What the SQLite backend stores (naive UTC text), without its per-value checks;
-            # the demo's times are all aware.
-            return lambda v: None if v is None else str(v.astimezone(UTC).replace(tzinfo=None))
-        return lambda v: None if v is None else ops.adapt_datetimefield_value(v)
-    if isinstance(field, models.DecimalField):
-        digits, places = field.max_digits, field.decimal_places
-        return lambda v: None if v is None else ops.adapt_decimalfield_value(v, digits, places)
-    if isinstance(field, models.DateField):
-        return lambda v: None if v is None else ops.adapt_datefield_value(v)
-    if isinstance(field, models.JSONField | models.UUIDField | models.GenericIPAddressField):
-        return lambda v: field.get_db_prep_save(v, connection)
-    return _unchanged
-
-
-def _unchanged(value):
-    return value
