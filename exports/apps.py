@@ -9,9 +9,6 @@ class ExportsConfig(AppConfig):
         from django.conf import settings
         from django.core.signals import request_started
 
-        from exports.outcome_jobs import register_outcome_job_writers
-
-        register_outcome_job_writers()
         if settings.EXPORT_JOB_RUNNER == "thread":
             # With no broker, the first request a process serves starts its export worker,
             # which takes up the jobs a restart left queued or interrupted.

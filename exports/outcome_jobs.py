@@ -3,8 +3,8 @@ Bundle, and the benefit-risk table (CSV, across sites or split by site).
 
 Their size grows with the record, so, like the event listing, each request answers at once
 with an `ExportJob` and a worker writes the file (`exports.services.export_job_run`, which
-also writes the access-log row when the file is done). The writers register themselves in
-`exports.services.JOB_WRITERS` when the app is ready (`ExportsConfig.ready`).
+also writes the access-log row when the file is done). `exports.services.JOB_WRITERS` names
+the writers below and imports this module when a job first needs one.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from audit.services import Actor
 from exports.fhir_measures import scores_bundle_entries
 from exports.models import ExportJob, ExportKind
 from exports.outcomes import benefit_risk_csv, frame_csv, scores_frame, scores_measures
-from exports.services import JOB_WRITERS, export_job_request
+from exports.services import export_job_request
 from exports.services.job_writers import FHIR_PAGE, job_report_filters, write_fhir_bundle
 from exports.services.jobs import ProgressRecorder
 from reporting.benefit_risk import benefit_risk
@@ -54,7 +54,7 @@ def benefit_risk_csv_export(
 # --- The writers, run by the worker as the requester ------------------------------------------
 
 
-def _write_scores_csv(out: IO[bytes], job: ExportJob, progress: ProgressRecorder) -> None:
+def write_scores_csv(out: IO[bytes], job: ExportJob, progress: ProgressRecorder) -> None:
     # The worker reads as the requester, who may have lost the role since asking.
     require_report_reader(job.requested_by)
     frame = scores_frame(job.requested_by, job_report_filters(job))
@@ -62,7 +62,7 @@ def _write_scores_csv(out: IO[bytes], job: ExportJob, progress: ProgressRecorder
     progress.rows = len(frame)
 
 
-def _write_scores_fhir(out: IO[bytes], job: ExportJob, progress: ProgressRecorder) -> None:
+def write_scores_fhir(out: IO[bytes], job: ExportJob, progress: ProgressRecorder) -> None:
     require_report_reader(job.requested_by)
     measures = scores_measures(job.requested_by, job_report_filters(job))
     progress.expect(measures.count())
@@ -72,20 +72,9 @@ def _write_scores_fhir(out: IO[bytes], job: ExportJob, progress: ProgressRecorde
     write_fhir_bundle(out, entries, counted="Encounter", progress=progress)
 
 
-def _write_benefit_risk(out: IO[bytes], job: ExportJob, progress: ProgressRecorder) -> None:
+def write_benefit_risk(out: IO[bytes], job: ExportJob, progress: ProgressRecorder) -> None:
     require_report_reader(job.requested_by)
     by_site = job.kind == ExportKind.BENEFIT_RISK_BY_SITE
     result = benefit_risk(job.requested_by, job_report_filters(job), by_site=by_site)
     out.write(benefit_risk_csv(result))
     progress.rows = len(result.table)
-
-
-def register_outcome_job_writers() -> None:
-    JOB_WRITERS.update(
-        {
-            ExportKind.SCORES_CSV: _write_scores_csv,
-            ExportKind.SCORES_FHIR: _write_scores_fhir,
-            ExportKind.BENEFIT_RISK_CSV: _write_benefit_risk,
-            ExportKind.BENEFIT_RISK_BY_SITE: _write_benefit_risk,
-        }
-    )

@@ -118,10 +118,31 @@ def _write_audit_log(out: IO[bytes], job: ExportJob, progress: "ProgressRecorder
     progress.rows = len(entries)
 
 
-JOB_WRITERS: dict[ExportKind, Callable[[IO[bytes], ExportJob, "ProgressRecorder"], None]] = {
+JobWriter = Callable[[IO[bytes], ExportJob, "ProgressRecorder"], None]
+
+
+def _outcome_writer(name: str) -> JobWriter:
+    """A writer of `exports.outcome_jobs`, imported when a job first needs it. That module
+    reads the outcome reports (pandas, scipy); imported at start-up, it loaded them, with
+    weasyprint, into every process, doubling the memory of one that never needs them."""
+
+    def write(out: IO[bytes], job: ExportJob, progress: "ProgressRecorder") -> None:
+        from exports import outcome_jobs  # it imports this module: resolved when called
+
+        writer: JobWriter = getattr(outcome_jobs, name)
+        writer(out, job, progress)
+
+    return write
+
+
+JOB_WRITERS: dict[ExportKind, JobWriter] = {
     ExportKind.LISTING_CSV: _write_listing_csv,
     ExportKind.FHIR_BUNDLE: _write_fhir_bundle,
     ExportKind.AUDIT_LOG_CSV: _write_audit_log,
     ExportKind.AUDIT_LOG_PDF: _write_audit_log,
     ExportKind.E2B_BATCH: _write_e2b_batch,
+    ExportKind.SCORES_CSV: _outcome_writer("write_scores_csv"),
+    ExportKind.SCORES_FHIR: _outcome_writer("write_scores_fhir"),
+    ExportKind.BENEFIT_RISK_CSV: _outcome_writer("write_benefit_risk"),
+    ExportKind.BENEFIT_RISK_BY_SITE: _outcome_writer("write_benefit_risk"),
 }

@@ -12,6 +12,8 @@ into the views or re-reads a request. All reads go to `reporting_database()`, th
 when there is one (`reporting.scope`).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from reporting.filters import month_filters
 from reporting.scope import report_sites, reporting_database, require_report_reader
 from reporting.selectors.listings import (
@@ -21,12 +23,27 @@ from reporting.selectors.listings import (
     event_listing_values,
     session_listing,
 )
-from reporting.selectors.summaries import (
-    cached_safety_summary,
-    overdue_sessions,
-    safety_summary,
-    signal_reviews,
-)
+
+if TYPE_CHECKING:
+    from reporting.selectors.summaries import (
+        cached_safety_summary,
+        overdue_sessions,
+        safety_summary,
+        signal_reviews,
+    )
+
+_SUMMARIES = ("cached_safety_summary", "overdue_sessions", "safety_summary", "signal_reviews")
+
+
+def __getattr__(name: str) -> Any:
+    # The summaries import scipy and the charts: a process that only lists or exports events
+    # (an export worker) should not load them; they are imported when first asked for.
+    if name in _SUMMARIES:
+        from reporting.selectors import summaries
+
+        return getattr(summaries, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "LISTING_COLUMNS",

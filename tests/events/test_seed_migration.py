@@ -1,12 +1,8 @@
 """The vocabulary seed migration is frozen: the live term list can grow without breaking it."""
 
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.subprocesses import run_django
 
 # Run in a fresh interpreter: the test database is already migrated, and the patched
 # vocabulary must be in place before Django imports anything.
@@ -35,24 +31,7 @@ def test_a_fresh_migrate_succeeds_after_a_key_is_added_to_the_vocabulary(tmp_pat
     from importlib import import_module
 
     frozen_terms = import_module("events.migrations.0002_seed_event_terms").TERMS
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "DATABASE_REPLICA_URL"}
-    }
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "SAFETY_LEDGER_VAR_DIR": str(tmp_path),
-    }
-
-    result = subprocess.run(
-        [sys.executable, "-c", MIGRATE_WITH_A_GROWN_VOCABULARY],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_django(MIGRATE_WITH_A_GROWN_VOCABULARY, tmp_path, timeout=300)
 
     assert result.returncode == 0, result.stderr
     seeded, added_later = result.stdout.split()

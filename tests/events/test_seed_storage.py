@@ -1,12 +1,8 @@
 """How `seed_demo` stores its batches (`events.demo.storage`): from a writer process outside a
 transaction, inline inside one, and never silently when storing fails."""
 
-import os
 import sqlite3
-import subprocess
-import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -15,8 +11,8 @@ from django.db import connection, transaction
 from audit.chain import chained_models, verify_chain
 from events.demo import storage
 from events.models import AdverseEvent, InfusionSession, VitalSign
-
-ROOT = Path(__file__).resolve().parents[2]
+from events.services.terms import event_terms_seed
+from tests.subprocesses import run_django
 
 
 @pytest.mark.django_db
@@ -26,9 +22,11 @@ def test_inside_a_transaction_batches_are_stored_on_the_callers_connection():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_seed_outside_a_transaction_is_whole_and_chained():
+def test_a_seed_outside_a_transaction_is_whole_and_chained(django_user_model):
     """On PostgreSQL (and a SQLite file) the batches go through the writer process; an
     in-memory SQLite test database is stored inline, as no other process can open it."""
+    # Transactional tests empty every table, the migrations' vocabulary included.
+    event_terms_seed(actor=django_user_model.objects.create_user("vocabulary"))
     in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
     assert storage.stores_inline("default") == in_memory
 
@@ -42,15 +40,6 @@ def test_a_seed_outside_a_transaction_is_whole_and_chained():
 
 
 def test_a_seed_into_a_sqlite_file_goes_through_the_writer_process_and_verifies(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "DATABASE_REPLICA_URL"}
-    }
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "SAFETY_LEDGER_VAR_DIR": str(tmp_path),
-    }
     script = (
         "import django; django.setup()\n"
         "from django.core.management import call_command\n"
@@ -61,14 +50,7 @@ def test_a_seed_into_a_sqlite_file_goes_through_the_writer_process_and_verifies(
         "call_command('verify_audit')\n"
     )
 
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_django(script, tmp_path)
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.splitlines()[0] == "process"

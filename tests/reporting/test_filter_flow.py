@@ -69,7 +69,15 @@ def test_a_module_below_the_views_never_imports_the_edge(module):
 @pytest.mark.parametrize("module", BELOW)
 def test_a_module_below_the_views_never_calls_back_into_the_selectors(module):
     inside_functions = [name for name, local in imports_of(REPORTING / f"{module}.py") if local]
-    assert [name for name in inside_functions if name.startswith("reporting.selectors")] == []
+    # A package may load its own parts when first asked (the selectors defer the summaries).
+    own_parts = f"reporting.{module.removesuffix('/__init__')}." if "__init__" in module else None
+    callbacks = [
+        name
+        for name in inside_functions
+        if name.startswith("reporting.selectors")
+        and not (own_parts and (name.startswith(own_parts) or name == own_parts[:-1]))
+    ]
+    assert callbacks == []
 
 
 def test_the_filters_value_imports_no_other_reporting_module():
