@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -115,7 +116,13 @@ class BulkLoader:
                 setattr(record, stamped.attname, record._demo_trail[-1].at)  # type: ignore[attr-defined]
         self.batch.append((model, records))
         history = self._history_rows(model, records)
-        with transaction.atomic(using=self.using):  # a head is read under its chain's lock
+        # A chain's head is read once, under its lock, in a transaction; after that the
+        # loader links on from its own last row and needs none. Opening one anyway made each
+        # table wait for the writer storing the previous batch (on SQLite a transaction takes
+        # the database's write lock), and could time out behind a slow batch.
+        chains = {(type(row), getattr(row, chain.CHAIN_COLUMN, None)) for row in history}
+        unread = chains - self.heads.keys()
+        with transaction.atomic(using=self.using) if unread else nullcontext():
             chain.seal_per_site(history, using=self.using, heads=self.heads)
         for row in history:
             row.pk = self._key(type(row))
