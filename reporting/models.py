@@ -98,6 +98,14 @@ class CountedEvent(models.Model):
     is_serious = models.BooleanField()
     onset_band = models.CharField(max_length=12)  # a key of ONSET_BANDS, or "unknown"
     status = models.CharField(max_length=20)  # the event's review status, never voided
+    # The session's cell of the summary's dimensions, one integer (`reporting.cells`).
+    cell = models.BigIntegerField()
+    # The event's group in each breakdown and its seriousness, one integer (`reporting.kinds`).
+    kind = models.IntegerField()
+    # The counted events of this term in this session, this one included. When it is 1, the
+    # event is its (session, term) pair on its own whatever the filters keep, and the summary
+    # counts the pair without grouping on it.
+    term_events_in_session = models.PositiveSmallIntegerField()
 
     class Meta:
         indexes = [
@@ -113,6 +121,32 @@ class CountedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Counted event {self.event_id}"
+
+
+class CountedSession(models.Model):
+    """One row per counted session (started, not voided), with the attributes a report
+    filters or groups on: the summary's exposure in one narrow table, no joins. Derived data
+    kept like `CountedEvent`, in the same writing transactions and by the same rebuild
+    (`reporting.counted_events`)."""
+
+    # The session's id; no foreign keys, so the table can be rebuilt without touching records.
+    session_id = models.BigIntegerField(primary_key=True)
+    patient_id = models.BigIntegerField(db_index=True)
+    site_id = models.BigIntegerField()
+    month = models.CharField(max_length=7)  # InfusionSession.month, site-local "YYYY-MM"
+    started_at = models.DateTimeField()
+    route = models.CharField(max_length=20)
+    drug = models.CharField(max_length=20)
+    dose_band = models.CharField(max_length=10)
+    session_number = models.PositiveSmallIntegerField()  # 1-6, 7 for "7 and later"
+    indication = models.CharField(max_length=30)
+    cell = models.BigIntegerField()  # the cell of the summary's dimensions (`reporting.cells`)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "site_id"], name="counted_session_month_site")]
+
+    def __str__(self) -> str:
+        return f"Counted session {self.session_id}"
 
 
 class SignalAssessment(models.TextChoices):

@@ -15,42 +15,46 @@ import calendar
 import operator
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import reduce
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.db import connections, transaction
 from django.db.models import (
-    Case,
     Count,
     F,
-    IntegerField,
     Q,
     QuerySet,
     Value,
-    When,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Cast, Least
 
 from audit.services import Actor as AnyUser
 from events.access import ALL_SITES, visible_site_ids
-from events.choices import SessionStatus, TermCategory
+from events.choices import SessionStatus
 from events.models import AdverseEvent, InfusionSession
-from reporting.filters import ONSET_BANDS, ONSET_UNKNOWN, ReportFilters, month_key
-from reporting.models import CountedEvent
+from reporting.cells import MONTH_MASK, MONTH_SHIFT, cell_expression, decode_cell, month_of_index
+from reporting.filters import ReportFilters, month_key
+from reporting.kinds import (
+    BREAKDOWN_GROUPS,
+    FAMILY_MASKS,
+    GROUPS_MASK,
+    SERIOUS_SHIFT,
+    event_kind,
+    onset_condition,
+)
+from reporting.models import CountedEvent, CountedSession
 
 # Exposure: every session that started and is not voided, whatever became of it. A session
 # nobody closed still exposed its patient, and its events must never drop out of a report.
 COUNTED_STATUSES = (SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED, SessionStatus.STOPPED_EARLY)
+# The order of `reporting.cells.decode_cell`.
 SESSION_DIMENSIONS = ("month", "site_id", "route", "drug", "dose_band", "session_number")
-# The per-session query's names for them (not the models' own field names, which an
-# annotation may not reuse).
-_DIMENSION_ALIASES = tuple(f"session_{name}" for name in SESSION_DIMENSIONS)
 
 
 def _is_month_aligned(filters: ReportFilters) -> bool:
@@ -150,19 +154,6 @@ def _local_day_range(
     return q
 
 
-def _onset_condition(band: str) -> Q:
-    """Events whose time to onset lies in one band (`onset_minutes`, the record's column)."""
-    if band == ONSET_UNKNOWN:
-        return Q(onset_minutes__isnull=True)
-    low, high = ONSET_BANDS[band]
-    part = Q(onset_minutes__isnull=False)
-    if low is not None:
-        part &= Q(onset_minutes__gte=low)
-    if high is not None:
-        part &= Q(onset_minutes__lt=high)
-    return part
-
-
 def event_conditions(filters: ReportFilters, *, counted: bool = False) -> Q:
     """Conditions on the events themselves: the review status filter's statuses (voided
     events never count), then the event filters. With `counted`, on the counted-events
@@ -180,7 +171,7 @@ def event_conditions(filters: ReportFilters, *, counted: bool = False) -> Q:
         if counted:
             q &= Q(onset_band__in=list(filters.onset_bands))
         else:
-            q &= reduce(operator.or_, (_onset_condition(band) for band in filters.onset_bands))
+            q &= reduce(operator.or_, (onset_condition(band) for band in filters.onset_bands))
     return q
 
 
@@ -190,6 +181,17 @@ def counted_sessions(
     return (
         InfusionSession.objects.using(using)
         .filter(session_conditions(filters, user, site_zones))
+        .order_by()
+    )
+
+
+def counted_session_rows(
+    filters: ReportFilters, user: AnyUser, site_zones: dict[int, str], using: str
+) -> QuerySet[CountedSession]:
+    """The same sessions read from the counted-sessions table: one narrow table, no joins."""
+    return (
+        CountedSession.objects.using(using)
+        .filter(session_filter_conditions(filters, user, site_zones, COUNTED_SESSION_PATHS))
         .order_by()
     )
 
@@ -225,30 +227,26 @@ class EventColumns:
 
     session: str
     patient: str
-    dimensions: dict[str, Combinable]  # SESSION_DIMENSIONS, in order
-    category: str
-    onset: Callable[[str], Q]  # band key -> condition
-
-
-def _record_dimension(name: str) -> Combinable:
-    if name == "session_number":
-        return Least(F("session__sequence_number"), Value(7))
-    return F(f"session__{name}")
+    cell: Combinable  # the session's cell of SESSION_DIMENSIONS (`reporting.cells`)
+    # The counted events of the term in the session (`CountedEvent.term_events_in_session`);
+    # 0 where it is not stored, which groups every event with its pair.
+    pair_events: Combinable
+    kind: Combinable  # the event's groups and seriousness (`reporting.kinds`)
 
 
 RECORD_COLUMNS = EventColumns(
     session="session_id",
     patient="session__patient_id",
-    dimensions={name: _record_dimension(name) for name in SESSION_DIMENSIONS},
-    category="term__category",
-    onset=_onset_condition,
+    cell=cell_expression(prefix="session__"),
+    pair_events=Value(0),
+    kind=event_kind(),
 )
 COUNTED_COLUMNS = EventColumns(
     session="session_id",
     patient="patient_id",
-    dimensions={name: F(name) for name in SESSION_DIMENSIONS},
-    category="category",
-    onset=lambda band: Q(onset_band=band),
+    cell=F("cell"),
+    pair_events=F("term_events_in_session"),
+    kind=F("kind"),
 )
 
 
@@ -260,21 +258,20 @@ def _frame(rows: Iterable[Sequence[Any]], columns: Iterable[str]) -> pd.DataFram
     return pd.DataFrame.from_records(list(rows), columns=list(columns))
 
 
-_SESSION_NUMBER = Least(F("sequence_number"), Value(7))
-
-
-def sessions_cube(sessions: QuerySet[InfusionSession]) -> pd.DataFrame:
-    """Sessions per (month, site, route, drug, dose band, session number 1-7)."""
-    rows = (
-        sessions.annotate(session_number=_SESSION_NUMBER)
-        .values_list(*SESSION_DIMENSIONS)
-        .annotate(sessions=Count("id"))
+def sessions_cube(sessions: QuerySet[Any]) -> pd.DataFrame:
+    """Sessions per (month, site, route, drug, dose band, session number 1-7): grouped on
+    their cell, stored (CountedSession) or computed (InfusionSession)."""
+    if sessions.model is not CountedSession:
+        sessions = sessions.annotate(cell=cell_expression())
+    rows = sessions.values_list("cell").annotate(sessions=Count("*"))
+    return _frame(
+        ((*decode_cell(cell), count) for cell, count in rows), (*SESSION_DIMENSIONS, "sessions")
     )
-    return _frame(rows, (*SESSION_DIMENSIONS, "sessions"))
 
 
-def distinct_patients(sessions: QuerySet[InfusionSession]) -> int:
-    return int(sessions.aggregate(patients=Count("patient_id", distinct=True))["patients"])
+def distinct_patients(sessions: QuerySet[Any]) -> int:
+    # COUNT over SELECT DISTINCT: hashed on PostgreSQL, where COUNT(DISTINCT) always sorts.
+    return sessions.values("patient_id").distinct().count()
 
 
 def _as_subquery(queryset: QuerySet[Any], using: str) -> tuple[str, tuple[Any, ...]]:
@@ -282,49 +279,47 @@ def _as_subquery(queryset: QuerySet[Any], using: str) -> tuple[str, tuple[Any, .
     return sql, tuple(params)
 
 
-def _breakdown_families(columns: EventColumns) -> dict[str, dict[str, Q]]:
-    """The summary's breakdowns of events: grade, onset band, category. The groups of one
-    family are disjoint and every event lies in exactly one group of each family."""
-    return {
-        "grade": {f"grade_{grade}": Q(grade=grade) for grade in range(1, 6)},
-        "onset": {
-            f"onset_{index}": columns.onset(band)
-            for index, band in enumerate([*ONSET_BANDS, ONSET_UNKNOWN])
-        },
-        "category": {
-            f"category_{category}": Q(**{columns.category: category})
-            for category in TermCategory.values
-        },
-    }
-
-
-BREAKDOWN_GROUPS = (
-    *(f"grade_{grade}" for grade in range(1, 6)),
-    *(f"onset_{index}" for index in range(len(ONSET_BANDS) + 1)),
-    *(f"category_{category}" for category in TermCategory.values),
-)
-# Each group's bit in an event's and a session's masks: 17 bits, an integer on both databases.
-GROUP_BITS = {group: 1 << index for index, group in enumerate(BREAKDOWN_GROUPS)}
-
-
-def _family_bit(groups: dict[str, Q]) -> Case:
-    """An event's bit in one family: the bit of the group it lies in (0 in none)."""
-    whens = [When(condition, then=Value(GROUP_BITS[group])) for group, condition in groups.items()]
-    return Case(*whens, default=Value(0), output_field=IntegerField())
-
-
-def _bit_or(expression: str, vendor: str) -> str:
-    """The bitwise OR of one family's bits over a group. SQLite has no BIT_OR, but every event
-    carries exactly one power of two (or 0) per family, so the sum of the distinct values is
+def _session_groups(vendor: str) -> str:
+    """The OR of a session's events' group bits. SQLite has no BIT_OR, but an event carries
+    exactly one bit (or none) of each family, so per family the sum of the distinct bits is
     their OR."""
-    return f"BIT_OR({expression})" if vendor == "postgresql" else f"SUM(DISTINCT {expression})"
+    if vendor == "postgresql":
+        return f"BIT_OR(ev_kind) & {GROUPS_MASK}"
+    return " + ".join(f"SUM(DISTINCT ev_kind & {mask})" for mask in FAMILY_MASKS.values())
 
 
-# Memory for each sort and hash table of the events' statement on PostgreSQL (the default is
-# 4 MB). When most events match (945,754 at 1,000,000 events), the per-session and
-# per-(session, term) stages sorted on disk and the statement took 5.3 s; with 32 MB it hashes
-# in memory, 2.7 s (EXPLAIN ANALYZE). Selective filters are unaffected.
-EVENTS_WORK_MEM = "32MB"
+# Settings for the summary's statements on PostgreSQL (`counting`), for their transaction only:
+# - memory for each sort and hash table (the default is 4 MB). When most events match
+#   (945,754 at 1,000,000 events), the events' per-session and per-(session, term) stages
+#   sorted on disk and the statement took 5.3 s; with 32 MB it hashes in memory, 2.7 s;
+# - reading with parallel workers. The planner's default costs of starting workers (1000) and
+#   of passing each row to the leader (0.1) price the read of a few hundred thousand rows as
+#   not worth it; measured at 1,000,000 events, two workers read them in half the time (the
+#   events' statement for route and grade: 375 -> 310 ms; for indication, band, number and
+#   seriousness, a scan of the whole table: 555 -> 400 ms; the sessions' cube 80 -> 46 ms).
+COUNTING_SETTINGS = {
+    "work_mem": "32MB",
+    "parallel_setup_cost": "100",
+    "parallel_tuple_cost": "0.01",
+}
+
+
+@contextmanager
+def counting(using: str) -> Iterator[None]:
+    """The block in which the summary's statements run: on PostgreSQL a transaction with
+    COUNTING_SETTINGS (SET LOCAL, in one statement; no savepoint: the settings last to the end
+    of the enclosing transaction, if any). On SQLite nothing: its transactions are IMMEDIATE
+    here, and one would take the write lock for a read."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    calls = ", ".join(["set_config(%s, %s, true)"] * len(COUNTING_SETTINGS))
+    values = [value for pair in COUNTING_SETTINGS.items() for value in pair]
+    with transaction.atomic(using=using, savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {calls}", values)
+        yield
 
 
 @dataclass(frozen=True)
@@ -337,64 +332,47 @@ class EventFrames:
 def events_frames(events: QuerySet[Any], using: str) -> EventFrames:
     """The summary's counts of the counted `events`, in one statement over one read of them.
 
-    The events (the `ev` part: their session, patient, term, cell of the session dimensions,
-    grade, seriousness and one bit per breakdown family) are read once; PostgreSQL and SQLite
-    keep a part used several times as a temporary result. From it:
+    The events (the `ev` part: their session, patient, term, cell of the session dimensions
+    as one integer, grade, their kind and the events of their pair) are read once;
+    PostgreSQL and SQLite keep a part used several times as a temporary result. An event's
+    kind is one integer: its bit in each breakdown family (grade, onset band, category) and
+    its seriousness (`SERIOUS_BIT`). The database groups, the few grouped rows are summed per
+    cell here (`_cube`):
 
-    - the cube, one row per cell of (month, site, route, drug, dose band, session number):
-      - per session, its worst grade and its groups (grade, onset band, category) as one bit
-        mask, then per cell the sessions with an event, in each group (the sum of the group's
-        bit) and by worst grade. Each session sits in one cell, so these add up across cells;
-      - per cell, grade, onset band, category and seriousness, the events (a plain GROUP BY,
-        no per-session stage), then per cell the events and serious events, overall and in
-        each group;
+    - per session, its worst grade and its groups as one bit mask, then the sessions per
+      (cell, worst grade, groups): the sessions with an event per cell, in each group and by
+      worst grade. Each session sits in one cell, so these add up across cells;
+    - the events per (cell, kind): per cell the events and serious events, overall and in
+      each group;
     - per (term, month, worst grade): sessions whose worst grade for the term is that grade,
-      their events and serious events (incidence counts a session once per term);
+      their events and serious events (incidence counts a session once per term). An event
+      that is the only one of its term in its session is its pair on its own, whatever the
+      filters keep; only the other events are grouped per (session, term);
     - the patients with an event.
-
-    Counts are cast to 32-bit integers before they are summed again: PostgreSQL adds bigints
-    as numeric (several times slower, and Decimals in Python).
     """
     columns = columns_of(events)
-    families = _breakdown_families(columns)
-    dimensions = dict(zip(_DIMENSION_ALIASES, columns.dimensions.values(), strict=True))
     rows_of_events = events.values(
         sid=F(columns.session),
         pid=F(columns.patient),
         tid=F("term_id"),
-        **dimensions,
+        ev_cell=columns.cell,
         ev_grade=F("grade"),
-        ev_serious=Cast("is_serious", IntegerField()),
-        **{f"{family}_bit": _family_bit(groups) for family, groups in families.items()},
+        ev_kind=columns.kind,
+        pair_events=columns.pair_events,
     )
     inner, params = _as_subquery(rows_of_events, using)
-    connection = connections[using]
-    sql = _events_sql(inner, connection.vendor)
-    postgresql = connection.vendor == "postgresql"
-    # A transaction for SET LOCAL on PostgreSQL only (no savepoint: the setting lasts to the
-    # end of the enclosing transaction, if any). SQLite's transactions are IMMEDIATE here: one
-    # would take the write lock for a read.
-    in_transaction = (
-        transaction.atomic(using=using, savepoint=False) if postgresql else nullcontext()
-    )
-    with in_transaction, connection.cursor() as cursor:
-        if postgresql:
-            cursor.execute(f"SET LOCAL work_mem = '{EVENTS_WORK_MEM}'")
-        cursor.execute(sql, params)
+    with connections[using].cursor() as cursor:
+        cursor.execute(_events_sql(inner, connections[using].vendor), params)
         rows = cursor.fetchall()
-    parts: dict[str, list[Any]] = {"cell": [], "patients": [], "term": []}
+    parts: dict[str, list[Any]] = {"session": [], "kind": [], "patients": [], "term": []}
     for row in rows:
         parts[row[0]].append(row[1:])
-    # The patients' row is framed with the cells, as the cube was always framed.
-    cube = _frame([*parts["cell"], *parts["patients"]], EVENTS_CUBE_COLUMNS)
-    patients = int(parts["patients"][0][len(SESSION_DIMENSIONS)] or 0) if parts["patients"] else 0
-    cube = cube.iloc[: len(parts["cell"])].reset_index(drop=True)
-    numeric = [column for column in cube.columns if column not in SESSION_DIMENSIONS]
-    cube[numeric] = cube[numeric].fillna(0).astype("int64")
+    patients = int(parts["patients"][0][0] or 0) if parts["patients"] else 0
     terms = _frame(
-        ((row[1], row[0], row[5], row[6], row[7], row[8]) for row in parts["term"]),
+        ((row[0], month_of_index(row[1]), *row[2:6]) for row in parts["term"]),
         TERM_MONTH_WORST_COLUMNS,
     )
+    cube = _cube([row[:4] for row in parts["session"]], [row[:3] for row in parts["kind"]])
     return EventFrames(cube=cube, term_month_worst=terms, patients_with_event=patients)
 
 
@@ -417,63 +395,78 @@ TERM_MONTH_WORST_COLUMNS = (
 )
 
 
+def _cube(sessions: list[Any], kinds: list[Any]) -> pd.DataFrame:
+    """The events' cube from the grouped rows: `sessions` (cell, worst grade, groups,
+    sessions) and `kinds` (cell, kind, events). Every cell with an event has both."""
+    group_bits = np.arange(len(BREAKDOWN_GROUPS))
+    per_session = np.array(sessions, dtype=np.int64).reshape(-1, 4)
+    cell, worst, groups, count = per_session.T
+    in_group = (groups[:, None] >> group_bits) & 1
+    by_worst = worst[:, None] == np.arange(1, 6)
+    session_counts = (
+        pd.DataFrame(
+            np.column_stack([count, in_group * count[:, None], by_worst * count[:, None]]),
+            columns=[
+                "sessions_with_event",
+                *(f"{group}_sessions" for group in BREAKDOWN_GROUPS),
+                *(f"worst_grade_{grade}_sessions" for grade in range(1, 6)),
+            ],
+            index=cell,
+        )
+        .groupby(level=0)
+        .sum()
+    )
+    per_kind = np.array(kinds, dtype=np.int64).reshape(-1, 3)
+    cell, kind, count = per_kind.T
+    serious = count * ((kind >> SERIOUS_SHIFT) & 1)
+    in_group = (kind[:, None] >> group_bits) & 1
+    event_counts = (
+        pd.DataFrame(
+            np.column_stack(
+                [count, serious, in_group * count[:, None], in_group * serious[:, None]]
+            ),
+            columns=[
+                "events",
+                "serious_events",
+                *(f"{group}_events" for group in BREAKDOWN_GROUPS),
+                *(f"{group}_serious" for group in BREAKDOWN_GROUPS),
+            ],
+            index=cell,
+        )
+        .groupby(level=0)
+        .sum()
+    )
+    counts = session_counts.join(event_counts, how="inner")
+    dimensions = pd.DataFrame(
+        [decode_cell(cell) for cell in counts.index], columns=list(SESSION_DIMENSIONS)
+    )
+    cube = pd.concat([dimensions, counts.reset_index(drop=True)], axis=1)
+    return cube[list(EVENTS_CUBE_COLUMNS)]
+
+
 def _events_sql(events_sql: str, vendor: str) -> str:
     """The statement of `events_frames` over `events_sql` (the events' rows). Every name in it
-    is ours; the filters' values stay parameters of `events_sql`."""
-    dims = ", ".join(_DIMENSION_ALIASES)
-    groups = " + ".join(
-        _bit_or(f"{family}_bit", vendor) for family in ("grade", "onset", "category")
-    )
-    family_of = {group: group.split("_")[0] for group in BREAKDOWN_GROUPS}
-    event_sums = ["SUM(n) AS events", "SUM(n * ev_serious) AS serious_events"]
-    for index, (group, bit) in enumerate(GROUP_BITS.items()):
-        condition = f"{family_of[group]}_bit = {bit}"
-        event_sums.append(f"SUM(CASE WHEN {condition} THEN n ELSE 0 END) AS e{index}")
-        event_sums.append(f"SUM(CASE WHEN {condition} THEN n * ev_serious ELSE 0 END) AS x{index}")
-    session_sums = ["COUNT(*) AS sessions_with_event"]
-    session_sums += [
-        f"SUM((groups >> {index}) & 1) AS s{index}" for index in range(len(GROUP_BITS))
-    ]
-    session_sums += [
-        f"SUM(CASE WHEN worst = {grade} THEN 1 ELSE 0 END) AS w{grade}" for grade in range(1, 6)
-    ]
-    event_columns = ["e.events", "e.serious_events"]
-    for index in range(len(GROUP_BITS)):
-        event_columns += [f"e.e{index}", f"e.x{index}"]
-    cell_columns = [
-        *(f"s.{name}" for name in _DIMENSION_ALIASES),
-        "s.sessions_with_event",
-        *event_columns,
-        *(f"s.s{index}" for index in range(len(GROUP_BITS))),
-        *(f"s.w{grade}" for grade in range(1, 6)),
-    ]
-    counts = len(cell_columns) - len(_DIMENSION_ALIASES)
-    same_cell = " AND ".join(f"s.{name} = e.{name}" for name in _DIMENSION_ALIASES)
-    no_dims = _nulls(len(_DIMENSION_ALIASES))
+    is ours; the filters' values stay parameters of `events_sql`. Each kind of row fills the
+    first of six slots after its label."""
+    groups = _session_groups(vendor)
+    month = f"((ev_cell >> {MONTH_SHIFT}) & {MONTH_MASK})"
     return (
         f"WITH ev AS ({events_sql}), "  # noqa: S608 (no user text: names are ours)  # nosec B608
-        f"per_session AS (SELECT sid, pid, {dims}, MAX(ev_grade) AS worst, {groups} AS groups "
-        f"FROM ev GROUP BY sid, pid, {dims}), "
-        f"session_cells AS (SELECT {dims}, {', '.join(session_sums)} "
-        f"FROM per_session GROUP BY {dims}), "
-        "per_kind AS (SELECT "
-        f"{dims}, grade_bit, onset_bit, category_bit, ev_serious, CAST(COUNT(*) AS integer) AS n "
-        f"FROM ev GROUP BY {dims}, grade_bit, onset_bit, category_bit, ev_serious), "
-        f"event_cells AS (SELECT {dims}, {', '.join(event_sums)} FROM per_kind GROUP BY {dims}), "
-        "per_pair AS (SELECT tid, session_month, MAX(ev_grade) AS worst, "
-        "CAST(COUNT(*) AS integer) AS n, CAST(SUM(ev_serious) AS integer) AS serious "
-        "FROM ev GROUP BY sid, tid, session_month) "
-        f"SELECT 'cell', {', '.join(cell_columns)} "
-        f"FROM session_cells s JOIN event_cells e ON {same_cell} "
-        f"UNION ALL SELECT 'patients', {no_dims}, COUNT(DISTINCT pid), {_nulls(counts - 1)} "
-        "FROM per_session "
-        # A term row in a cell row's slots of the same types: month, term (in the site's
-        # slot), worst grade (in the session number's), then its three counts.
-        f"UNION ALL SELECT 'term', session_month, tid, NULL, NULL, NULL, worst, "
-        f"COUNT(*), SUM(n), SUM(serious), {_nulls(counts - 3)} "
-        "FROM per_pair GROUP BY tid, session_month, worst"
+        f"per_session AS (SELECT sid, pid, ev_cell, MAX(ev_grade) AS worst, {groups} AS groups "
+        "FROM ev GROUP BY sid, pid, ev_cell), "
+        # The (session, term) pairs: an event alone in its pair as it is, the others grouped.
+        f"per_pair AS (SELECT tid, {month} AS m, ev_grade AS worst, 1 AS n, "
+        f"ev_kind >> {SERIOUS_SHIFT} AS serious FROM ev WHERE pair_events = 1 "
+        f"UNION ALL SELECT tid, {month}, MAX(ev_grade), CAST(COUNT(*) AS integer), "
+        f"CAST(SUM(ev_kind >> {SERIOUS_SHIFT}) AS integer) FROM ev WHERE pair_events <> 1 "
+        "GROUP BY sid, tid, ev_cell) "
+        # The term rows first: they fill every slot, so they type the columns.
+        "SELECT 'term', tid, m, worst, COUNT(*), SUM(n), SUM(serious) "
+        "FROM per_pair GROUP BY tid, m, worst "
+        "UNION ALL SELECT 'session', ev_cell, worst, groups, COUNT(*), NULL, NULL "
+        "FROM per_session GROUP BY ev_cell, worst, groups "
+        "UNION ALL SELECT 'kind', ev_cell, ev_kind, COUNT(*), NULL, NULL, NULL "
+        "FROM ev GROUP BY ev_cell, ev_kind "
+        "UNION ALL SELECT 'patients', COUNT(DISTINCT pid), NULL, NULL, NULL, NULL, NULL "
+        "FROM per_session"
     )
-
-
-def _nulls(count: int) -> str:
-    return ", ".join(["NULL"] * count)

@@ -79,20 +79,19 @@ class PartitionFrames:
     patient_with_event_ids: set[int]
 
     @classmethod
-    def of(
-        cls, sessions: QuerySet[InfusionSession], events: QuerySet[Any], using: str
-    ) -> PartitionFrames:
+    def of(cls, sessions: QuerySet[Any], events: QuerySet[Any], using: str) -> PartitionFrames:
         """Compute the frames of the counted `sessions` and `events` (already narrowed)."""
-        event_frames = queries.events_frames(events, using)
-        return cls(
-            sessions_cube=queries.sessions_cube(sessions),
-            events_cube=event_frames.cube,
-            term_month_worst=event_frames.term_month_worst,
-            patient_ids=set(sessions.values_list("patient_id", flat=True).distinct()),
-            patient_with_event_ids=set(
-                events.values_list(queries.columns_of(events).patient, flat=True).distinct()
-            ),
-        )
+        with queries.counting(using):
+            event_frames = queries.events_frames(events, using)
+            return cls(
+                sessions_cube=queries.sessions_cube(sessions),
+                events_cube=event_frames.cube,
+                term_month_worst=event_frames.term_month_worst,
+                patient_ids=set(sessions.values_list("patient_id", flat=True).distinct()),
+                patient_with_event_ids=set(
+                    events.values_list(queries.columns_of(events).patient, flat=True).distinct()
+                ),
+            )
 
     @classmethod
     def stored(cls, rollup: MonthlyRollup) -> PartitionFrames:
@@ -118,16 +117,18 @@ def summary_frames(
 ) -> SummaryFrames:
     """The summary's frames for `user`'s report over `sites` (the sites it covers).
 
-    Events are counted from the counted-events table (`reporting.counted_events`), or, with
-    `from_records`, from the records themselves (the equivalence tests compare the two).
+    Sessions and events are counted from the counted tables (`reporting.counted_events`), or,
+    with `from_records`, from the records themselves (the equivalence tests compare the two).
     """
     zones = {site["id"]: site["timezone"] for site in sites}
-    sessions = queries.counted_sessions(filters, user, zones, using)
+    sessions: QuerySet[Any]
     events: QuerySet[Any]
     if from_records:
+        sessions = queries.counted_sessions(filters, user, zones, using)
         events = queries.counted_events(filters, user, zones, using)
         prefix = "session__"
     else:
+        sessions = queries.counted_session_rows(filters, user, zones, using)
         events = queries.counted_event_rows(filters, user, zones, using)
         prefix = ""
     rollups = fresh_rollups(filters, list(zones), using) if is_answerable(filters) else []
@@ -174,15 +175,16 @@ def fresh_rollups(filters: ReportFilters, site_ids: list[int], using: str) -> li
     return list(rollups)
 
 
-def _live(sessions: QuerySet[InfusionSession], events: QuerySet[Any], using: str) -> SummaryFrames:
-    event_frames = queries.events_frames(events, using)
-    return SummaryFrames(
-        sessions_cube=queries.sessions_cube(sessions),
-        events_cube=event_frames.cube,
-        term_month_worst=event_frames.term_month_worst,
-        patients=queries.distinct_patients(sessions),
-        patients_with_event=event_frames.patients_with_event,
-    )
+def _live(sessions: QuerySet[Any], events: QuerySet[Any], using: str) -> SummaryFrames:
+    with queries.counting(using):
+        event_frames = queries.events_frames(events, using)
+        return SummaryFrames(
+            sessions_cube=queries.sessions_cube(sessions),
+            events_cube=event_frames.cube,
+            term_month_worst=event_frames.term_month_worst,
+            patients=queries.distinct_patients(sessions),
+            patients_with_event=event_frames.patients_with_event,
+        )
 
 
 def _period_partitions(filters: ReportFilters, site_ids: list[int], using: str) -> set[Partition]:

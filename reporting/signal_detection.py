@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -33,7 +34,9 @@ from reporting.statistics import (
     MIN_TERM_EVENTS,
     RUN_LENGTH,
     PChart,
+    PChartPoint,
     RateComparison,
+    Run,
     benjamini_hochberg,
     rate_ratio,
 )
@@ -112,7 +115,8 @@ class _Test:
 
     term_id: int
     p_value: float
-    finding: str
+    # The finding's text, written only for a test that flags (most never do).
+    describe: Callable[[], str]
     months: tuple[str, ...]
     eligible: bool  # the flag's other conditions (above the limit, enough events, a rise)
 
@@ -176,6 +180,21 @@ def _chart_findings(chart: PChart, min_count: int = 1) -> tuple[list[str], list[
     return (findings, flagged) if findings else None
 
 
+def _point_finding(point: PChartPoint) -> str:
+    return (
+        f"{point.label}: {point.count} of {point.n} sessions ({percent(point.proportion)}), "
+        f"above the upper limit of {point.ucl_count} "
+        f"({percent(point.ucl, point.proportion)}; {p_text(point.p_value)})"
+    )
+
+
+def _run_finding(run: Run, centre: float | None) -> str:
+    return (
+        f"{run.first} to {run.last}: {run.months} months in a row above the centre line "
+        f"{percent(centre)} ({run.events} of {run.sessions} sessions, {p_text(run.p_value)})"
+    )
+
+
 def _term_tests(
     term_id: int,
     chart: PChart,
@@ -186,9 +205,7 @@ def _term_tests(
         _Test(
             term_id,
             point.p_value,
-            f"{point.label}: {point.count} of {point.n} sessions ({percent(point.proportion)}), "
-            f"above the upper limit of {point.ucl_count} "
-            f"({percent(point.ucl, point.proportion)}; {p_text(point.p_value)})",
+            partial(_point_finding, point),
             (point.label,),
             point.above_ucl and point.count >= MIN_TERM_EVENTS,
         )
@@ -199,9 +216,7 @@ def _term_tests(
         _Test(
             term_id,
             run.p_value,
-            f"{run.first} to {run.last}: {run.months} months in a row above the centre line "
-            f"{percent(chart.centre)} ({run.events} of {run.sessions} sessions, "
-            f"{p_text(run.p_value)})",
+            partial(_run_finding, run, chart.centre),
             (run.first, run.last),
             run.events >= MIN_TERM_EVENTS,
         )
@@ -214,11 +229,13 @@ def _term_tests(
             _Test(
                 term_id,
                 c.p_value,
-                f"{recent[0]} to {recent[-1]}: {c.recent_events} of {c.recent_sessions} sessions "
-                f"({percent(c.recent_events / c.recent_sessions)}) against "
-                f"{c.baseline_events} of {c.baseline_sessions} "
-                f"({percent(c.baseline_events / c.baseline_sessions)}) in {baseline[0]} to "
-                f"{baseline[-1]}: {ratio_text(c)}, {p_text(c.p_value)}",
+                lambda: (
+                    f"{recent[0]} to {recent[-1]}: {c.recent_events} of {c.recent_sessions} "
+                    f"sessions ({percent(c.recent_events / c.recent_sessions)}) against "
+                    f"{c.baseline_events} of {c.baseline_sessions} "
+                    f"({percent(c.baseline_events / c.baseline_sessions)}) in {baseline[0]} to "
+                    f"{baseline[-1]}: {ratio_text(c)}, {p_text(c.p_value)}"
+                ),
                 (recent[0], recent[-1]),
                 c.recent_events >= MIN_TERM_EVENTS and (c.ratio or 0) > 1,
             )
@@ -286,7 +303,7 @@ def _term_signals(
                 signal_key("term", codes[term_id], through, scope),
                 "term",
                 names[term_id],
-                tuple(test.finding for test in found),
+                tuple(test.describe() for test in found),
                 month_span_filters(
                     summary.filters.replace(term_ids=(term_id,)), months, month_filters
                 ),

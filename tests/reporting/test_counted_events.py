@@ -10,6 +10,7 @@ Two checks, on both databases:
 """
 
 import random
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -30,9 +31,11 @@ from events.choices import (
 from events.models import AdverseEvent, EventTerm, InfusionSession, Patient
 from events.services.patients import patient_update
 from reporting import queries, rollups
+from reporting.cells import decode_cell
 from reporting.counted_events import counted_events_rebuild
 from reporting.filters import ONSET_BANDS, ONSET_UNKNOWN, ReportFilters
-from reporting.models import CountedEvent, MonthlyRollup
+from reporting.kinds import GROUP_BITS, SERIOUS_SHIFT
+from reporting.models import CountedEvent, CountedSession, MonthlyRollup
 from reporting.selectors import safety_summary
 from tests.factories import MembershipFactory, UserFactory
 from tests.reporting.test_rollup_equivalence import (
@@ -57,15 +60,27 @@ def onset_band(minutes: int | None) -> str:
     raise AssertionError(minutes)
 
 
+def kind(event: AdverseEvent) -> int:
+    """The event's breakdown groups and seriousness as `reporting.kinds` packs them."""
+    band = [*ONSET_BANDS, ONSET_UNKNOWN].index(onset_band(event.onset_minutes))
+    groups = (f"grade_{event.grade}", f"onset_{band}", f"category_{event.term.category}")
+    return sum(GROUP_BITS[group] for group in groups) | event.is_serious << SERIOUS_SHIFT
+
+
 def expected_rows() -> set[tuple]:
     """The counted events, each with its attributes, worked out from the records in Python."""
-    rows = set()
+    counted = []
     for event in AdverseEvent.objects.select_related("session__patient", "term"):
         session = event.session
         if event.status == EventStatus.VOIDED or session.is_voided:
             continue
         if session.status not in COUNTED:
             continue
+        counted.append(event)
+    pairs = Counter((event.session_id, event.term_id) for event in counted)
+    rows = set()
+    for event in counted:
+        session = event.session
         rows.add(
             (
                 event.id,
@@ -85,6 +100,17 @@ def expected_rows() -> set[tuple]:
                 event.is_serious,
                 onset_band(event.onset_minutes),
                 event.status,
+                # The cell, as its dimensions (`stored_rows` decodes it).
+                (
+                    session.month,
+                    session.site_id,
+                    session.route,
+                    session.drug,
+                    session.dose_band,
+                    min(session.sequence_number, 7),
+                ),
+                kind(event),
+                pairs[event.session_id, event.term_id],
             )
         )
     return rows
@@ -92,11 +118,55 @@ def expected_rows() -> set[tuple]:
 
 def stored_rows() -> set[tuple]:
     fields = [field.attname for field in CountedEvent._meta.concrete_fields]
-    return set(CountedEvent.objects.values_list(*fields))
+    cell = fields.index("cell")
+    return {
+        (*row[:cell], decode_cell(row[cell]), *row[cell + 1 :])
+        for row in CountedEvent.objects.values_list(*fields)
+    }
+
+
+def expected_session_rows() -> set[tuple]:
+    """The counted sessions, each with its attributes, worked out in Python."""
+    rows = set()
+    for session in InfusionSession.objects.select_related("patient"):
+        if session.is_voided or session.status not in COUNTED:
+            continue
+        dimensions = (
+            session.month,
+            session.site_id,
+            session.route,
+            session.drug,
+            session.dose_band,
+            min(session.sequence_number, 7),
+        )
+        rows.add(
+            (
+                session.id,
+                session.patient_id,
+                session.site_id,
+                session.month,
+                session.started_at,
+                session.route,
+                session.drug,
+                session.dose_band,
+                min(session.sequence_number, 7),
+                session.patient.indication,
+                dimensions,
+            )
+        )
+    return rows
+
+
+def stored_session_rows() -> set[tuple]:
+    fields = [field.attname for field in CountedSession._meta.concrete_fields]
+    assert fields[-1] == "cell"
+    rows = CountedSession.objects.values_list(*fields)
+    return {(*row[:-1], decode_cell(row[-1])) for row in rows}
 
 
 def assert_table_exact() -> None:
     assert stored_rows() == expected_rows()
+    assert stored_session_rows() == expected_session_rows()
 
 
 @settings(
@@ -282,6 +352,10 @@ def filter_dataset(auditor, director, nurse, north, south):
     sites = {"north": north, "south": south}
     build(people, sites, list(Indication.values)[:4], deterministic_specs())
     assert_table_exact()
+    # Sessions with two events of one term, so the counts group some (session, term) pairs
+    # and take the others as they are (`queries.events_frames`).
+    assert CountedEvent.objects.filter(term_events_in_session__gt=1).exists()
+    assert CountedEvent.objects.filter(term_events_in_session=1).exists()
     return sites
 
 
@@ -309,6 +383,8 @@ def test_the_filtered_summary_never_joins_the_records(auditor, filter_dataset):
     event_queries = [q["sql"] for q in queries if "grade" in q["sql"]]
     assert event_queries
     assert all('"events_adverseevent"' not in sql for sql in event_queries)
+    # The sessions (cube and distinct patients) come from the counted sessions.
+    assert sum('"reporting_countedsession"' in q["sql"] for q in queries) == 2
     assert InfusionSession.objects.exists()
 
 

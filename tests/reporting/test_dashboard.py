@@ -188,7 +188,7 @@ def test_summary_query_count_does_not_grow_with_the_data(auditor, north, django_
     #   patients with an event
     # * the event terms
     # * sessions left in progress past their planned end (data quality)
-    # and on PostgreSQL the events' statement's work_mem (SET LOCAL).
+    # and on PostgreSQL the events' statement's settings (SET LOCAL, one statement).
     expected = 8 + (connection.vendor == "postgresql")
     make_series(north, [("2025-01", 2, 1)])
     with django_assert_num_queries(expected):
