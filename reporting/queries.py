@@ -363,17 +363,19 @@ def events_frames(events: QuerySet[Any], using: str) -> EventFrames:
     inner, params = _as_subquery(rows_of_events, using)
     with connections[using].cursor() as cursor:
         cursor.execute(_events_sql(inner, connections[using].vendor), params)
-        rows = cursor.fetchall()
-    parts: dict[str, list[Any]] = {"session": [], "kind": [], "patients": [], "term": []}
-    for row in rows:
-        parts[row[0]].append(row[1:])
-    patients = int(parts["patients"][0][0] or 0) if parts["patients"] else 0
-    terms = _frame(
-        ((row[0], month_of_index(row[1]), *row[2:6]) for row in parts["term"]),
-        TERM_MONTH_WORST_COLUMNS,
+        rows = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 7)
+    label = rows[:, 0]
+    terms = pd.DataFrame(rows[label == _TERM_ROW, 1:], columns=list(TERM_MONTH_WORST_COLUMNS))
+    terms["month"] = [month_of_index(index) for index in terms["month"]]
+    return EventFrames(
+        cube=_cube(rows[label == _SESSION_ROW, 1:5], rows[label == _KIND_ROW, 1:4]),
+        term_month_worst=terms,
+        patients_with_event=int(rows[label == _PATIENTS_ROW, 1].sum()),
     )
-    cube = _cube([row[:4] for row in parts["session"]], [row[:3] for row in parts["kind"]])
-    return EventFrames(cube=cube, term_month_worst=terms, patients_with_event=patients)
+
+
+# The rows of the events' statement: their kind (the first column), then six integers.
+_TERM_ROW, _SESSION_ROW, _KIND_ROW, _PATIENTS_ROW = range(4)
 
 
 EVENTS_CUBE_COLUMNS = (
@@ -395,59 +397,43 @@ TERM_MONTH_WORST_COLUMNS = (
 )
 
 
-def _cube(sessions: list[Any], kinds: list[Any]) -> pd.DataFrame:
+def _cube(sessions: np.ndarray, kinds: np.ndarray) -> pd.DataFrame:
     """The events' cube from the grouped rows: `sessions` (cell, worst grade, groups,
     sessions) and `kinds` (cell, kind, events). Every cell with an event has both."""
-    group_bits = np.arange(len(BREAKDOWN_GROUPS))
-    per_session = np.array(sessions, dtype=np.int64).reshape(-1, 4)
-    cell, worst, groups, count = per_session.T
-    in_group = (groups[:, None] >> group_bits) & 1
-    by_worst = worst[:, None] == np.arange(1, 6)
-    session_counts = (
-        pd.DataFrame(
-            np.column_stack([count, in_group * count[:, None], by_worst * count[:, None]]),
-            columns=[
-                "sessions_with_event",
-                *(f"{group}_sessions" for group in BREAKDOWN_GROUPS),
-                *(f"worst_grade_{grade}_sessions" for grade in range(1, 6)),
-            ],
-            index=cell,
-        )
-        .groupby(level=0)
-        .sum()
-    )
-    per_kind = np.array(kinds, dtype=np.int64).reshape(-1, 3)
-    cell, kind, count = per_kind.T
-    serious = count * ((kind >> SERIOUS_SHIFT) & 1)
-    in_group = (kind[:, None] >> group_bits) & 1
-    event_counts = (
-        pd.DataFrame(
-            np.column_stack(
-                [count, serious, in_group * count[:, None], in_group * serious[:, None]]
-            ),
-            columns=[
-                "events",
-                "serious_events",
-                *(f"{group}_events" for group in BREAKDOWN_GROUPS),
-                *(f"{group}_serious" for group in BREAKDOWN_GROUPS),
-            ],
-            index=cell,
-        )
-        .groupby(level=0)
-        .sum()
-    )
-    counts = session_counts.join(event_counts, how="inner")
-    dimensions = pd.DataFrame(
-        [decode_cell(cell) for cell in counts.index], columns=list(SESSION_DIMENSIONS)
-    )
-    cube = pd.concat([dimensions, counts.reset_index(drop=True)], axis=1)
-    return cube[list(EVENTS_CUBE_COLUMNS)]
+    cells = np.unique(sessions[:, 0])
+    bits = np.arange(len(BREAKDOWN_GROUPS))
+
+    def per_cell(cell: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(cells, cell)
+        return np.bincount(at, weights=weights, minlength=len(cells)).astype(np.int64)
+
+    cell, worst, groups, count = sessions.T
+    in_group = (groups[:, None] >> bits) & 1
+    decoded = [decode_cell(cell) for cell in cells]
+    columns: dict[str, Any] = {
+        name: [dimensions[index] for dimensions in decoded]
+        for index, name in enumerate(SESSION_DIMENSIONS)
+    }
+    columns["sessions_with_event"] = per_cell(cell, count)
+    for index, group in enumerate(BREAKDOWN_GROUPS):
+        columns[f"{group}_sessions"] = per_cell(cell, in_group[:, index] * count)
+    for grade in range(1, 6):
+        columns[f"worst_grade_{grade}_sessions"] = per_cell(cell, (worst == grade) * count)
+    cell, kind, count = kinds.T
+    serious = count * (kind >> SERIOUS_SHIFT)
+    in_group = (kind[:, None] >> bits) & 1
+    columns["events"] = per_cell(cell, count)
+    columns["serious_events"] = per_cell(cell, serious)
+    for index, group in enumerate(BREAKDOWN_GROUPS):
+        columns[f"{group}_events"] = per_cell(cell, in_group[:, index] * count)
+        columns[f"{group}_serious"] = per_cell(cell, in_group[:, index] * serious)
+    return pd.DataFrame(columns, columns=list(EVENTS_CUBE_COLUMNS))
 
 
 def _events_sql(events_sql: str, vendor: str) -> str:
     """The statement of `events_frames` over `events_sql` (the events' rows). Every name in it
     is ours; the filters' values stay parameters of `events_sql`. Each kind of row fills the
-    first of six slots after its label."""
+    first of six integers after its kind (`_TERM_ROW`...), and 0 the others."""
     groups = _session_groups(vendor)
     month = f"((ev_cell >> {MONTH_SHIFT}) & {MONTH_MASK})"
     return (
@@ -460,13 +446,11 @@ def _events_sql(events_sql: str, vendor: str) -> str:
         f"UNION ALL SELECT tid, {month}, MAX(ev_grade), CAST(COUNT(*) AS integer), "
         f"CAST(SUM(ev_kind >> {SERIOUS_SHIFT}) AS integer) FROM ev WHERE pair_events <> 1 "
         "GROUP BY sid, tid, ev_cell) "
-        # The term rows first: they fill every slot, so they type the columns.
-        "SELECT 'term', tid, m, worst, COUNT(*), SUM(n), SUM(serious) "
+        f"SELECT {_TERM_ROW}, tid, m, worst, COUNT(*), SUM(n), SUM(serious) "
         "FROM per_pair GROUP BY tid, m, worst "
-        "UNION ALL SELECT 'session', ev_cell, worst, groups, COUNT(*), NULL, NULL "
+        f"UNION ALL SELECT {_SESSION_ROW}, ev_cell, worst, groups, COUNT(*), 0, 0 "
         "FROM per_session GROUP BY ev_cell, worst, groups "
-        "UNION ALL SELECT 'kind', ev_cell, ev_kind, COUNT(*), NULL, NULL, NULL "
+        f"UNION ALL SELECT {_KIND_ROW}, ev_cell, ev_kind, COUNT(*), 0, 0, 0 "
         "FROM ev GROUP BY ev_cell, ev_kind "
-        "UNION ALL SELECT 'patients', COUNT(DISTINCT pid), NULL, NULL, NULL, NULL, NULL "
-        "FROM per_session"
+        f"UNION ALL SELECT {_PATIENTS_ROW}, COUNT(DISTINCT pid), 0, 0, 0, 0, 0 FROM per_session"
     )

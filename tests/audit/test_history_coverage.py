@@ -17,7 +17,12 @@ PROJECT_APPS = (
     "exports",
 )
 # Derived tables, rebuilt from audited rows at any time: they hold nothing of their own to audit.
-DERIVED_MODELS = {"reporting.MonthlyRollup", "reporting.StalePartition", "reporting.CountedEvent"}
+DERIVED_MODELS = {
+    "reporting.MonthlyRollup",
+    "reporting.StalePartition",
+    "reporting.CountedEvent",
+    "reporting.CountedSession",
+}
 # Not records of the clinic: API tokens are credentials (issue and revocation are in the access
 # log) and notifications are messages about records (an outbox holding no clinical data).
 NOT_RECORDS = {"accounts.ApiToken", "notifications.Notification"}

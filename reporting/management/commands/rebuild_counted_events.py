@@ -1,4 +1,5 @@
-"""`manage.py rebuild_counted_events`: recompute the counted-events table from the record."""
+"""`manage.py rebuild_counted_events`: recompute the counted tables (sessions and events) from
+the record."""
 
 import time
 from typing import Any
@@ -10,7 +11,7 @@ from reporting.counted_events import counted_events_rebuild
 
 class Command(BaseCommand):
     help = (
-        "Recompute the counted-events table the filtered safety summary reads, after rows "
+        "Recompute the counted sessions and events the filtered safety summary reads, after rows "
         "were written without save() (the demo's bulk loader, a data migration). Saves "
         "keep it current on their own."
     )
