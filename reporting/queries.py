@@ -403,31 +403,45 @@ def _cube(sessions: np.ndarray, kinds: np.ndarray) -> pd.DataFrame:
     cells = np.unique(sessions[:, 0])
     bits = np.arange(len(BREAKDOWN_GROUPS))
 
-    def per_cell(cell: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def per_cell(cell: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Each column of `counts` (one row per grouped row) summed per cell."""
         at = np.searchsorted(cells, cell)
-        return np.bincount(at, weights=weights, minlength=len(cells)).astype(np.int64)
+        return np.column_stack(
+            [np.bincount(at, weights=column, minlength=len(cells)) for column in counts.T]
+        ).astype(np.int64)
 
     cell, worst, groups, count = sessions.T
-    in_group = (groups[:, None] >> bits) & 1
-    decoded = [decode_cell(cell) for cell in cells]
-    columns: dict[str, Any] = {
-        name: [dimensions[index] for dimensions in decoded]
-        for index, name in enumerate(SESSION_DIMENSIONS)
-    }
-    columns["sessions_with_event"] = per_cell(cell, count)
-    for index, group in enumerate(BREAKDOWN_GROUPS):
-        columns[f"{group}_sessions"] = per_cell(cell, in_group[:, index] * count)
-    for grade in range(1, 6):
-        columns[f"worst_grade_{grade}_sessions"] = per_cell(cell, (worst == grade) * count)
+    session_sums = per_cell(
+        cell,
+        np.column_stack(
+            [
+                count,
+                ((groups[:, None] >> bits) & 1) * count[:, None],
+                (worst[:, None] == np.arange(1, 6)) * count[:, None],
+            ]
+        ),
+    )
     cell, kind, count = kinds.T
     serious = count * (kind >> SERIOUS_SHIFT)
     in_group = (kind[:, None] >> bits) & 1
-    columns["events"] = per_cell(cell, count)
-    columns["serious_events"] = per_cell(cell, serious)
-    for index, group in enumerate(BREAKDOWN_GROUPS):
-        columns[f"{group}_events"] = per_cell(cell, in_group[:, index] * count)
-        columns[f"{group}_serious"] = per_cell(cell, in_group[:, index] * serious)
-    return pd.DataFrame(columns, columns=list(EVENTS_CUBE_COLUMNS))
+    event_sums = per_cell(
+        cell,
+        np.column_stack([count, serious, in_group * count[:, None], in_group * serious[:, None]]),
+    )
+    names = [
+        "sessions_with_event",
+        *(f"{group}_sessions" for group in BREAKDOWN_GROUPS),
+        *(f"worst_grade_{grade}_sessions" for grade in range(1, 6)),
+        "events",
+        "serious_events",
+        *(f"{group}_events" for group in BREAKDOWN_GROUPS),
+        *(f"{group}_serious" for group in BREAKDOWN_GROUPS),
+    ]
+    counts = pd.DataFrame(np.hstack([session_sums, event_sums]), columns=names)
+    dimensions = pd.DataFrame(
+        [decode_cell(cell) for cell in cells], columns=list(SESSION_DIMENSIONS)
+    )
+    return pd.concat([dimensions, counts], axis=1)[list(EVENTS_CUBE_COLUMNS)]
 
 
 def _events_sql(events_sql: str, vendor: str) -> str:
