@@ -336,7 +336,7 @@ def events_frames(events: QuerySet[Any], using: str) -> EventFrames:
     as one integer, grade, their kind and the events of their pair) are read once;
     PostgreSQL and SQLite keep a part used several times as a temporary result. An event's
     kind is one integer: its bit in each breakdown family (grade, onset band, category) and
-    its seriousness (`SERIOUS_BIT`). The database groups, the few grouped rows are summed per
+    its seriousness (above `SERIOUS_SHIFT`). The database groups; the grouped rows are summed per
     cell here (`_cube`):
 
     - per session, its worst grade and its groups as one bit mask, then the sessions per
@@ -454,7 +454,8 @@ def _events_sql(events_sql: str, vendor: str) -> str:
         f"WITH ev AS ({events_sql}), "  # noqa: S608 (no user text: names are ours)  # nosec B608
         f"per_session AS (SELECT sid, pid, ev_cell, MAX(ev_grade) AS worst, {groups} AS groups "
         "FROM ev GROUP BY sid, pid, ev_cell), "
-        # The (session, term) pairs: an event alone in its pair as it is, the others grouped.
+        # The (session, term) pairs: an event alone in its pair as it is, the others grouped
+        # (their counts as integers: PostgreSQL sums bigints as numeric, and slowly).
         f"per_pair AS (SELECT tid, {month} AS m, ev_grade AS worst, 1 AS n, "
         f"ev_kind >> {SERIOUS_SHIFT} AS serious FROM ev WHERE pair_events = 1 "
         f"UNION ALL SELECT tid, {month}, MAX(ev_grade), CAST(COUNT(*) AS integer), "
