@@ -15,7 +15,7 @@ import calendar
 import operator
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -401,47 +401,33 @@ def _cube(sessions: np.ndarray, kinds: np.ndarray) -> pd.DataFrame:
     """The events' cube from the grouped rows: `sessions` (cell, worst grade, groups,
     sessions) and `kinds` (cell, kind, events). Every cell with an event has both."""
     cells = np.unique(sessions[:, 0])
-    bits = np.arange(len(BREAKDOWN_GROUPS))
+    columns: dict[str, Any] = (
+        dict(zip(SESSION_DIMENSIONS, zip(*map(decode_cell, cells), strict=True), strict=True))
+        if len(cells)
+        else {name: [] for name in SESSION_DIMENSIONS}
+    )
 
-    def per_cell(cell: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        """Each column of `counts` (one row per grouped row) summed per cell."""
+    def summer(cell: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
         at = np.searchsorted(cells, cell)
-        return np.column_stack(
-            [np.bincount(at, weights=column, minlength=len(cells)) for column in counts.T]
-        ).astype(np.int64)
+        return lambda weights: np.bincount(at, weights, len(cells)).astype(np.int64)
 
     cell, worst, groups, count = sessions.T
-    session_sums = per_cell(
-        cell,
-        np.column_stack(
-            [
-                count,
-                ((groups[:, None] >> bits) & 1) * count[:, None],
-                (worst[:, None] == np.arange(1, 6)) * count[:, None],
-            ]
-        ),
-    )
+    per_cell = summer(cell)
+    columns["sessions_with_event"] = per_cell(count)
+    for bit, group in enumerate(BREAKDOWN_GROUPS):
+        columns[f"{group}_sessions"] = per_cell(count * ((groups >> bit) & 1))
+    for grade in range(1, 6):
+        columns[f"worst_grade_{grade}_sessions"] = per_cell(count * (worst == grade))
     cell, kind, count = kinds.T
+    per_cell = summer(cell)
     serious = count * (kind >> SERIOUS_SHIFT)
-    in_group = (kind[:, None] >> bits) & 1
-    event_sums = per_cell(
-        cell,
-        np.column_stack([count, serious, in_group * count[:, None], in_group * serious[:, None]]),
-    )
-    names = [
-        "sessions_with_event",
-        *(f"{group}_sessions" for group in BREAKDOWN_GROUPS),
-        *(f"worst_grade_{grade}_sessions" for grade in range(1, 6)),
-        "events",
-        "serious_events",
-        *(f"{group}_events" for group in BREAKDOWN_GROUPS),
-        *(f"{group}_serious" for group in BREAKDOWN_GROUPS),
-    ]
-    counts = pd.DataFrame(np.hstack([session_sums, event_sums]), columns=names)
-    dimensions = pd.DataFrame(
-        [decode_cell(cell) for cell in cells], columns=list(SESSION_DIMENSIONS)
-    )
-    return pd.concat([dimensions, counts], axis=1)[list(EVENTS_CUBE_COLUMNS)]
+    columns["events"] = per_cell(count)
+    columns["serious_events"] = per_cell(serious)
+    for bit, group in enumerate(BREAKDOWN_GROUPS):
+        in_group = (kind >> bit) & 1
+        columns[f"{group}_events"] = per_cell(count * in_group)
+        columns[f"{group}_serious"] = per_cell(serious * in_group)
+    return pd.DataFrame(columns, columns=list(EVENTS_CUBE_COLUMNS))
 
 
 def _events_sql(events_sql: str, vendor: str) -> str:
