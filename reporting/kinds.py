@@ -12,6 +12,7 @@ computed by `event_kind`, the one definition of both.
 
 from __future__ import annotations
 
+import numpy as np
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
@@ -27,17 +28,18 @@ BREAKDOWN_GROUPS = (
 GROUP_BITS = {group: 1 << index for index, group in enumerate(BREAKDOWN_GROUPS)}
 SERIOUS_SHIFT = len(BREAKDOWN_GROUPS)
 GROUPS_MASK = (1 << SERIOUS_SHIFT) - 1
+KIND_BITS = SERIOUS_SHIFT + 1
 
 
-def _family_masks() -> dict[str, int]:
-    masks: dict[str, int] = {}
-    for group, bit in GROUP_BITS.items():
-        family = group.split("_")[0]
-        masks[family] = masks.get(family, 0) | bit
-    return masks
+# Grade g is bit g - 1 (the grades come first), so a mask of grade bits' highest bit is the
+# worst grade among them: the bit length of the mask.
+GRADE_MASK = sum(GROUP_BITS[f"grade_{grade}"] for grade in range(1, 6))
+_WORST_GRADE = np.array([mask.bit_length() for mask in range(GRADE_MASK + 1)])
 
 
-FAMILY_MASKS = _family_masks()
+def worst_grades(kinds: np.ndarray) -> np.ndarray:
+    """The worst grade of each kind, or OR of kinds (a session's, a pair's)."""
+    return _WORST_GRADE[kinds & GRADE_MASK]
 
 
 def onset_condition(band: str) -> Q:

@@ -4,9 +4,9 @@ Each function here is one query over sessions or events, filtered by a `ReportFi
 user's sites, that returns grouped counts as a DataFrame. Months group on the stored
 `InfusionSession.month` (site-local "YYYY-MM"), dose bands on `dose_band`, session numbers on
 `sequence_number`, time to onset on `AdverseEvent.onset_minutes`: no date functions per row.
-The events' counts (`events_frames`) are one statement that reads the filtered events once and
-groups them per session (worst grade, breakdown groups as a bit mask), per cell and kind of
-event, and per session and term, so the database does every level.
+The events' counts (`events_frames`) read the filtered events once, five integers each, and
+group them over arrays: per session (worst grade, breakdown groups as a bit mask), per cell and
+kind of event, and per session and term.
 """
 
 from __future__ import annotations
@@ -20,17 +20,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import reduce
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import psycopg
 from django.db import connections, transaction
 from django.db.models import (
+    Case,
     Count,
     F,
     Q,
     QuerySet,
     Value,
+    When,
 )
 from django.db.models.expressions import Combinable
 
@@ -38,15 +42,23 @@ from audit.services import Actor as AnyUser
 from events.access import ALL_SITES, visible_site_ids
 from events.choices import SessionStatus
 from events.models import AdverseEvent, InfusionSession
-from reporting.cells import MONTH_MASK, MONTH_SHIFT, cell_expression, decode_cell, month_of_index
+from reporting.cells import (
+    MONTH_BITS,
+    MONTH_MASK,
+    MONTH_SHIFT,
+    cell_expression,
+    decode_cell,
+    month_of_index,
+)
 from reporting.filters import ReportFilters, month_key
 from reporting.kinds import (
     BREAKDOWN_GROUPS,
-    FAMILY_MASKS,
     GROUPS_MASK,
+    KIND_BITS,
     SERIOUS_SHIFT,
     event_kind,
     onset_condition,
+    worst_grades,
 )
 from reporting.models import CountedEvent, CountedSession
 
@@ -220,33 +232,39 @@ def counted_event_rows(
     )
 
 
+# Beside an event's kind, on its way from the database: the event is the only counted one of
+# its term in its session.
+SINGLE_PAIR = 1 << KIND_BITS
+
+
 @dataclass(frozen=True)
 class EventColumns:
-    """Where the event queries below find each attribute, as ORM expressions: on
-    AdverseEvent (through its session, patient and term) or on CountedEvent (copied)."""
+    """Where `events_frames` finds each attribute, as ORM expressions: on AdverseEvent
+    (through its session, patient and term) or on CountedEvent (copied)."""
 
     session: str
     patient: str
     cell: Combinable  # the session's cell of SESSION_DIMENSIONS (`reporting.cells`)
-    # The counted events of the term in the session (`CountedEvent.term_events_in_session`);
-    # 0 where it is not stored, which groups every event with its pair.
-    pair_events: Combinable
     kind: Combinable  # the event's groups and seriousness (`reporting.kinds`)
+    # SINGLE_PAIR where the event is the only counted one of its term in its session
+    # (`CountedEvent.term_events_in_session`); 0 where that is not stored, which groups every
+    # event with its pair.
+    single_pair: Combinable
 
 
 RECORD_COLUMNS = EventColumns(
     session="session_id",
     patient="session__patient_id",
     cell=cell_expression(prefix="session__"),
-    pair_events=Value(0),
     kind=event_kind(),
+    single_pair=Value(0),
 )
 COUNTED_COLUMNS = EventColumns(
     session="session_id",
     patient="patient_id",
     cell=F("cell"),
-    pair_events=F("term_events_in_session"),
     kind=F("kind"),
+    single_pair=Case(When(term_events_in_session=1, then=Value(SINGLE_PAIR)), default=Value(0)),
 )
 
 
@@ -274,33 +292,21 @@ def distinct_patients(sessions: QuerySet[Any]) -> int:
     return sessions.values("patient_id").distinct().count()
 
 
-def _as_subquery(queryset: QuerySet[Any], using: str) -> tuple[str, tuple[Any, ...]]:
-    sql, params = queryset.query.get_compiler(using=using).as_sql()
-    return sql, tuple(params)
-
-
-def _session_groups(vendor: str) -> str:
-    """The OR of a session's events' group bits. SQLite has no BIT_OR, but an event carries
-    exactly one bit (or none) of each family, so per family the sum of the distinct bits is
-    their OR."""
-    if vendor == "postgresql":
-        return f"BIT_OR(ev_kind) & {GROUPS_MASK}"
-    return " + ".join(f"SUM(DISTINCT ev_kind & {mask})" for mask in FAMILY_MASKS.values())
-
-
 # Settings for the summary's statements on PostgreSQL (`counting`), for their transaction only:
-# - memory for each sort and hash table (the default is 4 MB). When most events match
-#   (945,754 at 1,000,000 events), the events' per-session and per-(session, term) stages
-#   sorted on disk and the statement took 5.3 s; with 32 MB it hashes in memory, 2.7 s;
+# - memory for each hash table (the default is 4 MB): the packed event rows (`_packed_rows`,
+#   40 bytes an event) of a million events stay in memory, as do the distinct patients;
+# - no sorting where a hash will do: the packed rows are grouped by ranges of sessions, a few
+#   groups the planner cannot foresee, and it would sort every event by its range to make
+#   them (at 1,000,000 events, 614 against 577 ms);
 # - reading with parallel workers. The planner's default costs of starting workers (1000) and
 #   of passing each row to the leader (0.1) price the read of a few hundred thousand rows as
 #   not worth it; measured at 1,000,000 events, two workers read them in half the time (the
-#   events' statement for route and grade: 375 -> 310 ms; for indication, band, number and
-#   seriousness, a scan of the whole table: 555 -> 400 ms; the sessions' cube 80 -> 46 ms).
+#   sessions' cube 80 -> 46 ms).
 COUNTING_SETTINGS = {
     "work_mem": "32MB",
     "parallel_setup_cost": "100",
     "parallel_tuple_cost": "0.01",
+    "enable_sort": "off",
 }
 
 
@@ -329,55 +335,6 @@ class EventFrames:
     patients_with_event: int
 
 
-def events_frames(events: QuerySet[Any], using: str) -> EventFrames:
-    """The summary's counts of the counted `events`, in one statement over one read of them.
-
-    The events (the `ev` part: their session, patient, term, cell of the session dimensions
-    as one integer, grade, their kind and the events of their pair) are read once;
-    PostgreSQL and SQLite keep a part used several times as a temporary result. An event's
-    kind is one integer: its bit in each breakdown family (grade, onset band, category) and
-    its seriousness (above `SERIOUS_SHIFT`). The database groups; the grouped rows are summed per
-    cell here (`_cube`):
-
-    - per session, its worst grade and its groups as one bit mask, then the sessions per
-      (cell, worst grade, groups): the sessions with an event per cell, in each group and by
-      worst grade. Each session sits in one cell, so these add up across cells;
-    - the events per (cell, kind): per cell the events and serious events, overall and in
-      each group;
-    - per (term, month, worst grade): sessions whose worst grade for the term is that grade,
-      their events and serious events (incidence counts a session once per term). An event
-      that is the only one of its term in its session is its pair on its own, whatever the
-      filters keep; only the other events are grouped per (session, term);
-    - the patients with an event.
-    """
-    columns = columns_of(events)
-    rows_of_events = events.values(
-        sid=F(columns.session),
-        pid=F(columns.patient),
-        tid=F("term_id"),
-        ev_cell=columns.cell,
-        ev_grade=F("grade"),
-        ev_kind=columns.kind,
-        pair_events=columns.pair_events,
-    )
-    inner, params = _as_subquery(rows_of_events, using)
-    with connections[using].cursor() as cursor:
-        cursor.execute(_events_sql(inner, connections[using].vendor), params)
-        rows = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 7)
-    label = rows[:, 0]
-    terms = pd.DataFrame(rows[label == _TERM_ROW, 1:], columns=list(TERM_MONTH_WORST_COLUMNS))
-    terms["month"] = [month_of_index(index) for index in terms["month"]]
-    return EventFrames(
-        cube=_cube(rows[label == _SESSION_ROW, 1:5], rows[label == _KIND_ROW, 1:4]),
-        term_month_worst=terms,
-        patients_with_event=int(rows[label == _PATIENTS_ROW, 1].sum()),
-    )
-
-
-# The rows of the events' statement: their kind (the first column), then six integers.
-_TERM_ROW, _SESSION_ROW, _KIND_ROW, _PATIENTS_ROW = range(4)
-
-
 EVENTS_CUBE_COLUMNS = (
     *SESSION_DIMENSIONS,
     "sessions_with_event",
@@ -397,61 +354,188 @@ TERM_MONTH_WORST_COLUMNS = (
 )
 
 
-def _cube(sessions: np.ndarray, kinds: np.ndarray) -> pd.DataFrame:
-    """The events' cube from the grouped rows: `sessions` (cell, worst grade, groups,
-    sessions) and `kinds` (cell, kind, events). Every cell with an event has both."""
-    cells = np.unique(sessions[:, 0])
+def events_frames(events: QuerySet[Any], using: str) -> EventFrames:
+    """The summary's counts of the counted `events`: the database filters them and sends
+    five integers per event (`event_table`); they are grouped here, over arrays.
+
+    - per session: its cell, its worst grade and its groups (the OR of its events' bits);
+      then per cell the sessions with an event, in each group and by worst grade. Each
+      session sits in one cell, so these add up across cells;
+    - per (cell, kind): per cell the events and serious events, overall and in each group;
+    - per (term, month, worst grade): the sessions whose worst grade for the term is that
+      grade, their events and serious events (incidence counts a session once per term). An
+      event alone of its term in its session is its pair on its own, whatever the filters
+      keep; only the others are grouped per (session, term);
+    - the patients with an event.
+
+    Grouping in the database cost more than sending the rows: at 1,000,000 events its hash
+    tables, built one after another by one process, took 300 of the statement's 400 ms.
+    """
+    session, patient, term, cell, packed = event_table(events, using).T
+    kind = packed & ~SINGLE_PAIR
+    in_session, sessions = _groups(session)
+    session_cell = _each(in_session, cell, len(sessions))
+    session_groups = _ored(in_session, kind, len(sessions)) & GROUPS_MASK
+    return EventFrames(
+        cube=_cube(session_cell, session_groups, in_session, kind),
+        term_month_worst=_term_month_worst(in_session, term, cell, kind, packed & SINGLE_PAIR > 0),
+        patients_with_event=len(pd.unique(patient)),
+    )
+
+
+# The integers `event_table` reads of each event, by alias, in this order.
+EVENT_TABLE_COLUMNS = ("ev_session", "ev_patient", "ev_term", "ev_cell", "ev_kind")
+
+
+def event_table(events: QuerySet[Any], using: str) -> np.ndarray:
+    """One row per counted event: its session, patient, term, cell (`reporting.cells`) and
+    kind (`reporting.kinds`), with SINGLE_PAIR set where it is alone of its term in its
+    session. One statement; on PostgreSQL it returns the rows packed (`_packed_rows`)."""
+    columns = columns_of(events)
+    rows = events.values(
+        ev_session=F(columns.session),
+        ev_patient=F(columns.patient),
+        ev_term=F("term_id"),
+        ev_cell=columns.cell,
+        ev_kind=columns.kind + columns.single_pair,
+    )
+    if connections[using].vendor == "postgresql":
+        flat = np.frombuffer(_packed_rows(rows, using), dtype=">i8").astype(np.int64)
+    else:
+        values = rows.values_list(*EVENT_TABLE_COLUMNS)
+        flat = np.fromiter(chain.from_iterable(values), dtype=np.int64)
+    return flat.reshape(-1, len(EVENT_TABLE_COLUMNS))
+
+
+# Sessions per value of `_packed_rows`: at five or so events a session, about 13 MB each, far
+# below PostgreSQL's limit of 1 GB on one value.
+PACKED_SESSIONS = 1 << 16
+
+
+def _packed_rows(rows: QuerySet[Any], using: str) -> bytes:
+    """PostgreSQL: the rows' integers as bytes, each as 8 bytes big-endian (`int8send`), row
+    after row, in a few values (one per PACKED_SESSIONS sessions) of the binary format. A row's
+    conversion in the driver costs more than its grouping, and text would double the bytes."""
+    inner, params = rows.query.get_compiler(using=using).as_sql()
+    sent = " || ".join(f"int8send(CAST({alias} AS bigint))" for alias in EVENT_TABLE_COLUMNS)
+    sql = (
+        f"SELECT string_agg({sent}, '') FROM ({inner}) ev "  # noqa: S608  # nosec B608
+        f"GROUP BY ev_session / {PACKED_SESSIONS}"
+    )
+    connection = connections[using]
+    connection.ensure_connection()
+    # A cursor of Django's connection, wrapped as Django wraps its own (query log, execute
+    # wrappers), binding server-side: its client-side cursors return only text.
+    cursor = psycopg.Cursor(connection.connection)
+    cursor.format = psycopg.pq.Format.BINARY
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrap(cursor) as wrapped:  # type: ignore[arg-type]  # (the stubs want a wrapper)
+        wrapped.execute(sql, params)
+        return b"".join(packed for (packed,) in wrapped.fetchall())
+
+
+# Grouping over arrays: by hashing (`pd.factorize`) rather than sorting, each row tagged with
+# its group's index, then per group a sum (`np.bincount`), an OR (`np.bitwise_or.at`) or the
+# value its rows share.
+
+
+def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the index of its key among the distinct keys (in ascending order, so
+    the frames come out the same whatever order the rows arrived in); and the distinct keys."""
+    at, distinct = pd.factorize(keys, sort=True)
+    return at, np.asarray(distinct, dtype=np.int64)
+
+
+def _summer(at: np.ndarray, length: int) -> Callable[..., np.ndarray]:
+    """Sums per group (`at`: each row's group), of ones or of `weights`."""
+    return lambda weights=None: np.bincount(at, weights, length).astype(np.int64)
+
+
+def _ored(at: np.ndarray, values: np.ndarray, length: int) -> np.ndarray:
+    ored = np.zeros(length, dtype=np.int64)
+    np.bitwise_or.at(ored, at, values)
+    return ored
+
+
+def _each(at: np.ndarray, values: np.ndarray, length: int) -> np.ndarray:
+    """The value every row of a group shares (a session's cell, a pair's term)."""
+    each = np.zeros(length, dtype=np.int64)
+    each[at] = values
+    return each
+
+
+def _cube(
+    session_cell: np.ndarray, session_groups: np.ndarray, in_session: np.ndarray, kind: np.ndarray
+) -> pd.DataFrame:
+    """The events' cube: per cell, from the sessions (their cell and groups) and from the
+    events (their session and kind). Each is first counted per distinct (cell, groups) or
+    (cell, kind), fewer rows than sessions or events, then summed per cell bit by bit."""
+    in_cell, cells = _groups(session_cell)
     columns: dict[str, Any] = (
         dict(zip(SESSION_DIMENSIONS, zip(*map(decode_cell, cells), strict=True), strict=True))
         if len(cells)
         else {name: [] for name in SESSION_DIMENSIONS}
     )
-
-    def summer(cell: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-        at = np.searchsorted(cells, cell)
-        return lambda weights: np.bincount(at, weights, len(cells)).astype(np.int64)
-
-    cell, worst, groups, count = sessions.T
-    per_cell = summer(cell)
+    # (cell index, groups) and (cell index, kind) as one integer: a kind has KIND_BITS bits.
+    at, pairs = _groups((in_cell << KIND_BITS) | session_groups)
+    count = np.bincount(at, minlength=len(pairs))
+    per_cell = _summer(pairs >> KIND_BITS, len(cells))
+    groups = pairs & GROUPS_MASK
+    worst = worst_grades(groups)
     columns["sessions_with_event"] = per_cell(count)
     for bit, group in enumerate(BREAKDOWN_GROUPS):
         columns[f"{group}_sessions"] = per_cell(count * ((groups >> bit) & 1))
     for grade in range(1, 6):
         columns[f"worst_grade_{grade}_sessions"] = per_cell(count * (worst == grade))
-    cell, kind, count = kinds.T
-    per_cell = summer(cell)
-    serious = count * (kind >> SERIOUS_SHIFT)
+    at, pairs = _groups((in_cell[in_session] << KIND_BITS) | kind)
+    count = np.bincount(at, minlength=len(pairs))
+    per_cell = _summer(pairs >> KIND_BITS, len(cells))
+    kinds = pairs & ((1 << KIND_BITS) - 1)
+    serious = count * (kinds >> SERIOUS_SHIFT)
     columns["events"] = per_cell(count)
     columns["serious_events"] = per_cell(serious)
     for bit, group in enumerate(BREAKDOWN_GROUPS):
-        in_group = (kind >> bit) & 1
+        in_group = (kinds >> bit) & 1
         columns[f"{group}_events"] = per_cell(count * in_group)
         columns[f"{group}_serious"] = per_cell(serious * in_group)
     return pd.DataFrame(columns, columns=list(EVENTS_CUBE_COLUMNS))
 
 
-def _events_sql(events_sql: str, vendor: str) -> str:
-    """The statement of `events_frames` over `events_sql` (the events' rows). Every name in it
-    is ours; the filters' values stay parameters of `events_sql`. Each kind of row fills the
-    first of six integers after its kind (`_TERM_ROW`...), and 0 the others."""
-    groups = _session_groups(vendor)
-    month = f"((ev_cell >> {MONTH_SHIFT}) & {MONTH_MASK})"
-    return (
-        f"WITH ev AS ({events_sql}), "  # noqa: S608 (no user text: names are ours)  # nosec B608
-        f"per_session AS (SELECT sid, pid, ev_cell, MAX(ev_grade) AS worst, {groups} AS groups "
-        "FROM ev GROUP BY sid, pid, ev_cell), "
-        # The (session, term) pairs: an event alone in its pair as it is, the others grouped
-        # (their counts as integers: PostgreSQL sums bigints as numeric, and slowly).
-        f"per_pair AS (SELECT tid, {month} AS m, ev_grade AS worst, 1 AS n, "
-        f"ev_kind >> {SERIOUS_SHIFT} AS serious FROM ev WHERE pair_events = 1 "
-        f"UNION ALL SELECT tid, {month}, MAX(ev_grade), CAST(COUNT(*) AS integer), "
-        f"CAST(SUM(ev_kind >> {SERIOUS_SHIFT}) AS integer) FROM ev WHERE pair_events <> 1 "
-        "GROUP BY sid, tid, ev_cell) "
-        f"SELECT {_TERM_ROW}, tid, m, worst, COUNT(*), SUM(n), SUM(serious) "
-        "FROM per_pair GROUP BY tid, m, worst "
-        f"UNION ALL SELECT {_SESSION_ROW}, ev_cell, worst, groups, COUNT(*), 0, 0 "
-        "FROM per_session GROUP BY ev_cell, worst, groups "
-        f"UNION ALL SELECT {_KIND_ROW}, ev_cell, ev_kind, COUNT(*), 0, 0, 0 "
-        "FROM ev GROUP BY ev_cell, ev_kind "
-        f"UNION ALL SELECT {_PATIENTS_ROW}, COUNT(DISTINCT pid), 0, 0, 0, 0, 0 FROM per_session"
+def _term_month_worst(
+    in_session: np.ndarray,
+    term: np.ndarray,
+    cell: np.ndarray,
+    kind: np.ndarray,
+    single: np.ndarray,
+) -> pd.DataFrame:
+    """Per (term, month, worst grade): the (session, term) pairs, their events and serious
+    events. An event alone in its pair is its pair; the others are grouped per pair."""
+    in_term, terms = _groups(term)
+    # An event's (term index, month index) in one integer, then (pair, worst grade) below it.
+    term_month = (in_term << MONTH_BITS) | ((cell >> MONTH_SHIFT) & MONTH_MASK)
+    grouped = ~single
+    in_pair, pairs = _groups(in_session[grouped] * len(terms) + in_term[grouped])
+    pair_kind = _ored(in_pair, kind[grouped], len(pairs))
+    pair_events = np.bincount(in_pair, minlength=len(pairs))
+    pair_serious = np.bincount(in_pair, kind[grouped] >> SERIOUS_SHIFT, len(pairs))
+    key = np.concatenate(
+        [
+            (term_month[single] << 3) | worst_grades(kind[single]),
+            (_each(in_pair, term_month[grouped], len(pairs)) << 3) | worst_grades(pair_kind),
+        ]
+    )
+    events = np.concatenate([np.ones(int(single.sum()), np.int64), pair_events])
+    serious = np.concatenate([kind[single] >> SERIOUS_SHIFT, pair_serious])
+    at, keys = _groups(key)
+    per_key = _summer(at, len(keys))
+    return pd.DataFrame(
+        {
+            "term_id": terms[keys >> (3 + MONTH_BITS)],
+            "month": [month_of_index(index) for index in (keys >> 3) & MONTH_MASK],
+            "worst_grade": keys & 7,
+            "sessions_with_event": per_key(),
+            "events": per_key(events),
+            "serious_events": per_key(serious),
+        },
+        columns=list(TERM_MONTH_WORST_COLUMNS),
     )

@@ -436,8 +436,8 @@ def _python_event_counts(rows: list[dict]) -> tuple[dict, dict, int]:
 )
 @pytest.mark.parametrize("source", ["table", "records"])
 def test_the_event_counts_agree_with_a_count_in_python(case, source, auditor, filter_dataset):
-    """The per-session bit masks (BIT_OR on PostgreSQL, sums of distinct bits on SQLite), the
-    per-cell event counts and the per-(session, term) worst grades, against plain Python."""
+    """The per-session bit masks, the per-cell event counts and the per-(session, term) worst
+    grades, grouped over arrays, against plain Python."""
     filters = _filters({**SINGLE_FILTERS, **COMBINATIONS}.get(case, {}), filter_dataset)
     zones = {site.pk: site.timezone for site in filter_dataset.values()}
     rows = list(
@@ -484,3 +484,47 @@ def test_the_event_counts_agree_with_a_count_in_python(case, source, auditor, fi
     }
     assert terms == expected_terms
     assert frames.patients_with_event == expected_patients
+
+
+def test_the_event_rows_are_the_same_packed_in_many_values(auditor, filter_dataset, monkeypatch):
+    """On PostgreSQL the rows come packed, one value per range of sessions: with a range of
+    one session each, every row still arrives once, and the counts do not change."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the rows are packed on PostgreSQL only")
+    zones = {site.pk: site.timezone for site in filter_dataset.values()}
+    events = queries.counted_event_rows(ReportFilters(), auditor, zones, "default")
+    whole = queries.event_table(events, "default")
+    frames = queries.events_frames(events, "default")
+    monkeypatch.setattr(queries, "PACKED_SESSIONS", 1)
+
+    split = queries.event_table(events, "default")
+
+    expected = sorted(
+        (row.session_id, row.patient_id, row.term_id, row.cell, row.kind)
+        for row in CountedEvent.objects.all()
+    )
+    mask = ~queries.SINGLE_PAIR
+    assert sorted((*row[:4], row[4] & mask) for row in split.tolist()) == expected
+    assert sorted(split.tolist()) == sorted(whole.tolist())
+    again = queries.events_frames(events, "default")
+    assert again.cube.equals(frames.cube)
+    assert again.patients_with_event == frames.patients_with_event
+
+
+@pytest.mark.parametrize("source", ["table", "records"])
+def test_no_counted_event_gives_empty_frames(source, auditor, filter_dataset):
+    zones = {site.pk: site.timezone for site in filter_dataset.values()}
+    filters = ReportFilters(grades=(5,), serious=False, term_ids=(0,))
+    if source == "table":
+        events = queries.counted_event_rows(filters, auditor, zones, "default")
+    else:
+        events = queries.counted_events(filters, auditor, zones, "default")
+
+    frames = queries.events_frames(events, "default")
+
+    assert list(frames.cube.columns) == list(queries.EVENTS_CUBE_COLUMNS)
+    assert frames.cube.empty and frames.term_month_worst.empty
+    assert list(frames.term_month_worst.columns) == list(queries.TERM_MONTH_WORST_COLUMNS)
+    assert frames.patients_with_event == 0
