@@ -14,12 +14,12 @@ Two grouped queries, both in the database:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from django.contrib.auth.models import User
 from django.db.models import (
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -29,13 +29,14 @@ from django.db.models import (
 )
 
 from events.choices import Drug, Route, SessionStatus
-from events.models import AdverseEvent, InfusionSession, OutcomeMeasure
+from events.models import InfusionSession, OutcomeMeasure
 from events.outcomes import COUNTING_RULES as OUTCOME_RULES
 from events.outcomes import EVALUATION_SESSION, REMISSION_BELOW
 from events.rules import DOSE_BANDS
+from reporting import rollups
 from reporting.filters import ReportFilters
 from reporting.presentation import format_interval
-from reporting.queries import COUNTED_STATUSES, event_conditions, session_conditions
+from reporting.queries import COUNTED_STATUSES, session_conditions
 from reporting.scope import report_sites, reporting_database, require_report_reader
 from reporting.statistics import Interval, clopper_pearson, poisson_rate
 
@@ -112,40 +113,35 @@ def _without_session_numbers(filters: ReportFilters) -> ReportFilters:
 
 
 def _exposure(
-    filters: ReportFilters, user: User, site_zones: dict[int, str], keys: list[str], using: str
+    filters: ReportFilters, user: User, sites: list[dict[str, Any]], keys: list[str], using: str
 ) -> pd.DataFrame:
-    events = AdverseEvent.objects.using(using).filter(session=OuterRef("pk"))
-    events = events.filter(event_conditions(filters))
-    sessions = (
+    """The risk columns' counts per group: sessions, events, sessions with an event and with
+    one of grade 3 or worse, summed from the safety summary's own counts (the monthly rollups
+    or the counted tables: `rollups.summary_frames`), so both read one exposure; and the
+    sessions stopped early."""
+    frames = rollups.summary_frames(filters, user, sites, using)
+    sessions = frames.sessions_cube.groupby(keys)[["sessions"]].sum()
+    cube = frames.events_cube
+    grade3 = cube[[f"worst_grade_{grade}_sessions" for grade in (3, 4, 5)]].sum(axis=1)
+    events = (
+        cube.assign(sessions_grade3=grade3)
+        .groupby(keys)[["events", "sessions_with_event", "sessions_grade3"]]
+        .sum()
+    )
+    zones = {site["id"]: site["timezone"] for site in sites}
+    stopped = (
         InfusionSession.objects.using(using)
-        .filter(session_conditions(filters, user, site_zones))
-        .annotate(
-            has_event=Exists(events),
-            has_severe=Exists(events.filter(grade__gte=3)),
-        )
+        .filter(session_conditions(filters, user, zones), status=SessionStatus.STOPPED_EARLY)
+        .values(*keys)
+        .annotate(stopped_early=Count("id"))
     )
-    rows = sessions.values(*keys).annotate(
-        sessions=Count("id"),
-        sessions_with_event=Count("id", filter=Q(has_event=True)),
-        sessions_grade3=Count("id", filter=Q(has_severe=True)),
-        stopped_early=Count("id", filter=Q(status=SessionStatus.STOPPED_EARLY)),
+    stopped_early = pd.DataFrame.from_records(list(stopped), columns=[*keys, "stopped_early"])
+    return (
+        sessions.join(events, how="left")
+        .reset_index()
+        .merge(stopped_early, on=keys, how="left")
+        .fillna(0)
     )
-    counts = pd.DataFrame.from_records(
-        list(rows),
-        columns=[*keys, "sessions", "sessions_with_event", "sessions_grade3", "stopped_early"],
-    )
-    event_rows = (
-        AdverseEvent.objects.using(using)
-        .filter(session_conditions(filters, user, site_zones, prefix="session__"))
-        .filter(event_conditions(filters))
-        .values(*[f"session__{k}" for k in keys])
-        .annotate(events=Count("id"))
-    )
-    totals = pd.DataFrame.from_records(
-        [{**{k: r[f"session__{k}"] for k in keys}, "events": r["events"]} for r in event_rows],
-        columns=[*keys, "events"],
-    )
-    return counts.merge(totals, on=keys, how="left")
 
 
 def _in_reading_order(column: pd.Series) -> pd.Series:
@@ -156,11 +152,12 @@ def _in_reading_order(column: pd.Series) -> pd.Series:
 
 
 def benefit_risk_table(
-    filters: ReportFilters, user: User, site_zones: dict[int, str], *, by_site: bool, using: str
+    filters: ReportFilters, user: User, sites: list[dict[str, Any]], *, by_site: bool, using: str
 ) -> BenefitRisk:
     keys = _keys(by_site)
+    site_zones = {site["id"]: site["timezone"] for site in sites}
     cohort = _cohort(filters, user, site_zones, keys, using)
-    exposure = _exposure(filters, user, site_zones, keys, using)
+    exposure = _exposure(filters, user, sites, keys, using)
     table = cohort.merge(exposure, on=keys, how="outer")
     counts = [c for c in table.columns if c not in keys]
     table[counts] = table[counts].fillna(0).astype(int)
@@ -197,8 +194,7 @@ def benefit_risk(user: User, filters: ReportFilters, *, by_site: bool = False) -
     require_report_reader(user)
     using = reporting_database()
     sites = report_sites(user, filters, using)
-    zones = {s["id"]: s["timezone"] for s in sites}
-    result = benefit_risk_table(filters, user, zones, by_site=by_site, using=using)
+    result = benefit_risk_table(filters, user, sites, by_site=by_site, using=using)
     table = result.table
     table.insert(1, "drug_label", table["drug"].map(dict(Drug.choices)))
     table.insert(3, "route_label", table["route"].map(dict(Route.choices)))

@@ -76,6 +76,24 @@ def test_response_and_remission_follow_the_printed_rules(cohort, director):
     assert high.sessions_grade3 == 1
 
 
+@pytest.mark.parametrize(
+    "filters", [ReportFilters(), ReportFilters(grades=(3,)), ReportFilters(dose_bands=(">1.0",))]
+)
+def test_the_risk_columns_add_up_to_the_safety_summary(cohort, director, filters):
+    """One exposure: the table's sessions, events and sessions with an event, summed over its
+    protocols, are the safety summary's, whatever the filters."""
+    from reporting.selectors import safety_summary
+
+    table = benefit_risk(director, filters).table
+    summary = safety_summary(director, filters)
+    by_grade = summary.by_grade.set_index("grade")["sessions_with_event"]
+
+    assert table["sessions"].sum() == summary.sessions > 0
+    assert table["events"].sum() == summary.events
+    assert table["sessions_with_event"].sum() == summary.sessions_with_event
+    assert table["sessions_grade3"].sum() == by_grade[[3, 4, 5]].sum()
+
+
 def test_the_api_and_the_csv_report_the_same_figures(cohort, director, signed_in):
     body = Api(director).get("/api/v1/reporting/benefit-risk/").json()
     rows = {r["dose_band"]: r for r in body["rows"]}
