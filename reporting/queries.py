@@ -383,6 +383,8 @@ def events_frames(events: QuerySet[Any], using: str) -> EventFrames:
     )
 
 
+# SQLite: the rows `event_table` fetches at a time.
+EVENT_CHUNK_ROWS = 10_000
 # The integers `event_table` reads of each event, by alias, in this order.
 EVENT_TABLE_COLUMNS = ("ev_session", "ev_patient", "ev_term", "ev_cell", "ev_kind")
 
@@ -402,7 +404,8 @@ def event_table(events: QuerySet[Any], using: str) -> np.ndarray:
     if connections[using].vendor == "postgresql":
         flat = np.frombuffer(_packed_rows(rows, using), dtype=">i8").astype(np.int64)
     else:
-        values = rows.values_list(*EVENT_TABLE_COLUMNS)
+        # Streamed into the array: a list of a million rows of tuples would hold ~150 MB.
+        values = rows.values_list(*EVENT_TABLE_COLUMNS).iterator(chunk_size=EVENT_CHUNK_ROWS)
         flat = np.fromiter(chain.from_iterable(values), dtype=np.int64)
     return flat.reshape(-1, len(EVENT_TABLE_COLUMNS))
 
