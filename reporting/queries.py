@@ -332,7 +332,11 @@ def counting(using: str) -> Iterator[None]:
 class EventFrames:
     cube: pd.DataFrame  # per cell of the session dimensions (see `events_frames`)
     term_month_worst: pd.DataFrame  # per (term, month, worst grade)
-    patients_with_event: int
+    patient_with_event_ids: np.ndarray  # distinct
+
+    @property
+    def patients_with_event(self) -> int:
+        return len(self.patient_with_event_ids)
 
 
 EVENTS_CUBE_COLUMNS = (
@@ -379,7 +383,7 @@ def events_frames(events: QuerySet[Any], using: str) -> EventFrames:
     return EventFrames(
         cube=_cube(session_cell, session_groups, in_session, kind),
         term_month_worst=_term_month_worst(in_session, term, cell, kind, packed & SINGLE_PAIR > 0),
-        patients_with_event=len(pd.unique(patient)),
+        patient_with_event_ids=pd.unique(patient),
     )
 
 

@@ -88,9 +88,7 @@ class PartitionFrames:
                 events_cube=event_frames.cube,
                 term_month_worst=event_frames.term_month_worst,
                 patient_ids=set(sessions.values_list("patient_id", flat=True).distinct()),
-                patient_with_event_ids=set(
-                    events.values_list(queries.columns_of(events).patient, flat=True).distinct()
-                ),
+                patient_with_event_ids=set(event_frames.patient_with_event_ids.tolist()),
             )
 
     @classmethod

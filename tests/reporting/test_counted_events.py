@@ -100,20 +100,24 @@ def expected_rows() -> set[tuple]:
                 event.is_serious,
                 onset_band(event.onset_minutes),
                 event.status,
-                # The cell, as its dimensions (`stored_rows` decodes it).
-                (
-                    session.month,
-                    session.site_id,
-                    session.route,
-                    session.drug,
-                    session.dose_band,
-                    min(session.sequence_number, 7),
-                ),
+                cell_dimensions(session),  # `stored_rows` decodes the cell
                 kind(event),
                 pairs[event.session_id, event.term_id],
             )
         )
     return rows
+
+
+def cell_dimensions(session: InfusionSession) -> tuple:
+    """A session's cell (`reporting.cells`) as the dimensions it packs."""
+    return (
+        session.month,
+        session.site_id,
+        session.route,
+        session.drug,
+        session.dose_band,
+        min(session.sequence_number, 7),
+    )
 
 
 def stored_rows() -> set[tuple]:
@@ -131,14 +135,6 @@ def expected_session_rows() -> set[tuple]:
     for session in InfusionSession.objects.select_related("patient"):
         if session.is_voided or session.status not in COUNTED:
             continue
-        dimensions = (
-            session.month,
-            session.site_id,
-            session.route,
-            session.drug,
-            session.dose_band,
-            min(session.sequence_number, 7),
-        )
         rows.add(
             (
                 session.id,
@@ -151,7 +147,7 @@ def expected_session_rows() -> set[tuple]:
                 session.dose_band,
                 min(session.sequence_number, 7),
                 session.patient.indication,
-                dimensions,
+                cell_dimensions(session),
             )
         )
     return rows

@@ -224,11 +224,11 @@ def test_fresh_months_are_read_from_the_rollups_and_stale_ones_from_the_records(
     assert (summary.sessions, summary.events) == (live.sessions, live.events) == (6, 3)
 
     AdverseEventFactory(session=InfusionSession.objects.filter(month="2025-02").first())
-    # Expect 10: the same six, and for February alone the sessions cube, its patients, the
-    # events' counts (events cube and term/month/worst-grade rows in one statement), and its
-    # patients with an event; and on PostgreSQL the events' statement's settings.
+    # Expect 9: the same six, and for February alone the sessions cube, its patients and its
+    # events (one statement: the cube, the term/month/worst-grade rows and the patients with
+    # an event come from the same rows); and on PostgreSQL the counting settings.
     auditor._membership_cache = None
-    with django_assert_num_queries(10 + (connection.vendor == "postgresql")):
+    with django_assert_num_queries(9 + (connection.vendor == "postgresql")):
         summary = safety_summary(auditor, ReportFilters())
     assert summary.events == 4
 
