@@ -199,3 +199,43 @@ def test_the_serious_listing_holds_only_counted_serious_events_oldest_first(
     events, truncated = summary_pdf_module.serious_events(director, ReportFilters())
 
     assert [event.pk for event in events] == [dataset.e2.pk, later.pk] and not truncated
+
+
+def test_the_widest_benefit_risk_rows_print_inside_the_margins(
+    client, director, dataset, tmp_path, monkeypatch
+):
+    """A clinic group's counts (six- and seven-digit numbers, the longest protocol and interval
+    texts) still fit the page: the count and its interval may sit on two lines."""
+    from reporting.benefit_risk import BenefitRisk
+    from tests.exports.helpers import words_outside_margins
+
+    widest = {
+        "drug_label": "Racemic ketamine",
+        "route_label": "Intramuscular",
+        "dose_band": "0.75-1.0",
+        "patients": 104799,
+        "evaluable": 104070,
+        "responders": 101866,
+        "response_text": "45.85% (44.30%-47.40%)",
+        "remitters": 101225,
+        "remission_text": "30.10% (28.69%-31.54%)",
+        "sessions": 1245820,
+        "sessions_with_event": 1245456,
+        "sessions_with_event_pct_text": "99.21% (99.12%-99.29%)",
+        "events": 12202310,
+        "events_per_100_text": "1441.53 (1439.61-1443.47)",
+        "stopped_early": 113510,
+        "stopped_early_pct_text": "10.66% (10.41%-10.91%)",
+    }
+    table = pd.DataFrame([widest] * 3)
+    monkeypatch.setattr(
+        summary_pdf_module, "benefit_risk", lambda user, filters: BenefitRisk(table, False)
+    )
+    client.force_login(director)
+
+    response = client.get(reverse("safety-summary-pdf"))
+
+    assert response.status_code == 200
+    assert words_outside_margins(response.content, tmp_path) == []
+    text = " ".join(read_pdf_text(response.content, tmp_path).split())
+    assert "12202310:" in text and "1441.53 (1439.61-1443.47)" in text  # each whole
