@@ -62,18 +62,18 @@ HTTP_WRITERS = (
 
 
 def http_clients() -> dict:
-    """An API token for the director and for one nurse at each of four sites, and a completed
-    session at each of those sites to file events on (the HTTP section of `run.py`).
+    """An API token for the director and for one nurse at each of four sites, and the
+    sessions at each of those sites to file events into (the HTTP section of `run.py`).
 
     The tokens are made as if issued with the second factor: production settings require one
     for every role, and the benchmark measures requests, not the login.
     """
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from events.accounts.models import ApiToken
-    from events.choices import SessionStatus
-    from events.models import InfusionSession
+    from tests.benchmarks.filings import writer_slots
 
     users = get_user_model().objects
 
@@ -86,16 +86,15 @@ def http_clients() -> dict:
         )
         return secret
 
-    writers = []
-    for username, site in HTTP_WRITERS:
-        session = (
-            InfusionSession.objects.filter(site__code=site, status=SessionStatus.COMPLETED)
-            .order_by("-id")
-            .first()
-        )
-        writers.append(
-            {"token": token(username), "session": session.pk, "started_at": session.started_at}
-        )
+    step = settings.DUPLICATE_ONSET_WINDOW_MINUTES + 1
+    writers = [
+        {
+            "token": token(username),
+            "slots": [[slot.session, slot.started_at] for slot in writer_slots(site)],
+            "onset_step_minutes": step,
+        }
+        for username, site in HTTP_WRITERS
+    ]
     from events.queue_cursor import LAST_PAGE
 
     return {"director": token("director"), "writers": writers, "last_page": LAST_PAGE}

@@ -597,23 +597,23 @@ def _review_queue_api_last():
 
 
 def file_events_for(seconds: float, start_at: float, history: bool, writer: int) -> dict:
-    """File events with commits, one after another, from `start_at` for `seconds`."""
+    """File events with commits, one after another, from `start_at` for `seconds`, into the
+    writer's site's sessions in turn (`filings.py`)."""
+    from django.conf import settings
     from django.db import connection
     from django.test.utils import override_settings
 
-    from events.choices import SessionStatus
     from events.models import EventTerm, InfusionSession
     from events.services.adverse_events import adverse_event_create
+    from tests.benchmarks.filings import TERM, nth_filing, writer_slots
 
     usernames = ["nurse", "nurse2", "nurse3", "nurse4"]
     sites = ["lakeshore", "harbor", "summit", "bayside"]
     nurse = _user(usernames[writer % 4])
-    session = (
-        InfusionSession.objects.filter(site__code=sites[writer % 4], status=SessionStatus.COMPLETED)
-        .order_by("-id")
-        .first()
-    )
-    term = EventTerm.objects.get(code="headache")
+    slots = writer_slots(sites[writer % 4])
+    sessions = InfusionSession.objects.in_bulk([slot.session for slot in slots])
+    term = EventTerm.objects.get(code=TERM)
+    step = timedelta(minutes=settings.DUPLICATE_ONSET_WINDOW_MINUTES + 1)
     filed = 0
     if not history and connection.vendor == "postgresql":
         # The reference files without history, which the ledger's commit-time trigger refuses;
@@ -625,14 +625,11 @@ def file_events_for(seconds: float, start_at: float, history: bool, writer: int)
     with override_settings(SIMPLE_HISTORY_ENABLED=history):
         begin = time.perf_counter()
         while time.perf_counter() - begin < seconds:
+            session, onset = nth_filing(slots, filed, step)
             adverse_event_create(
                 actor=nurse,
-                session=session,
-                data={
-                    "term": term,
-                    "onset_at": session.started_at + timedelta(minutes=30),
-                    "grade": 1,
-                },
+                session=sessions[session],
+                data={"term": term, "onset_at": onset, "grade": 1},
             )
             filed += 1
         elapsed = time.perf_counter() - begin

@@ -37,6 +37,7 @@ from typing import Any
 
 from tests.benchmarks.cold_start import GUNICORN, ROOT, _free_port, collect_static, production_env
 from tests.benchmarks.dataset import PG_SERVER, VENV_PYTHON, Dataset
+from tests.benchmarks.filings import TERM, Slot, nth_filing
 
 WORKERS = 4
 FILTER_COMBINATIONS = (
@@ -221,25 +222,46 @@ class _UrlDataset(Dataset):
         return super().environment() | ({"DATABASE_URL": self.url} if self.url else {})
 
 
-def _file_for(server: Server, writer: dict, seconds: float, start_at: float, out: list) -> None:
-    onset = datetime.fromisoformat(writer["started_at"]) + timedelta(minutes=30)
-    body = {
-        "session": writer["session"],
-        "term": "headache",
-        "onset_at": onset.isoformat(),
-        "grade": 1,
-        "confirm_not_duplicate": True,  # the same filing, again and again, on purpose
-    }
+@dataclass
+class _Writer:
+    """One nurse's API client, filing into her site's sessions in turn (`filings.py`)."""
+
+    token: str
+    slots: list[Slot]
+    onset_step: timedelta
+    filed: int = 0
+
+    @classmethod
+    def of(cls, given: dict) -> _Writer:
+        return cls(
+            given["token"],
+            [Slot(pk, datetime.fromisoformat(started)) for pk, started in given["slots"]],
+            timedelta(minutes=given["onset_step_minutes"]),
+        )
+
+    def next_filing(self) -> dict:
+        session, onset = nth_filing(self.slots, self.filed, self.onset_step)
+        self.filed += 1
+        return {
+            "session": session,
+            "term": TERM,
+            "onset_at": onset.isoformat(),
+            "grade": 1,
+            "confirm_not_duplicate": False,  # a likely duplicate would fail the run (409)
+        }
+
+
+def _file_for(server: Server, writer: _Writer, seconds: float, start_at: float, out: list) -> None:
     while time.time() < start_at:
         time.sleep(0.002)
     filed, begin = 0, time.perf_counter()
     while time.perf_counter() - begin < seconds:
-        request(server, "/api/v1/events/", writer["token"], body, 201)
+        request(server, "/api/v1/events/", writer.token, writer.next_filing(), 201)
         filed += 1
     out.append((filed, time.perf_counter() - begin))
 
 
-def _rate(server: Server, writers: list[dict], seconds: float) -> float:
+def _rate(server: Server, writers: list[_Writer], seconds: float) -> float:
     """Events per second filed through the API by `len(writers)` clients at once."""
     results: list[tuple[int, float]] = []
     start_at = time.time() + 0.5
@@ -264,7 +286,7 @@ def writes(
     interleaved (the two servers take turns, never both busy)."""
     with throwaway_copy(template) as (dataset, url):
         given = clients(_with_url(dataset, url))
-        every = given["writers"]
+        every = [_Writer.of(writer) for writer in given["writers"]]
         with gunicorn(dataset, database_url=url) as audited:
             exports = _export(audited, given["director"], repeat)
             if template.vendor != "postgresql":
@@ -276,11 +298,11 @@ def writes(
 
 
 def _writer_rounds(
-    audited: Server, bare: Server, every: list[dict], seconds: float, rounds: int
+    audited: Server, bare: Server, every: list[_Writer], seconds: float, rounds: int
 ) -> dict[tuple[int, bool], Timing]:
     for server in (audited, bare):  # one request each, so no worker starts cold
         for writer in every:
-            request(server, "/api/v1/terms/", writer["token"])
+            request(server, "/api/v1/terms/", writer.token)
     rates: dict[tuple[int, bool], list[float]] = {}
     for _ in range(rounds):
         for history, server in ((True, audited), (False, bare)):

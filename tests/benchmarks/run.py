@@ -26,8 +26,9 @@ from tests.benchmarks.operations import FILTER_COMBINATIONS
 
 PDF_SMALL_SESSIONS = 2000  # about 10,000 events
 # Rounds of the four writer configurations, interleaved; each rate is the median of its rounds
-# (one run of a few seconds on two shared CPUs varies by a quarter either way).
-WRITER_ROUNDS = 3
+# (one run of a few seconds on two shared CPUs varies by a tenth or more either way, and the
+# writers rows divide by one writer's rate, so its median needs the five).
+WRITER_ROUNDS = 5
 
 
 @dataclass
