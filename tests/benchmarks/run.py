@@ -142,9 +142,12 @@ def bench_database(vendor: str, args, loads: list[dict]) -> list[Row]:
     limit = 0.5 if vendor == "postgresql" else 2.0
     for combination in FILTER_COMBINATIONS:
         reference = run(f"filters_{combination}_ref")
+        # "From the records" is the equivalence tests' reference, not a path the summary
+        # reads: shown for comparison, without a target of its own.
         for subject, how in (("", "counted events"), ("_records", "from the records")):
             ours = run(f"filters_{combination}{subject}")
             ratio = ours["median"] / reference["median"]
+            served = not subject
             rows.append(
                 Row(
                     f"1f. filtered summary, 12 months, {combination.replace('_', ' ')}, {how}",
@@ -153,8 +156,8 @@ def bench_database(vendor: str, args, loads: list[dict]) -> list[Row]:
                     spread(ours),
                     seconds(reference["median"]) + " (SQL GROUP BY)",
                     f"{ratio:.2f}",
-                    f"<= 2 and < {seconds(limit)}",
-                    ratio <= 2 and ours["median"] < limit,
+                    f"<= 2 and < {seconds(limit)}" if served else "(comparison only)",
+                    ratio <= 2 and ours["median"] < limit if served else None,
                     memory(ours),
                 )
             )
