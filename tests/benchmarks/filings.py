@@ -44,6 +44,8 @@ def writer_slots(site_code: str) -> list[Slot]:
         .order_by("started_at", "id")
         .values_list("pk", "started_at")[:SESSIONS_PER_WRITER]
     )
+    if not rows:
+        raise RuntimeError(f"no completed session at {site_code} older than a month to file into")
     return [Slot(pk, started_at) for pk, started_at in rows]
 
 
